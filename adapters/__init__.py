@@ -1,0 +1,1 @@
+"""Chat platforms: each turns a neutral Digest into its own messages."""

@@ -1,0 +1,172 @@
+"""Settings: the only reader of the environment.
+
+Every key of PRODUCT.md's contract is here. Chat tokens keep their platforms' usual names
+(``SLACK_BOT_TOKEN``...); everything else is prefixed ``HOTPAPERS_``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MAX_TOP = 50
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line for the operator."""
+
+
+def default_database_url() -> str:
+    """SQLite in the user's data folder (``$XDG_DATA_HOME/hotpapers``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'hotpapers' / 'hotpapers.sqlite3'}"
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return value
+
+
+def _alias(name: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    """hotpapers configuration (environment variables or a ``.env`` file)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTPAPERS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
+        populate_by_name=True,
+    )
+
+    # Chat platforms (unprefixed, as Slack and Discord name them).
+    slack_bot_token: SecretStr | None = _alias("SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = _alias("SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = _alias("SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = _alias("SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = _alias("SLACK_CLIENT_SECRET")
+    discord_token: SecretStr | None = _alias("DISCORD_TOKEN")
+    discord_app_id: str | None = Field(default=None, description="Discord application id.")
+
+    database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL.")
+    port: int = Field(default=3000, ge=1, le=65535, description="HTTP port (Slack events, health).")
+
+    slack_api_url: HttpUrl = HttpUrl("https://slack.com/api/")
+    discord_api_url: HttpUrl = HttpUrl("https://discord.com/api/v10")
+    arxiv_api_url: HttpUrl = HttpUrl("https://export.arxiv.org/api/query")
+    hf_api_url: HttpUrl = HttpUrl("https://huggingface.co/api")
+    bluesky_service: HttpUrl = HttpUrl("https://bsky.social")
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+    x_api_url: HttpUrl = HttpUrl("https://api.x.com/2")
+    x_bearer_token: SecretStr | None = None
+    hn_api_url: HttpUrl = HttpUrl("https://hn.algolia.com/api/v1")
+    s2_api_url: HttpUrl = HttpUrl("https://api.semanticscholar.org/graph/v1")
+    s2_api_key: SecretStr | None = None
+    llm_base_url: HttpUrl | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+
+    default_categories: Annotated[list[str], NoDecode] = ["cs.CL", "cs.LG", "cs.AI"]
+    default_top: int = Field(default=10, ge=1, le=MAX_TOP)
+    default_timezone: str = Field(default="UTC", description="Zone of subscriptions without --tz.")
+    holidays: Annotated[list[dt.date], NoDecode] = []
+    http_timeout: float = Field(default=20.0, gt=0, le=300)
+    http_retries: int = Field(default=3, ge=0, le=10)
+    arxiv_delay: float = Field(default=3.0, ge=0, description="Seconds between arXiv API calls.")
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    # Ranking weights (see README, "How papers are ranked").
+    weight_posts: float = Field(default=1.0, ge=0)
+    weight_hf: float = Field(default=1.5, ge=0)
+    weight_hn: float = Field(default=1.0, ge=0)
+    weight_citations: float = Field(default=1.0, ge=0)
+    weight_reported: float = Field(default=1.0, ge=0)
+    account_cap: float = Field(default=3.0, gt=0)
+    min_score: float = Field(default=1.0, ge=0)
+
+    @field_validator("default_categories", mode="before")
+    @classmethod
+    def _categories(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        check_timezone(value)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("expected an SQLAlchemy URL such as sqlite:///path/to/file.sqlite3")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+    def url(self, name: str) -> str:
+        """A base URL setting as text, without a trailing slash."""
+        return str(getattr(self, name)).rstrip("/")
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """A ``ZoneInfo`` or a ``ValueError`` naming the bad zone (ZoneInfo raises a KeyError)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from exc
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return "HOTPAPERS_" + field.upper()
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming each bad setting by its variable, never echoing a value."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = err["loc"][0] if err["loc"] else ""
+        name = env_name(str(loc)) if str(loc) in Settings.model_fields else str(loc)
+        parts.append(f"{name}: {err['msg']}")
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one ``ConfigError`` line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None

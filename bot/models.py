@@ -1,0 +1,149 @@
+"""Platform-free data of a digest: papers, social posts, signals, ranked entries.
+
+Every model is frozen: once built, a digest is shared by every adapter and never changes under them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ABS_BASE = "https://arxiv.org/abs/"
+PDF_BASE = "https://arxiv.org/pdf/"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Paper(_Frozen):
+    """One arXiv paper, identified by its id without version."""
+
+    arxiv_id: str
+    version: int | None = None
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    primary_category: str
+    categories: tuple[str, ...] = ()
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def abs_url(self) -> str:
+        return ABS_BASE + self.arxiv_id
+
+    @property
+    def pdf_url(self) -> str:
+        suffix = f"v{self.version}" if self.version else ""
+        return PDF_BASE + self.arxiv_id + suffix
+
+
+Platform = Literal["x", "bluesky", "hackernews", "huggingface", "mastodon", "reddit"]
+
+
+class Post(_Frozen):
+    """A social post (or story) that links to one or more arXiv papers.
+
+    Counts are ``None`` where the source did not report them (the demo snapshot's quoted
+    tweets, for instance); a ``None`` count is unknown, not zero.
+    """
+
+    platform: str
+    post_id: str
+    author: str
+    author_name: str = ""
+    text: str
+    url: str
+    arxiv_ids: tuple[str, ...] = ()
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    author_followers: int | None = None
+    created_at: dt.datetime | None = None
+    is_repost: bool = False
+    repost_of: str | None = None
+
+
+class Signals(_Frozen):
+    """Per-paper attention signals merged from every source (absent = the source had nothing)."""
+
+    hf_upvotes: int | None = None
+    hf_comments: int | None = None
+    hf_ai_summary: str | None = None
+    hf_thumbnail: str | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    hn_points: int | None = None
+    hn_comments: int | None = None
+    hn_url: str | None = None
+    citations: int | None = None
+    influential_citations: int | None = None
+    tldr: str | None = None
+    # Aggregate counts as reported by a source that only gives totals (the seed's Twitter sums).
+    reported_reposts: int | None = None
+    reported_likes: int | None = None
+
+    def merged(self, other: Signals) -> Signals:
+        """Fields set in ``other`` win over this one's."""
+        return self.model_copy(update=other.model_dump(exclude_none=True))
+
+
+class SourceStatus(_Frozen):
+    """How one source fared for a digest: ``ok``, or why not (skipped or failed)."""
+
+    ok: bool
+    error: str | None = None
+    skipped: bool = False
+    requests: int = 0
+    from_snapshot: bool = False
+
+
+class Entry(_Frozen):
+    """One ranked paper of a digest, with why it ranks there."""
+
+    rank: int
+    paper: Paper
+    score: float
+    breakdown: dict[str, float] = Field(default_factory=dict)
+    signals: Signals = Signals()
+    posts: tuple[Post, ...] = ()
+    post_count: int = 0
+    summary: str = ""
+
+    @property
+    def hf_url(self) -> str | None:
+        if self.signals.hf_upvotes is None:
+            return None
+        return "https://huggingface.co/papers/" + self.paper.arxiv_id
+
+
+class Digest(_Frozen):
+    """The Hot Papers of one arXiv listing date for some categories."""
+
+    date: dt.date
+    categories: tuple[str, ...]
+    generated_at: dt.datetime
+    entries: tuple[Entry, ...]
+    sources: dict[str, SourceStatus] = Field(default_factory=dict)
+    total_papers: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def degraded(self) -> bool:
+        return any(not s.ok and not s.skipped for s in self.sources.values())
+
+    @property
+    def sources_used(self) -> list[str]:
+        return [name for name, s in self.sources.items() if s.ok]
+
+    @property
+    def sources_missing(self) -> dict[str, str]:
+        return {n: (s.error or "unavailable") for n, s in self.sources.items() if not s.ok}

@@ -1,0 +1,110 @@
+"""Text rendering shared by every output: the jinja2 environment and small formatting helpers.
+
+Templates live in the ``templates`` package, one folder per output (``text``, ``markdown``,
+``slack``, ``discord``). They produce text only; payload JSON is built as data by the adapters.
+Autoescape is off: each platform escapes third-party text its own way before it reaches a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import jinja2
+
+from bot.models import Entry
+
+ELLIPSIS = "…"
+
+SOURCE_LABELS = {
+    "arxiv": "arXiv",
+    "huggingface": "Hugging Face",
+    "bluesky": "Bluesky",
+    "x": "X",
+    "hackernews": "Hacker News",
+    "semantic_scholar": "Semantic Scholar",
+    "seed": "the seed post",
+}
+
+BREAKDOWN_LABELS = {
+    "posts": "posts",
+    "huggingface": "HF upvotes",
+    "hackernews": "HN points",
+    "citations": "citations",
+    "reported": "reported reposts+likes",
+}
+
+
+def clamp(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def authors_short(authors: Sequence[str], keep: int = 3) -> str:
+    """"A, B, C et al. (12 authors)" for long lists; every name when there are few."""
+    if len(authors) <= keep + 1:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:keep])} et al. ({len(authors)} authors)"
+
+
+def breakdown_text(entry: Entry) -> str:
+    """"score 4.2 = posts 3.1 + HF upvotes 1.1", the why of a rank."""
+    parts = [
+        f"{BREAKDOWN_LABELS.get(name, name)} {value:.1f}"
+        for name, value in entry.breakdown.items()
+        if value
+    ]
+    head = f"score {entry.score:.1f}"
+    return head + (" = " + " + ".join(parts) if parts else "")
+
+
+def counts_text(entry: Entry) -> str:
+    """The raw attention counts behind an entry, e.g. "3 posts · 120 likes · 45 HF upvotes"."""
+    sig = entry.signals
+    bits: list[str] = []
+    if entry.post_count:
+        bits.append(f"{entry.post_count} post{'s' if entry.post_count != 1 else ''}")
+    if sig.reported_reposts is not None:
+        bits.append(f"{sig.reported_reposts} retweets")
+    if sig.reported_likes is not None:
+        bits.append(f"{sig.reported_likes} favorites")
+    if sig.hf_upvotes is not None:
+        bits.append(f"{sig.hf_upvotes} HF upvotes")
+    if sig.hn_points is not None:
+        bits.append(f"{sig.hn_points} HN points")
+    if sig.citations is not None:
+        bits.append(f"{sig.citations} citations")
+    if sig.github_stars is not None:
+        bits.append(f"{sig.github_stars} GitHub stars")
+    return " · ".join(bits)
+
+
+def source_label(name: str) -> str:
+    return SOURCE_LABELS.get(name, name)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("templates", ""),
+        autoescape=False,  # noqa: S701 - text for terminals and chat; escaping is per platform
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["clamp"] = clamp
+    env.filters["authors_short"] = authors_short
+    env.filters["source_label"] = source_label
+    env.globals["breakdown_text"] = breakdown_text
+    env.globals["counts_text"] = counts_text
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    """Render ``templates/<template>`` (e.g. ``"text/digest.j2"``) with ``context``."""
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,1 @@
+"""Data sources: arXiv for papers, the social and scholarly sources for attention."""

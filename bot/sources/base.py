@@ -1,0 +1,52 @@
+"""The Source protocols: what the digest builder asks of every data source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.models import Paper, Post, Signals
+
+
+@dataclass(frozen=True)
+class Window:
+    """The listing date being ranked and the UTC time range whose posts count for it."""
+
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass
+class Collected:
+    """What an attention source found: posts (joined to papers by arXiv id) and per-paper signals."""
+
+    posts: list[Post] = field(default_factory=list)
+    signals: dict[str, Signals] = field(default_factory=dict)
+
+
+class PaperSource(Protocol):
+    """Lists the papers of a listing date (the arXiv API)."""
+
+    name: str
+
+    async def papers(self, date: dt.date, categories: Sequence[str]) -> list[Paper]: ...
+
+
+class AttentionSource(Protocol):
+    """Finds the attention papers got: posts, upvotes, points, citations.
+
+    ``skip_reason`` is ``None`` when the source can be asked, else why not (no credentials).
+    ``collect`` raises ``SourceError`` when the source fails; the digest then goes on without it.
+    ``scope`` is ``"window"`` when what it returns depends only on the window (a bulk search of
+    every arXiv link), ``"papers"`` when it depends on the papers asked about (a batch by id).
+    """
+
+    name: str
+    scope: str
+
+    def skip_reason(self) -> str | None: ...
+
+    async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected: ...
