@@ -166,7 +166,13 @@ def describe_errors(exc: ValidationError) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into one ``ConfigError`` line."""
+    from bot.logs import register_secret
+
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc)) from None
+    for name, value in settings:
+        if isinstance(value, SecretStr):
+            register_secret(value.get_secret_value())
+    return settings

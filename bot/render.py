@@ -83,6 +83,14 @@ def counts_text(entry: Entry) -> str:
     return " · ".join(bits)
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
+def md(text: str) -> str:
+    """Third-party text made inert in Markdown: no links, emphasis or HTML can be forged."""
+    return text.translate(_MD_SPECIAL)
+
+
 def source_label(name: str) -> str:
     return SOURCE_LABELS.get(name, name)
 
@@ -100,6 +108,7 @@ def environment() -> jinja2.Environment:
     env.filters["clamp"] = clamp
     env.filters["authors_short"] = authors_short
     env.filters["source_label"] = source_label
+    env.filters["md"] = md
     env.globals["breakdown_text"] = breakdown_text
     env.globals["counts_text"] = counts_text
     return env

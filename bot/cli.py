@@ -1,0 +1,225 @@
+"""The ``hotpapers`` command line: thin, arguments -> objects -> calls.
+
+Errors a user can fix print one line on stderr and exit non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import socket
+import sys
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot import calendar, demo
+from bot.categories import canonical, close_matches, expand
+from bot.clock import Clock, SystemClock
+from bot.config import MAX_TOP, ConfigError, Settings, load_settings
+from bot.formats import FORMATS, format_digest
+from bot.logs import setup_logging
+from bot.store import Store, StoreError
+
+T = TypeVar("T")
+log = logging.getLogger("hotpapers")
+
+app = typer.Typer(
+    name="hotpapers",
+    help="Hot Papers: a daily digest of the arXiv papers people are talking about, "
+    "for Slack, Discord and the terminal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class CliError(Exception):
+    """One line for stderr; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class State:
+    clock: Clock = SystemClock()
+    settings: Settings | None = None
+
+
+def settings() -> Settings:
+    if State.settings is None:
+        try:
+            State.settings = load_settings()
+        except ConfigError as exc:
+            raise CliError(str(exc), 2) from None
+    return State.settings
+
+
+def open_store() -> Store:
+    try:
+        return Store(settings().database_url)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def parse_categories(values: list[str] | None, fallback: list[str]) -> list[str]:
+    """Canonical categories (``cs.*`` expands), or an error naming close matches."""
+    out: list[str] = []
+    for raw in values or fallback:
+        for token in raw.replace(",", " ").split():
+            codes = expand(token) or ([canonical(token)] if canonical(token) else [])
+            if not codes:
+                hint = close_matches(token)
+                tip = f" Did you mean {', '.join(hint)}?" if hint else ""
+                raise CliError(f"unknown arXiv category {token!r}.{tip}", 2)
+            out.extend(c for c in codes if c is not None and c not in out)
+    return out
+
+
+def resolve_date(word: str | None) -> dt.date:
+    now = State.clock.now()
+    holidays = settings().holidays
+    if word is None:
+        return calendar.latest_listing(now, holidays)
+    try:
+        return calendar.resolve_date(word, now, holidays)
+    except (calendar.DateError, calendar.NoListing) as exc:
+        raise CliError(str(exc), 2) from None
+
+
+def check_top(top: int | None) -> int:
+    value = settings().default_top if top is None else top
+    if not 1 <= value <= MAX_TOP:
+        raise CliError(f"--top must be between 1 and {MAX_TOP}", 2)
+    return value
+
+
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Listing date: YYYY-MM-DD, today or yesterday "
+                             "(US Eastern). Default: the latest announced listing.")
+]
+CategoryOpt = Annotated[
+    list[str] | None, typer.Option("--category", "-c", help="arXiv category (repeatable; cs.* for "
+                                   "a whole archive). Default: HOTPAPERS_DEFAULT_CATEGORIES.")
+]
+TopOpt = Annotated[int | None, typer.Option("--top", help=f"How many papers (1-{MAX_TOP}).")]
+DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the bundled 2021-04-12 snapshot "
+                                       "(no network, no tokens).")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Use only what the store holds.")]
+
+
+def selection(date: str | None, category: list[str] | None, top: int | None,
+              use_demo: bool) -> tuple[dt.date, list[str], int]:
+    if use_demo:
+        if date not in (None, demo.DEMO_DATE.isoformat()):
+            raise CliError(f"--demo shows {demo.DEMO_DATE}; drop --date or use another date "
+                           "without --demo", 2)
+        cats = parse_categories(category, demo.bundled_categories(demo.DEMO_DATE))
+        return demo.DEMO_DATE, cats, check_top(top)
+    return resolve_date(date), parse_categories(category, settings().default_categories), \
+        check_top(top)
+
+
+async def build_digest(day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
+    from bot.service import DigestService, UserError
+
+    store = open_store()
+    service = DigestService(settings(), store, clock=State.clock, offline=offline)
+    try:
+        return await service.build(day, cats, top)
+    except UserError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await service.aclose()
+        store.close()
+
+
+@app.command()
+def digest(
+    date: DateOpt = None,
+    category: CategoryOpt = None,
+    top: TopOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, json, slack "
+                                     "or discord.")] = "text",
+    use_demo: DemoOpt = False,
+    offline: OfflineOpt = False,
+) -> None:
+    """Print the Hot Papers digest of a listing date."""
+    if fmt not in FORMATS:
+        raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
+    day, cats, count = selection(date, category, top, use_demo)
+    result = run_async(build_digest(day, cats, count, offline or use_demo))
+    sys.stdout.write(format_digest(result, fmt))
+
+
+@app.command()
+def post(
+    platform: Annotated[str, typer.Option("--platform", help="slack, discord or console.")],
+    channel: Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
+                                         "snowflake; any name for console).")],
+    date: DateOpt = None,
+    category: CategoryOpt = None,
+    top: TopOpt = None,
+    use_demo: DemoOpt = False,
+    offline: OfflineOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Post again even if this digest was "
+                                        "already posted to this channel.")] = False,
+    workspace: Annotated[str, typer.Option("--workspace", help="Workspace or guild id for "
+                                           "the ledger.")] = "default",
+) -> None:
+    """Post one digest now, as a thread (header, then one reply per paper)."""
+    from bot.posting import post_digest
+
+    if platform not in ("slack", "discord", "console"):
+        raise CliError(f"unknown --platform {platform!r}; choose slack, discord or console", 2)
+    day, cats, count = selection(date, category, top, use_demo)
+    result = run_async(build_digest(day, cats, count, offline or use_demo))
+    store = open_store()
+    try:
+        outcome = run_async(post_digest(settings(), store, State.clock, platform, workspace,
+                                        channel, result, force=force, owner=socket.gethostname()))
+    finally:
+        store.close()
+    typer.echo(outcome.message, err=not outcome.ok)
+    if not outcome.ok:
+        raise typer.Exit(1)
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Errors only.")] = False,
+) -> None:
+    """Hot Papers: a daily digest of the arXiv papers people are talking about."""
+    level = "DEBUG" if verbose else "ERROR" if quiet else None
+    try:
+        fmt = settings().log_format
+        setup_logging(level or settings().log_level, fmt)
+    except CliError:
+        setup_logging(level or "WARNING", "text")
+
+
+def main() -> None:
+    """Entry point: typer handles usage errors and --help; our errors become one line."""
+    try:
+        app()
+    except CliError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.code)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # anything unforeseen: one line, details only with --verbose
+        log.debug("internal error", exc_info=True)
+        typer.echo(
+            f"error: internal error ({type(exc).__name__}); run with --verbose for details",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,83 @@
+"""Posting a digest to one channel through the ledger: once, resumable, with a clear outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from adapters.base import Adapter, Delivery
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import post_thread
+from bot.ledger import Claim, Ledger
+from bot.models import Digest
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    message: str
+    delivery: Delivery | None = None
+    skipped: bool = False
+
+
+async def make_adapter(platform: str, settings: Settings, clock: Clock) -> Adapter:
+    """A REST-only adapter for posting outside the long-running bot."""
+    if platform == "console":
+        from adapters.console import ConsoleAdapter
+
+        return ConsoleAdapter()
+    if platform == "slack":
+        from adapters.slack import make_slack_adapter
+
+        return make_slack_adapter(settings, clock)
+    if platform == "discord":
+        from adapters.discord import make_discord_rest_adapter
+
+        return await make_discord_rest_adapter(settings, clock)
+    raise ValueError(f"unknown platform {platform!r}")
+
+
+async def deliver(
+    adapter: Adapter, ledger: Ledger, workspace: str, channel: str, digest: Digest,
+    *, force: bool = False,
+) -> Outcome:
+    """Claim, post the missing parts of the thread, record each message, finish the claim."""
+    claim = ledger.claim(adapter.name, workspace, channel, digest.date, digest.categories,
+                         force=force)
+    if claim is None:
+        return Outcome(True, f"already posted Hot Papers {digest.date} to {channel} "
+                       "(use --force to post it again)", skipped=True)
+
+    async def record(part: str, message_id: str, thread_id: str | None) -> None:
+        ledger.record(claim, part, message_id, thread_id)
+
+    delivery = await post_thread(adapter, channel, digest, already=claim.parts,
+                                 thread_id=claim.thread_id, on_posted=record)
+    ledger.finish(claim, ok=delivery.ok, error=delivery.error)
+    return _outcome(delivery, claim, digest, channel)
+
+
+def _outcome(delivery: Delivery, claim: Claim, digest: Digest, channel: str) -> Outcome:
+    if not delivery.ok:
+        return Outcome(False, f"could not post to {channel}: {delivery.error}", delivery)
+    verb = "resumed" if claim.resumed else "posted"
+    return Outcome(True, f"{verb} Hot Papers {digest.date} to {channel}: header and "
+                   f"{len(digest.entries)} replies", delivery)
+
+
+async def post_digest(
+    settings: Settings, store: Store, clock: Clock, platform: str, workspace: str, channel: str,
+    digest: Digest, *, force: bool = False, owner: str = "cli",
+) -> Outcome:
+    adapter = await make_adapter(platform, settings, clock)
+    try:
+        return await deliver(adapter, Ledger(store, owner, clock), workspace, channel, digest,
+                             force=force)
+    finally:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            await close()

@@ -1,0 +1,235 @@
+"""The store (SQLAlchemy 2): source snapshots, the delivery ledger, subscriptions, cached summaries.
+
+SQLite in the user's data folder by default; PostgreSQL by URL for several instances. Every write
+is one transaction: a failure leaves what was stored before, never half of a new thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from bot import demo
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The database cannot be used (locked, read-only, unreachable); one line for the operator."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SnapshotRow(Base):
+    __tablename__ = "hp_snapshots"
+    __table_args__ = (UniqueConstraint("source", "date", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    __tablename__ = "hp_deliveries"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "date", "categories"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    categories: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16))  # claimed | done | failed
+    claimed_by: Mapped[str] = mapped_column(String(80))
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MessageRow(Base):
+    __tablename__ = "hp_delivery_messages"
+    __table_args__ = (UniqueConstraint("delivery_id", "part"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("hp_deliveries.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "hp_subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[str] = mapped_column(String(400))
+    top: Mapped[int] = mapped_column(Integer)
+    time: Mapped[str] = mapped_column(String(5))
+    tz: Mapped[str] = mapped_column(String(64))
+    include: Mapped[str] = mapped_column(Text, default="")
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SummaryRow(Base):
+    __tablename__ = "hp_summaries"
+    __table_args__ = (UniqueConstraint("arxiv_id", "model"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: str
+    date: dt.date
+    scope: str
+    payload: dict[str, Any]
+    fetched_at: dt.datetime
+    bundled: bool = False
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _prepare_sqlite(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def describe_db_error(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the database is read-only ({text}); check the file's permissions"
+    if "locked" in lowered:
+        return f"the database is locked by another process ({text}); try again shortly"
+    if "unable to open" in lowered:
+        return f"the database file cannot be opened ({text}); check HOTPAPERS_DATABASE_URL"
+    return f"database error: {text}"
+
+
+class Store:
+    """All persistent state. ``Store(url)`` creates the tables it needs on first use."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        try:
+            _prepare_sqlite(url)
+            self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise StoreError(f"cannot open the database: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if create:
+            with self._guard():
+                Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, SQLAlchemyError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            raise StoreError(describe_db_error(exc)) from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._guard(), self._sessions.begin() as session:
+            yield session
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def get_snapshot(self, source: str, date: dt.date, scope: str = "") -> Snapshot | None:
+        """The stored snapshot, else the bundled one (the demo date), else ``None``."""
+        with self.session() as s:
+            row = s.scalars(
+                select(SnapshotRow).where(
+                    SnapshotRow.source == source, SnapshotRow.date == date, SnapshotRow.scope == scope
+                )
+            ).first()
+            if row is not None:
+                return Snapshot(
+                    row.source, row.date, row.scope, json.loads(row.payload), _utc(row.fetched_at)
+                )
+        return demo.bundled_snapshot(source, date, scope)
+
+    def put_snapshot(
+        self, source: str, date: dt.date, scope: str, payload: dict[str, Any], fetched_at: dt.datetime
+    ) -> None:
+        """Store (or replace) what a source returned, atomically."""
+        text = json.dumps(payload, default=str, sort_keys=True)
+        with self.session() as s:
+            s.execute(
+                delete(SnapshotRow).where(
+                    SnapshotRow.source == source, SnapshotRow.date == date, SnapshotRow.scope == scope
+                )
+            )
+            s.add(SnapshotRow(source=source, date=date, scope=scope, payload=text,
+                              fetched_at=fetched_at))
+
+    def snapshot_sources(self, date: dt.date) -> list[str]:
+        """Names of the sources with anything stored (or bundled) for ``date``."""
+        with self.session() as s:
+            names = set(s.scalars(select(SnapshotRow.source).where(SnapshotRow.date == date)))
+        return sorted(names | set(demo.bundled_sources(date)))
+
+    # -- summaries ---------------------------------------------------------------------------
+    def get_summary(self, arxiv_id: str, model: str) -> str | None:
+        with self.session() as s:
+            return s.scalars(
+                select(SummaryRow.text).where(SummaryRow.arxiv_id == arxiv_id,
+                                              SummaryRow.model == model)
+            ).first()
+
+    def put_summary(self, arxiv_id: str, model: str, text: str) -> None:
+        with self.session() as s:
+            s.execute(delete(SummaryRow).where(SummaryRow.arxiv_id == arxiv_id,
+                                               SummaryRow.model == model))
+            s.add(SummaryRow(arxiv_id=arxiv_id, model=model, text=text))
