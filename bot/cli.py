@@ -102,29 +102,45 @@ def check_top(top: int | None) -> int:
 
 
 DateOpt = Annotated[
-    str | None, typer.Option("--date", help="Listing date: YYYY-MM-DD, today or yesterday "
-                             "(US Eastern). Default: the latest announced listing.")
+    str | None,
+    typer.Option(
+        "--date",
+        help="Listing date: YYYY-MM-DD, today or yesterday "
+        "(US Eastern). Default: the latest announced listing.",
+    ),
 ]
 CategoryOpt = Annotated[
-    list[str] | None, typer.Option("--category", "-c", help="arXiv category (repeatable; cs.* for "
-                                   "a whole archive). Default: HOTPAPERS_DEFAULT_CATEGORIES.")
+    list[str] | None,
+    typer.Option(
+        "--category",
+        "-c",
+        help="arXiv category (repeatable; cs.* for "
+        "a whole archive). Default: HOTPAPERS_DEFAULT_CATEGORIES.",
+    ),
 ]
 TopOpt = Annotated[int | None, typer.Option("--top", help=f"How many papers (1-{MAX_TOP}).")]
-DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the bundled 2021-04-12 snapshot "
-                                       "(no network, no tokens).")]
+DemoOpt = Annotated[
+    bool,
+    typer.Option("--demo", help="Use the bundled 2021-04-12 snapshot (no network, no tokens)."),
+]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Use only what the store holds.")]
 
 
-def selection(date: str | None, category: list[str] | None, top: int | None,
-              use_demo: bool) -> tuple[dt.date, list[str], int]:
+def selection(
+    date: str | None, category: list[str] | None, top: int | None, use_demo: bool
+) -> tuple[dt.date, list[str], int]:
     if use_demo:
         if date not in (None, demo.DEMO_DATE.isoformat()):
-            raise CliError(f"--demo shows {demo.DEMO_DATE}; drop --date or use another date "
-                           "without --demo", 2)
+            raise CliError(
+                f"--demo shows {demo.DEMO_DATE}; drop --date or use another date without --demo", 2
+            )
         cats = parse_categories(category, demo.bundled_categories(demo.DEMO_DATE))
         return demo.DEMO_DATE, cats, check_top(top)
-    return resolve_date(date), parse_categories(category, settings().default_categories), \
-        check_top(top)
+    return (
+        resolve_date(date),
+        parse_categories(category, settings().default_categories),
+        check_top(top),
+    )
 
 
 async def build_digest(day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
@@ -146,8 +162,9 @@ def digest(
     date: DateOpt = None,
     category: CategoryOpt = None,
     top: TopOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, json, slack "
-                                     "or discord.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown, json, slack or discord.")
+    ] = "text",
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
 ) -> None:
@@ -162,17 +179,26 @@ def digest(
 @app.command()
 def post(
     platform: Annotated[str, typer.Option("--platform", help="slack, discord or console.")],
-    channel: Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
-                                         "snowflake; any name for console).")],
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel", help="Channel id (Slack C…, Discord snowflake; any name for console)."
+        ),
+    ],
     date: DateOpt = None,
     category: CategoryOpt = None,
     top: TopOpt = None,
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
-    force: Annotated[bool, typer.Option("--force", help="Post again even if this digest was "
-                                        "already posted to this channel.")] = False,
-    workspace: Annotated[str, typer.Option("--workspace", help="Workspace or guild id for "
-                                           "the ledger.")] = "default",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Post again even if this digest was already posted to this channel."
+        ),
+    ] = False,
+    workspace: Annotated[
+        str, typer.Option("--workspace", help="Workspace or guild id for the ledger.")
+    ] = "default",
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
     from bot.posting import post_digest
@@ -183,8 +209,19 @@ def post(
     result = run_async(build_digest(day, cats, count, offline or use_demo))
     store = open_store()
     try:
-        outcome = run_async(post_digest(settings(), store, State.clock, platform, workspace,
-                                        channel, result, force=force, owner=socket.gethostname()))
+        outcome = run_async(
+            post_digest(
+                settings(),
+                store,
+                State.clock,
+                platform,
+                workspace,
+                channel,
+                result,
+                force=force,
+                owner=socket.gethostname(),
+            )
+        )
     finally:
         store.close()
     typer.echo(outcome.message, err=not outcome.ok)
@@ -223,3 +260,7 @@ def main() -> None:
             err=True,
         )
         sys.exit(1)
+
+
+# Commands of the long-running bot and subscriptions live in their own module.
+from bot import cli_run  # noqa: E402,F401  (registers run, subscribe, subscriptions, unsubscribe)

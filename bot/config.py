@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     weight_hn: float = Field(default=1.0, ge=0)
     weight_citations: float = Field(default=1.0, ge=0)
     weight_reported: float = Field(default=1.0, ge=0)
-    account_cap: float = Field(default=3.0, gt=0)
+    account_cap: float = Field(default=6.0, gt=0)
     min_score: float = Field(default=1.0, ge=0)
 
     @field_validator("default_categories", mode="before")
@@ -142,7 +142,9 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from exc
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
 
 
 def env_name(field: str) -> str:
@@ -172,7 +174,7 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc)) from None
-    for name, value in settings:
+    for _name, value in settings:
         if isinstance(value, SecretStr):
             register_secret(value.get_secret_value())
     return settings

@@ -101,7 +101,10 @@ class DigestBuilder:
         return Window(date=date, start=start, end=max(end, start))
 
     async def _papers(
-        self, date: dt.date, categories: Sequence[str], offline: bool,
+        self,
+        date: dt.date,
+        categories: Sequence[str],
+        offline: bool,
         sources: dict[str, SourceStatus],
     ) -> list[Paper]:
         key = categories_key(categories)
@@ -120,14 +123,22 @@ class DigestBuilder:
             raise DigestError(
                 f"arXiv is unreachable ({exc}); try again later, or use --demo or --offline"
             ) from None
-        self.store.put_snapshot("arxiv", date, key,
-                                {"papers": [p.model_dump(mode="json") for p in papers]},
-                                self.clock.now())
+        self.store.put_snapshot(
+            "arxiv",
+            date,
+            key,
+            {"papers": [p.model_dump(mode="json") for p in papers]},
+            self.clock.now(),
+        )
         sources["arxiv"] = SourceStatus(ok=True)
         return papers
 
     async def _attention(
-        self, window: Window, papers: Sequence[Paper], categories: Sequence[str], offline: bool,
+        self,
+        window: Window,
+        papers: Sequence[Paper],
+        categories: Sequence[str],
+        offline: bool,
         sources: dict[str, SourceStatus],
     ) -> list[Collected]:
         names = {s.name for s in self.attention}
@@ -149,8 +160,12 @@ class DigestBuilder:
         return out
 
     async def _one(
-        self, source: AttentionSource, window: Window, papers: Sequence[Paper],
-        categories: Sequence[str], offline: bool,
+        self,
+        source: AttentionSource,
+        window: Window,
+        papers: Sequence[Paper],
+        categories: Sequence[str],
+        offline: bool,
     ) -> tuple[SourceStatus | None, Collected | None]:
         scope = categories_key(categories) if source.scope == "papers" else ""
         snap = self.store.get_snapshot(source.name, window.date, scope)
@@ -171,8 +186,9 @@ class DigestBuilder:
         except Exception as exc:  # a bug in one source must not sink the digest
             log.exception("%s crashed", source.name)
             return SourceStatus(ok=False, error=f"internal error ({type(exc).__name__})"), None
-        self.store.put_snapshot(source.name, window.date, scope, _payload(collected),
-                                self.clock.now())
+        self.store.put_snapshot(
+            source.name, window.date, scope, _payload(collected), self.clock.now()
+        )
         return SourceStatus(ok=True, requests=_requests(source)), collected
 
     def _settled(self, snap: Snapshot, window: Window) -> bool:
@@ -197,8 +213,9 @@ def _papers_of(snap: Snapshot, categories: Sequence[str]) -> list[Paper]:
 def _payload(collected: Collected) -> dict[str, Any]:
     return {
         "posts": [p.model_dump(mode="json") for p in collected.posts],
-        "signals": {k: v.model_dump(mode="json", exclude_none=True)
-                    for k, v in collected.signals.items()},
+        "signals": {
+            k: v.model_dump(mode="json", exclude_none=True) for k, v in collected.signals.items()
+        },
     }
 
 
@@ -222,11 +239,14 @@ def _merge(collected: Sequence[Collected]) -> tuple[list[Post], dict[str, Signal
 def _notes(date: dt.date, use_citations: bool, sources: dict[str, SourceStatus]) -> tuple[str, ...]:
     notes = []
     if demo.is_bundled(date):
-        notes.append("Demo snapshot made from the original Hot Papers post; counts are its "
-                     "Twitter sums (retweets of retweets included).")
+        notes.append(
+            "Demo snapshot made from the original Hot Papers post; counts are its "
+            "Twitter sums (retweets of retweets included)."
+        )
     if use_citations:
-        notes.append("This date is older than social search reaches: citations stand in "
-                     "(Semantic Scholar).")
+        notes.append(
+            "This date is older than social search reaches: citations stand in (Semantic Scholar)."
+        )
     missing = [n for n, s in sources.items() if not s.ok and not s.skipped]
     if missing:
         notes.append("Degraded: " + ", ".join(missing) + " failed; ranked without them.")

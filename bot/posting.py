@@ -42,21 +42,31 @@ async def make_adapter(platform: str, settings: Settings, clock: Clock) -> Adapt
 
 
 async def deliver(
-    adapter: Adapter, ledger: Ledger, workspace: str, channel: str, digest: Digest,
-    *, force: bool = False,
+    adapter: Adapter,
+    ledger: Ledger,
+    workspace: str,
+    channel: str,
+    digest: Digest,
+    *,
+    force: bool = False,
 ) -> Outcome:
     """Claim, post the missing parts of the thread, record each message, finish the claim."""
-    claim = ledger.claim(adapter.name, workspace, channel, digest.date, digest.categories,
-                         force=force)
+    claim = ledger.claim(
+        adapter.name, workspace, channel, digest.date, digest.categories, force=force
+    )
     if claim is None:
-        return Outcome(True, f"already posted Hot Papers {digest.date} to {channel} "
-                       "(use --force to post it again)", skipped=True)
+        return Outcome(
+            True,
+            f"already posted Hot Papers {digest.date} to {channel} (use --force to post it again)",
+            skipped=True,
+        )
 
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
         ledger.record(claim, part, message_id, thread_id)
 
-    delivery = await post_thread(adapter, channel, digest, already=claim.parts,
-                                 thread_id=claim.thread_id, on_posted=record)
+    delivery = await post_thread(
+        adapter, channel, digest, already=claim.parts, thread_id=claim.thread_id, on_posted=record
+    )
     ledger.finish(claim, ok=delivery.ok, error=delivery.error)
     return _outcome(delivery, claim, digest, channel)
 
@@ -65,18 +75,30 @@ def _outcome(delivery: Delivery, claim: Claim, digest: Digest, channel: str) -> 
     if not delivery.ok:
         return Outcome(False, f"could not post to {channel}: {delivery.error}", delivery)
     verb = "resumed" if claim.resumed else "posted"
-    return Outcome(True, f"{verb} Hot Papers {digest.date} to {channel}: header and "
-                   f"{len(digest.entries)} replies", delivery)
+    return Outcome(
+        True,
+        f"{verb} Hot Papers {digest.date} to {channel}: header and {len(digest.entries)} replies",
+        delivery,
+    )
 
 
 async def post_digest(
-    settings: Settings, store: Store, clock: Clock, platform: str, workspace: str, channel: str,
-    digest: Digest, *, force: bool = False, owner: str = "cli",
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    platform: str,
+    workspace: str,
+    channel: str,
+    digest: Digest,
+    *,
+    force: bool = False,
+    owner: str = "cli",
 ) -> Outcome:
     adapter = await make_adapter(platform, settings, clock)
     try:
-        return await deliver(adapter, Ledger(store, owner, clock), workspace, channel, digest,
-                             force=force)
+        return await deliver(
+            adapter, Ledger(store, owner, clock), workspace, channel, digest, force=force
+        )
     finally:
         close = getattr(adapter, "close", None)
         if close is not None:

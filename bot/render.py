@@ -45,14 +45,14 @@ def clamp(text: str, limit: int) -> str:
 
 
 def authors_short(authors: Sequence[str], keep: int = 3) -> str:
-    """"A, B, C et al. (12 authors)" for long lists; every name when there are few."""
+    """ "A, B, C et al. (12 authors)" for long lists; every name when there are few."""
     if len(authors) <= keep + 1:
         return ", ".join(authors)
     return f"{', '.join(authors[:keep])} et al. ({len(authors)} authors)"
 
 
 def breakdown_text(entry: Entry) -> str:
-    """"score 4.2 = posts 3.1 + HF upvotes 1.1", the why of a rank."""
+    """ "score 4.2 = posts 3.1 + HF upvotes 1.1", the why of a rank."""
     parts = [
         f"{BREAKDOWN_LABELS.get(name, name)} {value:.1f}"
         for name, value in entry.breakdown.items()

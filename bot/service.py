@@ -95,7 +95,10 @@ class DigestService:
             attention=attention_sources(self.client, settings, self.clock),
             weights=Weights.from_settings(settings),
             summarize=Summarizer(
-                settings, self.client, self.clock, cache=StoreSummaryCache(store)
+                settings,
+                None if offline else self.client,
+                self.clock,
+                cache=StoreSummaryCache(store),
             ).summarize,
             holidays=tuple(settings.holidays),
             offline=offline,
@@ -112,8 +115,13 @@ class DigestService:
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
     ) -> Digest:
         if not calendar.is_listing_day(date, self.settings.holidays):
-            raise UserError(str(calendar.NoListing(date, calendar.previous_listing(
-                date, self.settings.holidays))))
+            raise UserError(
+                str(
+                    calendar.NoListing(
+                        date, calendar.previous_listing(date, self.settings.holidays)
+                    )
+                )
+            )
         try:
             return await self.builder.build(date, categories, top, filters)
         except DigestError as exc:

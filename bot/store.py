@@ -191,7 +191,9 @@ class Store:
         with self.session() as s:
             row = s.scalars(
                 select(SnapshotRow).where(
-                    SnapshotRow.source == source, SnapshotRow.date == date, SnapshotRow.scope == scope
+                    SnapshotRow.source == source,
+                    SnapshotRow.date == date,
+                    SnapshotRow.scope == scope,
                 )
             ).first()
             if row is not None:
@@ -201,18 +203,28 @@ class Store:
         return demo.bundled_snapshot(source, date, scope)
 
     def put_snapshot(
-        self, source: str, date: dt.date, scope: str, payload: dict[str, Any], fetched_at: dt.datetime
+        self,
+        source: str,
+        date: dt.date,
+        scope: str,
+        payload: dict[str, Any],
+        fetched_at: dt.datetime,
     ) -> None:
         """Store (or replace) what a source returned, atomically."""
         text = json.dumps(payload, default=str, sort_keys=True)
         with self.session() as s:
             s.execute(
                 delete(SnapshotRow).where(
-                    SnapshotRow.source == source, SnapshotRow.date == date, SnapshotRow.scope == scope
+                    SnapshotRow.source == source,
+                    SnapshotRow.date == date,
+                    SnapshotRow.scope == scope,
                 )
             )
-            s.add(SnapshotRow(source=source, date=date, scope=scope, payload=text,
-                              fetched_at=fetched_at))
+            s.add(
+                SnapshotRow(
+                    source=source, date=date, scope=scope, payload=text, fetched_at=fetched_at
+                )
+            )
 
     def snapshot_sources(self, date: dt.date) -> list[str]:
         """Names of the sources with anything stored (or bundled) for ``date``."""
@@ -224,12 +236,14 @@ class Store:
     def get_summary(self, arxiv_id: str, model: str) -> str | None:
         with self.session() as s:
             return s.scalars(
-                select(SummaryRow.text).where(SummaryRow.arxiv_id == arxiv_id,
-                                              SummaryRow.model == model)
+                select(SummaryRow.text).where(
+                    SummaryRow.arxiv_id == arxiv_id, SummaryRow.model == model
+                )
             ).first()
 
     def put_summary(self, arxiv_id: str, model: str, text: str) -> None:
         with self.session() as s:
-            s.execute(delete(SummaryRow).where(SummaryRow.arxiv_id == arxiv_id,
-                                               SummaryRow.model == model))
+            s.execute(
+                delete(SummaryRow).where(SummaryRow.arxiv_id == arxiv_id, SummaryRow.model == model)
+            )
             s.add(SummaryRow(arxiv_id=arxiv_id, model=model, text=text))

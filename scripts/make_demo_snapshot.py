@@ -63,16 +63,18 @@ def parse_entry(block: str, title: str) -> tuple[dict, list[dict], dict]:
     }
     posts = []
     for m in QUOTE.finditer(block):
-        posts.append({
-            "platform": "x",
-            "post_id": m["id"],
-            "author": m["handle"],
-            "author_name": html.unescape(m["name"]),
-            "text": tweet_text(m["text"]),
-            "url": f"https://twitter.com/{m['handle']}/status/{m['id']}",
-            "arxiv_ids": [arxiv_id],
-            "created_at": tweet_time(m["id"]),
-        })
+        posts.append(
+            {
+                "platform": "x",
+                "post_id": m["id"],
+                "author": m["handle"],
+                "author_name": html.unescape(m["name"]),
+                "text": tweet_text(m["text"]),
+                "url": f"https://twitter.com/{m['handle']}/status/{m['id']}",
+                "arxiv_ids": [arxiv_id],
+                "created_at": tweet_time(m["id"]),
+            }
+        )
     signals = {"reported_reposts": int(counts[1]), "reported_likes": int(counts[2])}  # type: ignore[index]
     return paper, posts, signals
 

@@ -15,7 +15,7 @@ UTC = dt.UTC
 
 
 def fixture_path(*parts: str) -> Path:
-    """A file of ../shared/fixtures, or skip the test where that folder is absent (a user's clone)."""
+    """A file of ../shared/fixtures, or skip where that folder is absent (a user's clone)."""
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"recorded fixture {'/'.join(parts)} not available (../shared/fixtures absent)")
@@ -28,7 +28,7 @@ def make_paper(n: int = 1, **kw: object) -> Paper:
         "version": 1,
         "title": f"Paper number {n}: a study",
         "authors": ("Ada Lovelace", "Alan Turing"),
-        "abstract": f"We study problem {n}. Our method works well. It beats baselines by {n} points.",
+        "abstract": f"We study problem {n}. Our method works well. It beats baselines by {n}.",
         "primary_category": "cs.CL",
         "categories": ("cs.CL", "cs.LG"),
         "published": dt.datetime(2021, 4, 9, 15, 0, tzinfo=UTC),
@@ -64,8 +64,9 @@ def make_entry(rank: int = 1, **kw: object) -> Entry:
         "paper": paper,
         "score": 10.0 - rank,
         "breakdown": {"posts": 8.0 - rank, "huggingface": 2.0},
-        "signals": Signals(hf_upvotes=12, github_repo="https://github.com/example/repo",
-                           github_stars=42),
+        "signals": Signals(
+            hf_upvotes=12, github_repo="https://github.com/example/repo", github_stars=42
+        ),
         "posts": (make_post(rank, paper.arxiv_id),),
         "post_count": 3,
         "summary": f"Summary of paper {rank}.",

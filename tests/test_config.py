@@ -37,12 +37,22 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("HOTPAPERS_DEFAULT_TIMEZONE", "Mars/Olympus", "HOTPAPERS_DEFAULT_TIMEZONE: Value error, "
-         "unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)"),
-        ("HOTPAPERS_ARXIV_API_URL", "not a url", "HOTPAPERS_ARXIV_API_URL: Input should be a "
-         "valid URL, relative URL without a base"),
-        ("HOTPAPERS_DEFAULT_TOP", "-3", "HOTPAPERS_DEFAULT_TOP: Input should be greater than or "
-         "equal to 1"),
+        (
+            "HOTPAPERS_DEFAULT_TIMEZONE",
+            "Mars/Olympus",
+            "HOTPAPERS_DEFAULT_TIMEZONE: Value error, "
+            "unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
+        ),
+        (
+            "HOTPAPERS_ARXIV_API_URL",
+            "not a url",
+            "HOTPAPERS_ARXIV_API_URL: Input should be a valid URL, relative URL without a base",
+        ),
+        (
+            "HOTPAPERS_DEFAULT_TOP",
+            "-3",
+            "HOTPAPERS_DEFAULT_TOP: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_bad_values_give_one_line(
@@ -69,7 +79,16 @@ def test_env_example_and_readme_table_are_generated_from_settings() -> None:
     assert (ROOT / ".env.example").read_text() == env_example(), "run python -m bot.configdoc"
     readme = (ROOT / "README.md").read_text()
     assert readme_with_table(readme) == readme, "run python -m bot.configdoc"
-    for key in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN",
-                "HOTPAPERS_DATABASE_URL", "HOTPAPERS_PORT", "HOTPAPERS_LLM_MODEL",
-                "HOTPAPERS_DEFAULT_CATEGORIES", "HOTPAPERS_DEFAULT_TOP", "HOTPAPERS_S2_API_KEY"):
+    for key in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "DISCORD_TOKEN",
+        "HOTPAPERS_DATABASE_URL",
+        "HOTPAPERS_PORT",
+        "HOTPAPERS_LLM_MODEL",
+        "HOTPAPERS_DEFAULT_CATEGORIES",
+        "HOTPAPERS_DEFAULT_TOP",
+        "HOTPAPERS_S2_API_KEY",
+    ):
         assert f"\n{key}=" in env_example()

@@ -99,7 +99,10 @@ def test_failed_delivery_is_retried(store: Store) -> None:
     assert claim is not None
     ledger.finish(claim, ok=False, error="missing_permissions: ...")
     assert ledger.status("discord", "G", "42", D, ["cs.CL"]) == (
-        "failed", "missing_permissions: ...", 0)
+        "failed",
+        "missing_permissions: ...",
+        0,
+    )
     assert ledger.claim("discord", "G", "42", D, ["cs.CL"]) is not None
 
 

@@ -21,7 +21,7 @@ class Window:
 
 @dataclass
 class Collected:
-    """What an attention source found: posts (joined to papers by arXiv id) and per-paper signals."""
+    """What an attention source found: posts (joined to papers by arXiv id), per-paper signals."""
 
     posts: list[Post] = field(default_factory=list)
     signals: dict[str, Signals] = field(default_factory=dict)

@@ -65,6 +65,23 @@ def retry_after_seconds(response: httpx.Response, clock: Clock) -> float | None:
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
+def reset_header_seconds(
+    response: httpx.Response, clock: Clock, headers: tuple[str, ...]
+) -> float | None:
+    """Seconds until the epoch time in the first of ``headers`` present (``x-rate-limit-reset``,
+    ``ratelimit-reset``), capped like Retry-After; ``None`` if none is there or parses."""
+    for name in headers:
+        value = response.headers.get(name)
+        if not value:
+            continue
+        try:
+            seconds = float(value) - clock.now().timestamp()
+        except ValueError:
+            continue
+        return max(0.0, min(seconds, MAX_RETRY_AFTER))
+    return None
+
+
 @dataclass
 class Http:
     """One source's view of the shared client: its limiter, retries, timeout and request count."""
@@ -77,9 +94,11 @@ class Http:
     timeout: float = 20.0
     backoff: float = 1.0
     requests: int = 0
+    # Headers holding the epoch second a 429's window resets, used when Retry-After is absent.
+    reset_headers: tuple[str, ...] = ()
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with rate limiting; retry 429/5xx/transport errors; raise ``SourceError`` at the end.
+        """Send rate-limited; retry 429/5xx/transport errors; raise ``SourceError`` at the end.
 
         A non-retryable 4xx is returned to the caller, who knows what it means for that API.
         """
@@ -100,6 +119,8 @@ class Http:
                     return response
                 last = f"HTTP {response.status_code}"
                 hinted = retry_after_seconds(response, self.clock)
+                if hinted is None and response.status_code == 429:
+                    hinted = reset_header_seconds(response, self.clock, self.reset_headers)
                 wait = hinted if hinted is not None else self.backoff * 2**attempt
                 if hinted is not None:
                     self.limiter.defer(hinted)

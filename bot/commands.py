@@ -1,0 +1,327 @@
+"""Parse the text of ``/hotpapers ...`` into a command, the same way for Slack and Discord.
+
+Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``help``,
+``subscribe [category ...] at HH:MM [Area/City] [top=N]``, ``unsubscribe`` and ``settings``.
+Any input gives either a command or a ``CommandError`` whose text is the short reply to show the
+user, fix included; the user's words are echoed only cleaned of mention syntax and clamped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import html
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot import calendar
+from bot.categories import close_matches, expand
+
+MAX_CATEGORIES = 40
+QUOTE_LIMIT = 40
+USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
+SUBSCRIBE_EXAMPLE = "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin`"
+TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
+_HELP_HINT = "Try `/hotpapers help`."
+
+HELP_TEXT = (
+    "Hot Papers: the day's arXiv papers, ranked by the attention they get.\n"
+    "`/hotpapers` the latest listing for the default categories\n"
+    "`/hotpapers cs.CL cs.LG` pick categories (`cs.*` means every cs category)\n"
+    "`/hotpapers cs.CV 2021-04-12 top=5` a past listing, the top 5 papers\n"
+    "`/hotpapers today` or `/hotpapers yesterday` (dates in US Eastern time)\n"
+    "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10` a daily digest in this channel\n"
+    "`/hotpapers unsubscribe` stop it; `/hotpapers settings` show it\n"
+    "`/hotpapers help` this text\n"
+    "arXiv lists new papers Monday to Friday: weekends and arXiv holidays have no listing.\n"
+    f"Categories: {TAXONOMY_URL}"
+)
+
+_SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
+_TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_TOP = re.compile(r"top(?:[=:](.*))?", re.DOTALL)
+_CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
+_HELP_WORDS = frozenset({"help", "-h", "--help", "?", "usage"})
+_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10")
+
+
+@dataclass(frozen=True)
+class Query:
+    categories: tuple[str, ...]
+    date: dt.date
+    top: int
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    categories: tuple[str, ...]
+    time: dt.time
+    tz: str
+    top: int
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowSettings:
+    pass
+
+
+Command = Query | HelpRequest | Subscribe | Unsubscribe | ShowSettings
+
+
+class CommandError(ValueError):
+    """Bad input: ``str(exc)`` is the reply for the user; ``nearest`` is set for a weekend."""
+
+    def __init__(self, message: str, *, nearest: dt.date | None = None) -> None:
+        super().__init__(message)
+        self.nearest = nearest
+
+
+def quote(token: str) -> str:
+    """A user's word as a code span that can ping nobody: no ``<>@&``, clamped to 40 characters."""
+    cleaned = "".join(ch for ch in token if ch not in "<>@&`" and ch.isprintable()).strip()
+    if len(cleaned) > QUOTE_LIMIT:
+        cleaned = cleaned[: QUOTE_LIMIT - 1] + "…"
+    return f"`{cleaned or '?'}`"
+
+
+def tokenize(text: str) -> list[str]:
+    """Words of a command, with Slack's auto-formatting undone.
+
+    Slack turns ``cs.AI`` into ``<http://cs.AI|cs.AI>`` and escapes ``&<>``; the label (or the
+    link without its scheme) stands for what the user typed.
+    """
+    return html.unescape(_SLACK_ENTITY.sub(_unwrap_slack_entity, text)).split()
+
+
+def _unwrap_slack_entity(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if label:
+        return f" {label} "
+    for scheme in ("http://", "https://", "mailto:"):
+        if target.lower().startswith(scheme):
+            return f" {target[len(scheme) :]} "
+    return f" {target} "
+
+
+def parse_command(
+    text: str,
+    *,
+    now: dt.datetime,
+    default_categories: Sequence[str],
+    default_top: int,
+    max_top: int = 50,
+    holidays: Collection[dt.date] = (),
+    default_tz: str = "UTC",
+) -> Command:
+    """The command in ``text`` (what follows ``/hotpapers``), or a ``CommandError`` for the user."""
+    context = _Context(now, tuple(default_categories), default_top, max_top, holidays, default_tz)
+    tokens = tokenize(text)
+    words = [token.lower() for token in tokens]
+    if _HELP_WORDS.intersection(words):
+        return HelpRequest()
+    if words and words[0] in ("unsubscribe", "settings"):
+        if len(words) > 1:
+            raise CommandError(
+                f"`{words[0]}` takes nothing after it (you wrote {quote(tokens[1])}); "
+                f"write just `/hotpapers {words[0]}`."
+            )
+        return Unsubscribe() if words[0] == "unsubscribe" else ShowSettings()
+    if words and words[0] == "subscribe":
+        return _Parser(context, subscribing=True).subscription(tokens[1:])
+    return _Parser(context, subscribing=False).query(tokens)
+
+
+@dataclass(frozen=True)
+class _Context:
+    now: dt.datetime
+    default_categories: tuple[str, ...]
+    default_top: int
+    max_top: int
+    holidays: Collection[dt.date]
+    default_tz: str
+
+
+@dataclass
+class _Parser:
+    """Reads tokens one by one, remembering what each one set."""
+
+    context: _Context
+    subscribing: bool
+    categories: list[str] = field(default_factory=list)
+    date_token: str | None = None
+    top_token: str | None = None
+    time: dt.time | None = None
+    tz: str | None = None
+
+    def query(self, tokens: Sequence[str]) -> Query:
+        for token in tokens:
+            self._read(token)
+        ctx = self.context
+        if self.date_token is None:
+            date = calendar.latest_listing(ctx.now, ctx.holidays)
+        else:
+            date = _resolve_date(self.date_token, ctx)
+        return Query(self._chosen_categories(), date, self._top())
+
+    def subscription(self, tokens: Sequence[str]) -> Subscribe:
+        expecting_time = False
+        for token in tokens:
+            if expecting_time:
+                self._set_time(token)
+            elif token.lower() != "at":
+                self._read(token)
+            expecting_time = token.lower() == "at" and not expecting_time
+        if expecting_time:
+            raise CommandError("`at` needs a time after it, e.g. `at 09:00`.")
+        if self.time is None:
+            raise CommandError(f"When should I post? Add a time, e.g. {SUBSCRIBE_EXAMPLE}.")
+        tz = self.tz or self.context.default_tz
+        return Subscribe(self._chosen_categories(), self.time, tz, self._top())
+
+    def _read(self, token: str) -> None:
+        lowered = token.lower()
+        if _TOP.fullmatch(lowered):
+            self.top_token = _once(self.top_token, token, "Give `top=` only once")
+        elif lowered in ("today", "yesterday") or _DATE_LIKE.fullmatch(lowered):
+            self._set_date(token)
+        elif self.subscribing and _TIME_LIKE.fullmatch(lowered):
+            self._set_time(token)
+        elif self.subscribing and (zone := _zones().get(lowered)) is not None:
+            self.tz = _once(self.tz, zone, "Give one time zone, not two")
+        else:
+            self.categories.extend(_categories_of(token, self.subscribing))
+
+    def _set_date(self, token: str) -> None:
+        if self.subscribing:
+            raise CommandError(
+                f"A subscription posts every new listing, so it takes no date "
+                f"(you wrote {quote(token)}). Example: {SUBSCRIBE_EXAMPLE}."
+            )
+        self.date_token = _once(self.date_token, token, "Give one date, not two")
+
+    def _set_time(self, token: str) -> None:
+        match = _TIME.fullmatch(token)
+        hour, minute = (int(part) for part in match.groups()) if match else (99, 99)
+        if hour > 23 or minute > 59:
+            raise CommandError(
+                f"{quote(token)} is not a time: use HH:MM on a 24-hour clock, e.g. `at 09:00`."
+            )
+        if self.time is not None:
+            raise CommandError("Give one time, e.g. `at 09:00`.")
+        self.time = dt.time(hour, minute)
+
+    def _chosen_categories(self) -> tuple[str, ...]:
+        chosen = self.categories or _canonical_defaults(self.context.default_categories)
+        unique = tuple(dict.fromkeys(chosen))
+        if len(unique) > MAX_CATEGORIES:
+            raise CommandError(
+                f"Too many categories ({len(unique)} after expanding); the most is "
+                f"{MAX_CATEGORIES}. Pick fewer, e.g. `cs.CL cs.LG`."
+            )
+        return unique
+
+    def _top(self) -> int:
+        if self.top_token is None:
+            return self.context.default_top
+        max_top = self.context.max_top
+        match = _TOP.fullmatch(self.top_token.lower())
+        value = (match.group(1) if match else None) or ""
+        if re.fullmatch(r"[0-9]{1,6}", value) and 1 <= int(value) <= max_top:
+            return int(value)
+        raise CommandError(
+            f"top must be between 1 and {max_top}, e.g. `top=10` "
+            f"(you wrote {quote(self.top_token)})."
+        )
+
+
+def _once(current: str | None, token: str, problem: str) -> str:
+    """``token``, unless one was given already: then say so, naming both."""
+    if current is not None:
+        raise CommandError(f"{problem} (you wrote {quote(current)} and {quote(token)}).")
+    return token
+
+
+def _resolve_date(token: str, ctx: _Context) -> dt.date:
+    try:
+        return calendar.resolve_date(token, ctx.now, ctx.holidays)
+    except calendar.NoListing as exc:
+        raise CommandError(str(exc), nearest=exc.nearest) from None
+    except calendar.DateError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _canonical_defaults(codes: Sequence[str]) -> list[str]:
+    """The configured categories, canonicalised and expanded like typed ones (kept if unknown)."""
+    return [found for code in codes for found in (expand(code) or [code])]
+
+
+def _categories_of(token: str, subscribing: bool) -> list[str]:
+    """The categories ``token`` names, or the error telling the user what went wrong."""
+    found = expand(token)
+    if found:
+        return found
+    if subscribing and (message := _unknown_zone_message(token)) is not None:
+        raise CommandError(message)
+    raise CommandError(_unknown_word_message(token))
+
+
+def _unknown_word_message(token: str) -> str:
+    probe = token.lower()[:64]
+    keyword = difflib.get_close_matches(probe, _KEYWORDS, n=1, cutoff=0.75)
+    if keyword:
+        return f"I don't understand {quote(token)}. Did you mean `{keyword[0]}`? {_HELP_HINT}"
+    matches = close_matches(probe)
+    if matches:
+        suggestion = _alternatives(matches)
+        return f"Unknown category {quote(token)}. Did you mean {suggestion}? {_HELP_HINT}"
+    if _CATEGORY_LIKE.fullmatch(probe):
+        return (
+            f"Unknown category {quote(token)}. See the list at {TAXONOMY_URL} "
+            "or try `/hotpapers help`."
+        )
+    return f"I don't understand {quote(token)}. Usage: {USAGE}. {_HELP_HINT}"
+
+
+def _alternatives(options: Sequence[str]) -> str:
+    """```a`, `b` or `c``` for a "did you mean" question."""
+    quoted = [f"`{option}`" for option in options]
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    """IANA zone names by their lower-case spelling (``europe/berlin`` -> ``Europe/Berlin``)."""
+    names = available_timezones() - {"localtime", "Factory"}
+    return {name.lower(): name for name in sorted(names)}
+
+
+def _unknown_zone_message(token: str) -> str | None:
+    """For a word that looks like a time zone, the error that suggests the right one."""
+    probe = token.lower()[:64]
+    by_city = [name for key, name in _zones().items() if key.rsplit("/", 1)[-1] == probe]
+    close = difflib.get_close_matches(probe, list(_zones()), n=3, cutoff=0.8)
+    suggestions = list(dict.fromkeys(by_city + [_zones()[key] for key in close]))[:3]
+    if not suggestions and "/" not in probe:
+        return None
+    hint = f" Did you mean {_alternatives(suggestions)}?" if suggestions else ""
+    return (
+        f"Unknown time zone {quote(token)}.{hint} "
+        "Use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`."
+    )

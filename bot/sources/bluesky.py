@@ -1,0 +1,314 @@
+"""Bluesky: every post linking arxiv.org in the window, found in bulk with ``searchPosts``.
+
+Why a session: Bluesky switched off unauthenticated ``searchPosts`` in January 2025 (bot load), so
+we log in with an app password (``com.atproto.server.createSession``) and search through the PDS
+with the access token. One search of ``domain=arxiv.org`` pages through all posts of the window
+(100 a page), so the cost grows with the number of posts, never with the number of papers.
+The session lives in memory only; passwords and tokens never reach a log line or an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.models import Paper, Post
+from bot.sources.arxiv_ids import extract_arxiv_ids
+from bot.sources.base import Collected, Window
+from bot.sources.http import Http, RateLimiter, SourceError, SourceSkipped
+
+log = logging.getLogger(__name__)
+
+RATE_CALLS, RATE_PERIOD = 3000, 300.0  # observed PDS policy "3000;w=300"
+PAGE_SIZE = 100
+DEFAULT_MAX_PAGES = 100  # 10,000 posts a window
+SEARCH_QUERY = "arxiv.org"
+NO_CREDENTIALS = "no credentials (set HOTPAPERS_BLUESKY_HANDLE and HOTPAPERS_BLUESKY_APP_PASSWORD)"
+FORBIDDEN = "Bluesky refused the search (403): authentication required or blocked"
+EXPIRED = "ExpiredToken"
+_ERROR_CODE = re.compile(r"[A-Za-z]{1,40}")
+# What may go into a bsky.app link: a handle (a domain name) or a DID, and a record key.
+_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}|did:[a-z]+:[A-Za-z0-9._:%-]{1,2048}")
+_RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
+
+
+@dataclass(frozen=True)
+class Session:
+    """The tokens of one login; ``repr`` hides them so a traceback cannot print them."""
+
+    access_jwt: str = field(repr=False)
+    refresh_jwt: str = field(repr=False)
+
+
+class BlueskySource:
+    """Posts on Bluesky linking arXiv papers, with likes, reposts, replies and quotes."""
+
+    name = "bluesky"
+    scope = "window"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        clock: Clock,
+        *,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> None:
+        self.settings = settings
+        self.max_pages = max_pages
+        self.xrpc = settings.url("bluesky_service") + "/xrpc/"
+        self.http = Http(
+            client,
+            self.name,
+            RateLimiter(RATE_CALLS, RATE_PERIOD, clock),
+            clock,
+            retries=settings.http_retries,
+            timeout=settings.http_timeout,
+            reset_headers=("ratelimit-reset",),
+        )
+        self._session: Session | None = None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (logins included)."""
+        return self.http.requests
+
+    def skip_reason(self) -> str | None:
+        if self.settings.bluesky_handle and self.settings.secret("bluesky_app_password"):
+            return None
+        return NO_CREDENTIALS
+
+    async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
+        """Every post of the window linking an arXiv paper (one of ``papers`` when given)."""
+        reason = self.skip_reason()
+        if reason:
+            raise SourceSkipped(reason)
+        wanted = frozenset(paper.arxiv_id for paper in papers)
+        posts: dict[str, Post] = {}
+        for view in await self._search(window):
+            post = parse_post_view(view)
+            if post is None:
+                continue
+            ids = tuple(i for i in post.arxiv_ids if not wanted or i in wanted)
+            if ids and post.post_id not in posts:
+                posts[post.post_id] = post.model_copy(update={"arxiv_ids": ids})
+        return Collected(posts=list(posts.values()))
+
+    async def _search(self, window: Window) -> list[Mapping[str, Any]]:
+        """All post views of the window, page by page, up to ``max_pages`` pages."""
+        params = {
+            "q": SEARCH_QUERY,
+            "domain": "arxiv.org",
+            "since": iso_time(window.start),
+            "until": iso_time(window.end),
+            "sort": "latest",
+            "limit": str(PAGE_SIZE),
+        }
+        views: list[Mapping[str, Any]] = []
+        for _ in range(self.max_pages):
+            body = await self._authed_get("app.bsky.feed.searchPosts", params)
+            page = [view for view in body["posts"] if isinstance(view, Mapping)]
+            views.extend(page)
+            cursor = body.get("cursor")
+            if not cursor or not page:
+                return views
+            params["cursor"] = str(cursor)
+        log.warning(
+            "bluesky: stopped after %d pages (%d posts); the window has more posts than that",
+            self.max_pages,
+            len(views),
+        )
+        return views
+
+    async def _authed_get(self, method: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """GET with the session's token; an expired token is renewed once and the GET repeated."""
+        session = self._session or await self._create_session()
+        response = await self._get(method, params, session)
+        if error_code(response) == EXPIRED:
+            session = await self._renew_session(session)
+            response = await self._get(method, params, session)
+        if response.status_code == 401:
+            self._session = None  # revoked or still refused: the next collect logs in afresh
+        return search_body(response)
+
+    async def _get(
+        self, method: str, params: Mapping[str, str], session: Session
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {session.access_jwt}"}
+        return await self.http.request("GET", self.xrpc + method, params=params, headers=headers)
+
+    async def _create_session(self) -> Session:
+        """Log in with the app password (createSession is limited to ~30 a 5 minutes: reuse it)."""
+        payload = {
+            "identifier": self.settings.bluesky_handle,
+            "password": self.settings.secret("bluesky_app_password"),
+        }
+        url = self.xrpc + "com.atproto.server.createSession"
+        response = await self.http.request("POST", url, json=payload)
+        if response.status_code >= 400:
+            code = error_code(response)
+            detail = f" {code}" if code else ""
+            raise SourceError(
+                f"Bluesky login failed (HTTP {response.status_code}{detail}): "
+                "check HOTPAPERS_BLUESKY_HANDLE and HOTPAPERS_BLUESKY_APP_PASSWORD"
+            )
+        self._session = session_from(response)
+        return self._session
+
+    async def _renew_session(self, expired: Session) -> Session:
+        """Refresh with the refresh token; if that is refused too, log in again."""
+        self._session = None
+        url = self.xrpc + "com.atproto.server.refreshSession"
+        headers = {"Authorization": f"Bearer {expired.refresh_jwt}"}
+        response = await self.http.request("POST", url, headers=headers)
+        if response.status_code == 200:
+            try:
+                self._session = session_from(response)
+                return self._session
+            except SourceError:
+                pass
+        log.info(
+            "bluesky: session refresh refused (HTTP %d), logging in again", response.status_code
+        )
+        return await self._create_session()
+
+
+def session_from(response: httpx.Response) -> Session:
+    """The tokens of a createSession/refreshSession answer."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise SourceError("malformed JSON in Bluesky session response") from None
+    access = body.get("accessJwt") if isinstance(body, dict) else None
+    refresh = body.get("refreshJwt") if isinstance(body, dict) else None
+    if not isinstance(access, str) or not isinstance(refresh, str):
+        raise SourceError("Bluesky session response without tokens")
+    return Session(access, refresh)
+
+
+def search_body(response: httpx.Response) -> dict[str, Any]:
+    """A searchPosts answer as a dict with a ``posts`` list, or the ``SourceError`` it means."""
+    status = response.status_code
+    if status == 403:
+        raise SourceError(FORBIDDEN)
+    if status in (400, 401):
+        code = error_code(response)
+        raise SourceError(
+            f"Bluesky rejected the search (HTTP {status}{' ' + code if code else ''})"
+        )
+    if status >= 400:
+        raise SourceError(f"HTTP {status}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise SourceError("malformed JSON in response") from None
+    if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
+        raise SourceError("malformed searchPosts response (no posts list)")
+    return body
+
+
+def error_code(response: httpx.Response) -> str | None:
+    """XRPC's ``error`` name (``ExpiredToken``...) of a 400/401, if it looks like one."""
+    if response.status_code not in (400, 401):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
+
+
+def parse_post_view(view: Mapping[str, Any]) -> Post | None:
+    """A ``postView`` as a Post (``arxiv_ids`` may be empty); ``None`` if it lacks its basics."""
+    uri, author, record = view.get("uri"), view.get("author"), view.get("record")
+    if not isinstance(uri, str) or not isinstance(author, Mapping):
+        return None
+    if not isinstance(record, Mapping):
+        return None
+    handle = link_actor(author)
+    rkey = uri.rsplit("/", 1)[-1]
+    if handle is None or not _RKEY.fullmatch(rkey):
+        return None
+    text = string(record.get("text"))
+    return Post(
+        platform="bluesky",
+        post_id=uri,
+        author=handle,
+        author_name=string(author.get("displayName")),
+        text=text,
+        url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+        arxiv_ids=extract_arxiv_ids("\n".join([text, *post_links(view)])),
+        likes=count(view.get("likeCount")),
+        reposts=count(view.get("repostCount")),
+        replies=count(view.get("replyCount")),
+        quotes=count(view.get("quoteCount")),
+        created_at=parse_time(record.get("createdAt")),
+    )
+
+
+def link_actor(author: Mapping[str, Any]) -> str | None:
+    """The handle, else the DID, that can safely go into a bsky.app link; ``None`` if neither."""
+    for actor in (author.get("handle"), author.get("did")):
+        if isinstance(actor, str) and _ACTOR.fullmatch(actor):
+            return actor
+    return None
+
+
+def post_links(view: Mapping[str, Any]) -> list[str]:
+    """The post's own links: link facets and the external card (not those of a quoted post)."""
+    record = view.get("record") or {}
+    links = []
+    for facet in _dicts(record.get("facets")):
+        for feature in _dicts(facet.get("features")):
+            if feature.get("$type") == "app.bsky.richtext.facet#link":
+                links.append(feature.get("uri"))
+    for embed in (record.get("embed"), view.get("embed")):
+        if isinstance(embed, Mapping):
+            media: Mapping[str, Any] = embed
+            if isinstance(embed.get("media"), Mapping):
+                media = embed["media"]
+            external = media.get("external")
+            if isinstance(external, Mapping):
+                links.append(external.get("uri"))
+    return [link for link in links if isinstance(link, str)]
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def string(value: Any) -> str:
+    """Text of an optional string field (``""`` when absent or not a string)."""
+    return value if isinstance(value, str) else ""
+
+
+def count(value: Any) -> int | None:
+    """A reported count, or ``None`` (unknown) when absent or not a number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An ISO 8601 timestamp as aware UTC; ``None`` when absent or unparsable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def iso_time(when: dt.datetime) -> str:
+    """``2021-04-12T18:00:00Z``: the form both Bluesky and X accept."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,140 @@
+"""Hugging Face Daily Papers: upvotes, comments, AI summary, GitHub repo and stars per paper.
+
+The listing is asked per *Daily Papers* day, not per paper: ``date`` filters on the day a paper
+was added to Daily Papers, which is usually the arXiv listing day but can be a few days later.
+So one listing date costs (days looked at) x (pages per day) requests, however many papers the
+listing has, and the papers are joined to the listing by arXiv id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.models import Paper, Signals
+from bot.sources.arxiv_ids import normalise_arxiv_id
+from bot.sources.base import Collected, Window
+from bot.sources.http import Http, RateLimiter, SourceError
+
+log = logging.getLogger(__name__)
+
+# Anonymous "API" bucket: 500 requests per 5-minute window (hub-docs rate-limits.md).
+HF_RATE_CALLS = 500
+HF_RATE_PERIOD = 300.0
+PAGE_SIZE = 100
+# A paper listed on day D usually reaches Daily Papers on D, sometimes up to a few days later.
+DAYS_AFTER_LISTING = 3
+# Daily Papers has had at most a few hundred papers a day; this bounds a misbehaving server.
+MAX_PAGES_PER_DAY = 10
+
+
+def as_int(value: Any) -> int | None:
+    """An integer count, or ``None`` for an absent, null or non-numeric one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def as_text(value: Any) -> str | None:
+    """Non-empty text, or ``None``."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def as_web_url(value: Any) -> str | None:
+    """An http(s) URL without spaces, or ``None``: third-party links must not become other links."""
+    text = as_text(value)
+    if text is None or any(ch.isspace() for ch in text):
+        return None
+    if not text.lower().startswith(("https://", "http://")):
+        return None
+    return text
+
+
+def listing_days(window: Window, today: dt.date) -> list[dt.date]:
+    """The Daily Papers days that may hold the listing's papers, never one after ``today``."""
+    last = min(window.date + dt.timedelta(days=DAYS_AFTER_LISTING), today)
+    count = (last - window.date).days + 1
+    return [window.date + dt.timedelta(days=n) for n in range(max(count, 0))]
+
+
+def signals_of(item: dict[str, Any]) -> tuple[str, Signals] | None:
+    """The arXiv id and signals of one listing item, or ``None`` when it names no arXiv paper."""
+    paper = item.get("paper")
+    if not isinstance(paper, dict):
+        return None
+    arxiv_id = normalise_arxiv_id(str(paper.get("id") or ""))
+    if arxiv_id is None:
+        return None
+    signals = Signals(
+        hf_upvotes=as_int(paper.get("upvotes")),
+        hf_comments=as_int(item.get("numComments")),
+        hf_ai_summary=as_text(paper.get("ai_summary")),
+        hf_thumbnail=as_web_url(item.get("thumbnail")),
+        github_repo=as_web_url(paper.get("githubRepo")),
+        github_stars=as_int(paper.get("githubStars")),
+        project_page=as_web_url(paper.get("projectPage")),
+    )
+    return arxiv_id, signals
+
+
+class HuggingFaceSource:
+    """Daily Papers listings around the listing date, joined to the papers by arXiv id."""
+
+    name = "huggingface"
+    scope = "window"
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, clock: Clock) -> None:
+        self.base_url = settings.url("hf_api_url")
+        self.clock = clock
+        self.http = Http(
+            client=client,
+            name=self.name,
+            limiter=RateLimiter(HF_RATE_CALLS, HF_RATE_PERIOD, clock),
+            clock=clock,
+            retries=settings.http_retries,
+            timeout=settings.http_timeout,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    def skip_reason(self) -> str | None:
+        return None  # public reads need no token
+
+    async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
+        wanted = {paper.arxiv_id for paper in papers}
+        found: dict[str, Signals] = {}
+        for day in listing_days(window, self.clock.now().astimezone(dt.UTC).date()):
+            for item in await self.day_items(day):
+                pair = signals_of(item)
+                if pair is None or (wanted and pair[0] not in wanted):
+                    continue
+                arxiv_id, signals = pair
+                known = found.get(arxiv_id)
+                # Listed on two days: keep the entry with more upvotes (the fresher count).
+                if known is None or (signals.hf_upvotes or 0) > (known.hf_upvotes or 0):
+                    found[arxiv_id] = signals
+        return Collected(signals=found)
+
+    async def day_items(self, day: dt.date) -> list[dict[str, Any]]:
+        """Every listing item of one Daily Papers day, paging while a page comes back full."""
+        items: list[dict[str, Any]] = []
+        for page in range(MAX_PAGES_PER_DAY):
+            params = {"date": day.isoformat(), "limit": PAGE_SIZE, "p": page}
+            body = await self.http.get_json(f"{self.base_url}/daily_papers", params=params)
+            if not isinstance(body, list):
+                raise SourceError("unexpected response (not a list of papers)")
+            items.extend(item for item in body if isinstance(item, dict))
+            if len(body) < PAGE_SIZE:
+                return items
+        log.warning("%s: %s has more than %d pages, stopped", self.name, day, MAX_PAGES_PER_DAY)
+        return items

@@ -1,0 +1,310 @@
+"""One to three sentences per paper: from Hugging Face, Semantic Scholar, a model, or the abstract.
+
+Order of preference for each entry: ``signals.hf_ai_summary``, then ``signals.tldr`` (Semantic
+Scholar), then, when ``HOTPAPERS_LLM_BASE_URL`` and ``HOTPAPERS_LLM_MODEL`` are set, an
+OpenAI-compatible ``POST {base}/chat/completions`` (cached per paper and model), and finally an
+extractive summary of the abstract. Any failure of the model (HTTP error, timeout, malformed
+JSON, empty text, spent time budget) falls back to the extractive summary: a digest never waits
+on, or breaks because of, an optional service. Failures are logged once per digest, never with
+the key.
+
+The extractive summary keeps whole sentences of the abstract, in their original order: always
+the first (it says what the paper is about), then the sentences that score best while they fit
+``max_chars`` and ``max_sentences``. A sentence scores 2 for each contribution phrase ("we
+propose", "we present", "we introduce", "we show", "we demonstrate", "we find", "we develop"),
+1 for each result word ("achiev", "outperform", "surpass", "state-of-the-art", "improv",
+"significantly", "results", "%") and 1 if it has a number; ties go to the earlier sentence.
+Sentences split at ``.``, ``!`` or ``?`` followed by a space and a capital, a digit or an
+opening quote or bracket, but not after "e.g.", "i.e.", "et al.", "Fig.", "vs." and the like,
+nor after an initial ("J. Smith"); "3.1" never splits, as no space follows the point. When the
+first sentence alone is longer than the budget it is cut at a word boundary and ends with an
+ellipsis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import httpx
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.models import Entry, Paper, Signals
+from bot.sources.http import Http, RateLimiter, SourceError
+
+log = logging.getLogger(__name__)
+
+ELLIPSIS = "…"
+SUMMARY_LIMIT = 500
+LLM_CONCURRENCY = 4
+LLM_REQUESTS_PER_SECOND = 5
+SYSTEM_PROMPT = (
+    "You summarise arXiv papers for a daily chat digest. Reply with 1 to 3 plain sentences "
+    "(at most 60 words) saying what the paper does and what it finds. No preamble, no "
+    "markdown, no links, no mentions."
+)
+
+# Words that end with a period without ending a sentence ("et al. (2020)", "Fig. 3").
+_ABBREVIATIONS = frozenset(
+    {
+        "al", "approx", "cf", "ch", "dr", "eq", "eqs", "fig", "figs", "jr", "mr", "mrs", "ms",
+        "no", "nos", "pp", "prof", "ref", "refs", "resp", "sec", "secs", "sr", "st", "tab",
+        "vol", "vs", "viz",
+    }
+)  # fmt: skip
+_DOTTED = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)  # e.g. i.e. U.S.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+_SENTENCE_START = re.compile(r"^[\"'(\[]*[A-Z0-9$\\]")
+# What the paper contributes weighs 2; a result word or a number weighs 1.
+_CONTRIBUTION_CUES = (
+    "we propose", "we present", "we introduce", "we show", "we demonstrate", "we find",
+    "we develop",
+)  # fmt: skip
+_RESULT_CUES = (
+    "achiev", "outperform", "surpass", "state-of-the-art", "state of the art", "improv",
+    "significantly", "results", "%",
+)  # fmt: skip
+_NUMBER = re.compile(r"\d")
+_LABEL = re.compile(r"^(?:summary|tl;?dr)\s*:\s*", re.IGNORECASE)
+
+
+def _ends_sentence(token: str, next_token: str) -> bool:
+    """Whether a sentence ends after ``token`` (decimals never reach here: no space after)."""
+    if not _SENTENCE_END.search(token) or not _SENTENCE_START.match(next_token):
+        return False
+    word = token.rstrip("\"')]").lstrip("\"'([")
+    if word.endswith("."):
+        stem = word[:-1].casefold()
+        initial = len(stem) == 1 and stem.isalpha()  # "J. Smith"
+        if stem in _ABBREVIATIONS or _DOTTED.match(word) or initial:
+            return False
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` with whitespace collapsed; abbreviations don't split."""
+    tokens = text.split()
+    sentences: list[str] = []
+    current: list[str] = []
+    for index, token in enumerate(tokens):
+        current.append(token)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if not following or _ends_sentence(token, following):
+            sentences.append(" ".join(current))
+            current = []
+    return sentences
+
+
+def cue_score(sentence: str) -> int:
+    """How much a sentence reads as a contribution (2 a cue) or a result (1 a cue or number)."""
+    lowered = sentence.casefold()
+    points = sum(2 for cue in _CONTRIBUTION_CUES if cue in lowered)
+    points += sum(1 for cue in _RESULT_CUES if cue in lowered)
+    return points + (1 if _NUMBER.search(sentence) else 0)
+
+
+def clamp_words(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]  # drop the partial last word
+    return cut.rstrip(" ,;:-–—([") + ELLIPSIS
+
+
+def extractive_summary(abstract: str, *, max_chars: int = 400, max_sentences: int = 3) -> str:
+    """1 to ``max_sentences`` whole sentences of the abstract within ``max_chars``, in order."""
+    sentences = split_sentences(abstract)
+    if not sentences:
+        return ""
+    if len(sentences[0]) > max_chars:
+        return clamp_words(sentences[0], max_chars)
+    chosen = {0}
+    length = len(sentences[0])
+    ranked = sorted(range(1, len(sentences)), key=lambda i: (-cue_score(sentences[i]), i))
+    for index in ranked:
+        if len(chosen) >= max_sentences:
+            break
+        if length + 1 + len(sentences[index]) <= max_chars:
+            chosen.add(index)
+            length += 1 + len(sentences[index])
+    return " ".join(sentences[i] for i in sorted(chosen))
+
+
+def clean_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """One paragraph, no "Summary:" label or wrapping quotes, at most ``limit`` characters."""
+    flat = _LABEL.sub("", " ".join(text.split()))
+    if len(flat) >= 2 and flat[0] == flat[-1] and flat[0] in "\"'":
+        flat = flat[1:-1].strip()
+    return clamp_words(flat, limit)
+
+
+def provided_summary(signals: Signals) -> str:
+    """Hugging Face's ai_summary, else Semantic Scholar's TLDR, cleaned; "" when neither."""
+    for text in (signals.hf_ai_summary, signals.tldr):
+        cleaned = clean_summary(text or "")
+        if cleaned:
+            return cleaned
+    return ""
+
+
+class SummaryCache(Protocol):
+    """Model-written summaries by (arXiv id, model), so a paper costs one request per model."""
+
+    def get(self, arxiv_id: str, model: str) -> str | None: ...
+
+    def put(self, arxiv_id: str, model: str, text: str) -> None: ...
+
+
+class MemorySummaryCache:
+    """A ``SummaryCache`` in a dict: for one process, and for tests."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get(self, arxiv_id: str, model: str) -> str | None:
+        return self.items.get((arxiv_id, model))
+
+    def put(self, arxiv_id: str, model: str, text: str) -> None:
+        self.items[(arxiv_id, model)] = text
+
+
+class SummaryFailed(Exception):
+    """The model gave no usable summary; the message is safe to log (no key, no URL)."""
+
+
+def completion_text(body: Any) -> str:
+    """The cleaned text of an OpenAI-style chat completion, or ``SummaryFailed``."""
+    try:
+        content = body["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise SummaryFailed("unexpected response shape") from None
+    if not isinstance(content, str):
+        raise SummaryFailed("unexpected response shape")
+    text = clean_summary(content)
+    if not text:
+        raise SummaryFailed("empty text")
+    return text
+
+
+class Summarizer:
+    """Sets ``Entry.summary`` on every entry, by the order of preference in the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.AsyncClient | None,
+        clock: Clock,
+        cache: SummaryCache | None = None,
+        timeout: float = 15.0,
+        budget: float = 60.0,
+    ) -> None:
+        self.clock = clock
+        self.cache: SummaryCache = cache if cache is not None else MemorySummaryCache()
+        self.budget = budget
+        self.model = settings.llm_model or ""
+        self._api_key = settings.secret("llm_api_key")
+        self._endpoint = ""
+        self._http: Http | None = None
+        if client is not None and settings.llm_base_url is not None and self.model:
+            self._endpoint = settings.url("llm_base_url") + "/chat/completions"
+            limiter = RateLimiter(LLM_REQUESTS_PER_SECOND, 1.0, clock)
+            self._http = Http(client, "llm", limiter, clock=clock, retries=1, timeout=timeout)
+
+    @property
+    def uses_llm(self) -> bool:
+        return self._http is not None
+
+    async def summarize(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Copies of ``entries`` with ``summary`` set; never raises for a failing model."""
+        deadline = self.clock.monotonic() + self.budget
+        gate = asyncio.Semaphore(LLM_CONCURRENCY)
+        failures: list[str] = []
+        texts = await asyncio.gather(
+            *(
+                self._summary(entry.paper, entry.signals, gate, deadline, failures)
+                for entry in entries
+            )
+        )
+        if failures:
+            log.warning(
+                "LLM summaries failed for %d of %d papers (%s); used extractive summaries",
+                len(failures),
+                len(entries),
+                ", ".join(sorted(set(failures))),
+            )
+        return [e.model_copy(update={"summary": t}) for e, t in zip(entries, texts, strict=True)]
+
+    async def _summary(
+        self,
+        paper: Paper,
+        signals: Signals,
+        gate: asyncio.Semaphore,
+        deadline: float,
+        failures: list[str],
+    ) -> str:
+        provided = provided_summary(signals)
+        if provided:
+            return provided
+        if self.uses_llm and paper.abstract.strip():
+            try:
+                return await self._model_summary(paper, gate, deadline)
+            except SummaryFailed as exc:
+                failures.append(str(exc))
+        return extractive_summary(paper.abstract)
+
+    async def _model_summary(self, paper: Paper, gate: asyncio.Semaphore, deadline: float) -> str:
+        cached = self.cache.get(paper.arxiv_id, self.model)
+        if cached:
+            return cached
+        async with gate:
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                raise SummaryFailed("time budget spent")
+            try:
+                async with asyncio.timeout(remaining):
+                    text = await self._request(paper)
+            except TimeoutError:
+                raise SummaryFailed("time budget spent") from None
+        self.cache.put(paper.arxiv_id, self.model, text)
+        return text
+
+    async def _request(self, paper: Paper) -> str:
+        assert self._http is not None
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            response = await self._http.request(
+                "POST", self._endpoint, json=self.request_body(paper), headers=headers
+            )
+        except SourceError as exc:
+            raise SummaryFailed(str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise SummaryFailed(f"request failed ({type(exc).__name__})") from None
+        if response.status_code >= 400:
+            raise SummaryFailed(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise SummaryFailed("malformed JSON") from None
+        return completion_text(body)
+
+    def request_body(self, paper: Paper) -> dict[str, Any]:
+        """The chat-completions request for one paper (title and abstract, flattened)."""
+        title = " ".join(paper.title.split())
+        abstract = " ".join(paper.abstract.split())
+        return {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": f"Title: {title}\n\nAbstract: {abstract}"},
+            ],
+            "max_tokens": 160,
+            "temperature": 0.2,
+        }
