@@ -264,3 +264,4 @@ def main() -> None:
 
 # Commands of the long-running bot and subscriptions live in their own module.
 from bot import cli_run  # noqa: E402,F401  (registers run, subscribe, subscriptions, unsubscribe)
+from bot import cli_ops  # noqa: E402,F401  (registers check, discord-invite, backfill)

@@ -1,0 +1,3 @@
+"""CLI commands for operators: check, discord-invite, backfill."""
+
+from __future__ import annotations
