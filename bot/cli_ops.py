@@ -1,3 +1,241 @@
 """CLI commands for operators: check, discord-invite, backfill."""
 
 from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import httpx
+import typer
+from rich.progress import Progress
+
+from bot import calendar
+from bot.checks import Probe, json_body, run_checks
+from bot.cli import (
+    CategoryOpt,
+    CliError,
+    OfflineOpt,
+    State,
+    TopOpt,
+    app,
+    check_top,
+    open_store,
+    parse_categories,
+    run_async,
+    settings,
+)
+from bot.clock import Clock
+from bot.config import Settings
+from bot.service import USER_AGENT
+from bot.sources.http import SourceError
+
+
+class Seams:
+    """Where tests plug in a transport (``httpx.MockTransport``); ``None`` means the network."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+def http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Seams.transport
+    )
+
+
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+READ_MESSAGE_HISTORY = 1 << 16
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+# Exactly what posting a digest thread needs (adapters/discord.py): nothing more.
+BOT_PERMISSIONS = (
+    SEND_MESSAGES
+    | EMBED_LINKS
+    | READ_MESSAGE_HISTORY
+    | CREATE_PUBLIC_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
+INVITE_SCOPES = "bot+applications.commands"
+
+
+class InviteError(Exception):
+    """The application id could not be found; one line for the operator."""
+
+
+def invite_url(application_id: str, permissions: int = BOT_PERMISSIONS) -> str:
+    return (
+        "https://discord.com/oauth2/authorize"
+        f"?client_id={application_id}&scope={INVITE_SCOPES}&permissions={permissions}"
+    )
+
+
+async def discord_application_id(
+    client: httpx.AsyncClient, settings: Settings, clock: Clock
+) -> str:
+    """``HOTPAPERS_DISCORD_APP_ID``, else the id Discord reports for the bot token."""
+    if settings.discord_app_id:
+        return settings.discord_app_id
+    token = settings.secret("discord_token")
+    if not token:
+        raise InviteError(
+            "set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id"
+        )
+    url = settings.url("discord_api_url") + "/oauth2/applications/@me"
+    try:
+        response = await Probe(client, settings, clock).get(
+            "Discord", url, headers={"Authorization": f"Bot {token}"}
+        )
+    except (SourceError, httpx.HTTPError) as exc:
+        raise InviteError(f"cannot reach Discord: {exc or type(exc).__name__}") from None
+    if response.status_code == 401:
+        raise InviteError("Discord rejected DISCORD_TOKEN (HTTP 401); check the bot token")
+    try:
+        body = json_body(response)
+    except SourceError as exc:
+        raise InviteError(f"Discord answered {exc}") from None
+    app_id = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(app_id, str) or not app_id.isdigit():
+        raise InviteError("Discord's answer has no application id")
+    return app_id
+
+
+@app.command()
+def check() -> None:
+    """Validate the configuration and reach every configured source, platform and the database.
+
+    One line each: ✓ reachable, ✗ failed (with the reason), – skipped (not configured).
+    Exits 1 if anything configured fails, 2 if the configuration itself is invalid.
+    """
+    config = settings()
+
+    async def probe() -> tuple[list[str], bool]:
+        async with http_client() as client:
+            results = await run_checks(client, config, State.clock)
+        return [r.line for r in results], any(r.state == "failed" for r in results)
+
+    lines, any_failed = run_async(probe())
+    typer.echo("✓ configuration: valid")
+    for line in lines:
+        typer.echo(line)
+    if any_failed:
+        raise typer.Exit(1)
+
+
+@app.command("discord-invite")
+def discord_invite() -> None:
+    """Print the URL that adds the bot to a Discord server with the permissions it needs.
+
+    The application id comes from HOTPAPERS_DISCORD_APP_ID, or else is asked from Discord with
+    DISCORD_TOKEN. Permissions: send messages, embed links, create public threads, send messages
+    in threads, read message history; scopes: bot and applications.commands.
+    """
+    config = settings()
+
+    async def find() -> str:
+        async with http_client() as client:
+            return await discord_application_id(client, config, State.clock)
+
+    try:
+        app_id = run_async(find())
+    except InviteError as exc:
+        raise CliError(str(exc)) from None
+    typer.echo(invite_url(app_id))
+
+
+def parse_day(word: str, option: str) -> dt.date:
+    try:
+        return calendar.parse_iso_date(word)
+    except calendar.DateError as exc:
+        raise CliError(f"{option}: {exc}", 2) from None
+
+
+@dataclass
+class Tally:
+    built: list[dt.date] = field(default_factory=list)
+    skipped: list[dt.date] = field(default_factory=list)
+    failed: list[dt.date] = field(default_factory=list)
+
+    def summary(self, first: dt.date, last: dt.date) -> str:
+        return (
+            f"backfill {first}..{last}: {len(self.built)} built, "
+            f"{len(self.skipped)} skipped (no listing), {len(self.failed)} failed"
+        )
+
+
+def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def backfill_days(
+    days: list[dt.date], cats: list[str], top: int, offline: bool, say: Callable[[str], None],
+    advance: Callable[[], None],
+) -> Tally:  # fmt: skip
+    """Build (and so store the snapshots of) each listing date with one service, in order.
+
+    One service for the whole range keeps each source's rate limiter shared between dates.
+    """
+    from bot.service import DigestService, UserError
+
+    tally = Tally()
+    store = open_store()
+    service = DigestService(settings(), store, clock=State.clock, offline=offline)
+    try:
+        for day in days:
+            if not calendar.is_listing_day(day, settings().holidays):
+                say(f"{day}: skipped, {calendar.describe(day)} has no arXiv listing")
+                tally.skipped.append(day)
+            else:
+                try:
+                    digest = await service.build(day, cats, top)
+                except UserError as exc:
+                    say(f"{day}: failed: {exc}")
+                    tally.failed.append(day)
+                else:
+                    say(f"{day}: {len(digest.entries)} papers")
+                    tally.built.append(day)
+            advance()
+    finally:
+        await service.aclose()
+        store.close()
+    return tally
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First listing date to build, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last listing date to build, YYYY-MM-DD.")],
+    category: CategoryOpt = None,
+    top: TopOpt = None,
+    offline: OfflineOpt = False,
+) -> None:
+    """Build and store the digests of past listing dates (weekends and holidays are skipped).
+
+    Shows a progress bar on a terminal and one line per date otherwise; exits 1 if any date failed.
+    """
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        raise CliError("--to is before --from", 2)
+    cats = parse_categories(category, settings().default_categories)
+    count = check_top(top)
+    days = days_between(first, last)
+    if sys.stdout.isatty():
+        with Progress(transient=False) as progress:
+            task = progress.add_task("backfill", total=len(days))
+            tally = run_async(
+                backfill_days(
+                    days,
+                    cats,
+                    count,
+                    offline,
+                    progress.console.print,
+                    lambda: progress.advance(task),
+                )  # fmt: skip
+            )
+    else:
+        tally = run_async(backfill_days(days, cats, count, offline, typer.echo, lambda: None))
+    typer.echo(tally.summary(first, last))
+    if tally.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,253 @@
+"""Discord: a digest as a thread (or a forum post), through discord.py's REST client.
+
+Posting needs no gateway: ``client.login(token)`` opens an HTTP session (``GET /users/@me`` and
+``GET /oauth2/applications/@me``), and every message is a REST call. The channel is fetched, not
+taken as a partial messageable: a partial one has no guild, and a message without a guild cannot
+open a thread. discord.py paces requests per rate-limit bucket and retries 429s itself (only those
+carrying a ``Via`` header: a bare 429 is a Cloudflare ban, reported here as ``rate_limited``).
+
+The REST base (``HOTPAPERS_DISCORD_API_URL``) is process-wide: discord.py builds every URL, the
+interaction and webhook ones included, from the class attribute ``discord.http.Route.BASE``,
+which its own ``_set_api_version`` switches the same way. There is no per-client option; one
+process talks to one Discord (or one shared rate-limit proxy such as nirn-proxy), so
+``use_api_base`` sets it once, before the client logs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.base import DeliveryError
+from adapters.discord_embeds import (
+    AUTO_ARCHIVE_MINUTES,
+    CONTENT_LIMIT,
+    entry_embed,
+    header_embed,
+    thread_name,
+    to_embed,
+)
+from bot.clock import Clock
+from bot.config import ConfigError, Settings
+from bot.models import Digest, Entry
+from bot.render import clamp
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+MAX_RATELIMIT_WAIT = 60.0  # a longer 429 wait fails the delivery; the ledger resumes it later
+PERMISSIONS_FIX = (
+    "give the bot View Channel, Send Messages, Embed Links, Create Public Threads and "
+    "Send Messages in Threads there (or Create Posts in a forum)"
+)
+CHANNEL_FIX = (
+    "check the id (Discord: Developer Mode, right-click the channel, Copy Channel ID) "
+    "and that the bot was invited to that server"
+)
+
+
+def use_api_base(url: str) -> None:
+    """Send every discord.py REST call of this process to ``url`` (e.g. ``.../api/v10``)."""
+    discord.http.Route.BASE = url.rstrip("/")
+
+
+def no_mentions() -> discord.AllowedMentions:
+    """What every message is sent with: third-party text in it can ping no one."""
+    return discord.AllowedMentions.none()
+
+
+def quiet_voice_warnings() -> None:
+    """No "PyNaCl is not installed" warning at start: this bot never joins a voice channel."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
+def new_client(intents: discord.Intents | None = None, **options: Any) -> discord.Client:
+    """A client that mentions no one by default and fails long rate-limit waits fast."""
+    if intents is None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # REST needs no intents; this one keeps discord.py from warning
+    quiet_voice_warnings()
+    return discord.Client(
+        intents=intents,
+        allowed_mentions=no_mentions(),
+        max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+        **options,
+    )
+
+
+class DiscordAdapter:
+    """``adapters.base.Adapter`` for Discord over any logged-in ``discord.Client``.
+
+    The same adapter serves ``hotpapers post``, the scheduler (a REST-only client from
+    ``make_discord_rest_adapter``) and the slash command (the gateway bot's own client).
+    """
+
+    name = "discord"
+    max_message_chars = CONTENT_LIMIT
+
+    def __init__(
+        self, client: discord.Client, *, timeout: float = 120.0, owns_client: bool = False
+    ) -> None:
+        self.client = client
+        self.timeout = timeout
+        self._owns_client = owns_client
+
+    async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
+        """The header embed, then a thread from it; in a forum, one post holding the header."""
+        async with self._errors(f"channel {channel}", "post the header"):
+            target = await self._channel(channel)
+            embed = to_embed(header_embed(digest))
+            if isinstance(target, discord.ForumChannel):
+                created = await target.create_thread(
+                    name=thread_name(digest),
+                    embed=embed,
+                    auto_archive_duration=AUTO_ARCHIVE_MINUTES,
+                    allowed_mentions=no_mentions(),
+                )
+                return str(created.message.id), str(created.thread.id)
+            message = await target.send(embed=embed, allowed_mentions=no_mentions())
+            if isinstance(target, discord.TextChannel):
+                thread = await message.create_thread(
+                    name=thread_name(digest), auto_archive_duration=AUTO_ARCHIVE_MINUTES
+                )
+                return str(message.id), str(thread.id)
+            # Already a thread, or a channel without threads (voice chat, DM): reply in place.
+            return str(message.id), str(message.channel.id)
+
+    async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
+        """One paper as a message in the thread (a partial messageable: sending needs no guild)."""
+        async with self._errors(f"thread {thread_id}", f"post paper {entry.rank}"):
+            thread = self.client.get_partial_messageable(_snowflake(thread_id))
+            embed = to_embed(entry_embed(digest, entry))
+            message = await thread.send(embed=embed, allowed_mentions=no_mentions())
+            return str(message.id)
+
+    async def post_text(self, channel: str, text: str) -> str:
+        async with self._errors(f"channel {channel}", "post a notice"):
+            target = self.client.get_partial_messageable(_snowflake(channel))
+            message = await target.send(
+                clamp(text, CONTENT_LIMIT), allowed_mentions=no_mentions(), suppress_embeds=True
+            )
+            return str(message.id)
+
+    async def close(self) -> None:
+        """Close the HTTP session if this adapter made the client (the bot closes its own)."""
+        if self._owns_client:
+            await self.client.close()
+
+    async def _channel(self, channel: str) -> discord.abc.Messageable | discord.ForumChannel:
+        channel_id = _snowflake(channel)
+        found = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        if not isinstance(found, discord.abc.Messageable | discord.ForumChannel):
+            kind = type(found).__name__
+            raise DeliveryError(
+                "unsupported_channel",
+                f"Discord channel {channel} is a {kind}, which holds no messages: "
+                "pick a text, announcement or forum channel",
+            )
+        return found
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, where: str, action: str) -> AsyncIterator[None]:
+        """Discord's refusals as ``DeliveryError``: one line with the fix, never a token."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                yield
+        except discord.Forbidden as exc:
+            raise DeliveryError(
+                "missing_permissions",
+                f"Discord refused to {action} in {where} (403 {_reason(exc)}): {PERMISSIONS_FIX}",
+            ) from None
+        except discord.NotFound as exc:
+            raise DeliveryError(
+                "unknown_channel",
+                f"cannot {action}: Discord does not know {where} "
+                f"(404 {_reason(exc)}): {CHANNEL_FIX}",
+            ) from None
+        except (
+            discord.RateLimited,
+            discord.DiscordServerError,
+            aiohttp.ClientError,
+            TimeoutError,
+        ) as exc:
+            raise DeliveryError(
+                "discord_unavailable",
+                f"cannot {action} in {where}: {_transient(exc)}; the next run resumes the thread",
+            ) from None
+        except discord.HTTPException as exc:
+            code = "rate_limited" if exc.status == 429 else "rejected"
+            raise DeliveryError(
+                code,
+                f"Discord refused to {action} in {where} ({exc.status} {_reason(exc)})",
+            ) from None
+
+
+def _snowflake(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    raise DeliveryError(
+        "unknown_channel", f"{clamp(value, 40)!r} is not a Discord channel id: {CHANNEL_FIX}"
+    )
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    """Discord's own words for an error ("Missing Permissions", code 50013), one short line."""
+    text = " ".join(str(exc.text or "").split())
+    return clamp(f"{text} (code {exc.code})" if exc.code else text or "no reason given", 200)
+
+
+def _transient(exc: BaseException) -> str:
+    if isinstance(exc, discord.RateLimited):
+        return f"rate limited for {exc.retry_after:.0f} s"
+    if isinstance(exc, discord.DiscordServerError):
+        return f"Discord answered {exc.status} after retries"
+    if isinstance(exc, TimeoutError):
+        return "Discord did not answer in time"
+    return f"cannot reach Discord ({type(exc).__name__})"
+
+
+async def login_rest_client(settings: Settings, client: discord.Client) -> None:
+    """Log ``client`` in over REST with ``DISCORD_TOKEN`` (no gateway), or explain what is wrong."""
+    token = settings.secret("discord_token")
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: copy the bot token from "
+            "https://discord.com/developers/applications (Bot, Reset Token)"
+        )
+    use_api_base(settings.url("discord_api_url"))
+    try:
+        async with asyncio.timeout(settings.http_timeout):
+            await client.login(token)
+    except discord.LoginFailure:
+        await client.close()
+        raise ConfigError(
+            "DISCORD_TOKEN was rejected by Discord (401): reset the token in the Developer "
+            "Portal (Bot, Reset Token) and update DISCORD_TOKEN"
+        ) from None
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        await client.close()
+        raise DeliveryError(
+            "discord_unavailable",
+            f"cannot log in to Discord at {settings.url('discord_api_url')}: {_transient(exc)}",
+        ) from None
+
+
+async def make_discord_rest_adapter(
+    settings: Settings, clock: Clock | None = None
+) -> DiscordAdapter:
+    """A REST-only adapter for ``hotpapers post`` and the scheduler; ``close()`` it when done.
+
+    ``clock`` is accepted like the other adapters' factories; discord.py paces itself.
+    """
+    client = new_client()
+    await login_rest_client(settings, client)
+    return DiscordAdapter(
+        client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT, owns_client=True
+    )

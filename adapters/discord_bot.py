@@ -1,0 +1,144 @@
+"""The Discord gateway bot for ``hotpapers run``: ``/hotpapers`` served inside the shared loop.
+
+Never ``client.run()`` (it owns the event loop): ``start()`` logs in over REST and runs
+``client.connect(reconnect=True)`` as a task next to Slack and the scheduler; ``close()`` ends it.
+Commands are synced from ``setup_hook``, which discord.py calls once per login, not on the
+gateway reconnects (``on_ready`` fires again on those); a flag guards it anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import (
+    MAX_RATELIMIT_WAIT,
+    DiscordAdapter,
+    login_rest_client,
+    no_mentions,
+    quiet_voice_warnings,
+)
+from adapters.discord_commands import (
+    DigestProvider,
+    HotpapersCommand,
+    SubscriptionHandler,
+    build_app_command,
+)
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT = 10.0
+
+
+class _GatewayClient(discord.Client):
+    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands)."""
+
+    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_setup = on_setup
+
+    async def setup_hook(self) -> None:
+        await self._on_setup()
+
+
+class DiscordBot:
+    """The gateway side of Discord: app commands in, digests out, status for ``/healthz``.
+
+    ``client_options`` go to ``discord.Client`` (tests pass ``guild_ready_timeout=0``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: DigestProvider,
+        *,
+        subscriptions: SubscriptionHandler | None = None,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        intents = discord.Intents.none()
+        intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
+        quiet_voice_warnings()
+        self.client = _GatewayClient(
+            self._sync_commands,
+            intents=intents,
+            allowed_mentions=no_mentions(),
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            **(client_options or {}),
+        )
+        self.tree = app_commands.CommandTree(self.client)
+        self.adapter = DiscordAdapter(
+            self.client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT
+        )
+        self.command = HotpapersCommand(service, self.adapter, subscriptions)
+        self.tree.add_command(build_app_command(self.command))
+        self.task: asyncio.Task[None] | None = None
+        self.commands_synced = False
+
+    async def start(self) -> None:
+        """Log in (REST), then keep the gateway connected in a background task."""
+        await login_rest_client(self.settings, self.client)
+        self.task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+
+    async def close(self) -> None:
+        """Close the gateway and the HTTP session, then wait for the connect task to end."""
+        await self.client.close()
+        if self.task is None:
+            return
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.task
+        except TimeoutError:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        except Exception as exc:  # the task's own failure was already reported by status()
+            log.warning("discord: gateway task ended with %s", type(exc).__name__)
+
+    def status(self) -> dict[str, Any]:
+        """``{"state": connected|connecting|closed, "latency_ms", "commands_synced", "error"}``."""
+        error = self._task_error()
+        if self.task is None or self.task.done() or self.client.is_closed():
+            state = "closed"
+        elif self.client.is_ready() and self.client.ws is not None and self.client.ws.open:
+            state = "connected"
+        else:
+            state = "connecting"
+        latency = self.client.latency
+        return {
+            "state": state,
+            "latency_ms": round(latency * 1000, 1) if math.isfinite(latency) else None,
+            "commands_synced": self.commands_synced,
+            "error": error,
+        }
+
+    def _task_error(self) -> str | None:
+        if self.task is None or not self.task.done() or self.task.cancelled():
+            return None
+        exc = self.task.exception()
+        return f"{type(exc).__name__}: {exc}" if exc is not None else None
+
+    async def _sync_commands(self) -> None:
+        """Register ``/hotpapers`` with Discord once per process; a refusal is logged, not fatal."""
+        if self.commands_synced:
+            return
+        try:
+            synced = await self.tree.sync()
+        except discord.HTTPException as exc:
+            log.warning(
+                "discord: could not register /hotpapers (%s %s); invite the bot with the "
+                "applications.commands scope",
+                exc.status,
+                exc.text,
+            )
+            return
+        self.commands_synced = True
+        log.info("discord: registered %s", ", ".join(f"/{c.name}" for c in synced))

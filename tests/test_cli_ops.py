@@ -1,0 +1,310 @@
+"""Operator commands as a user runs them: check, discord-invite, backfill; exact output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import checks, cli, cli_ops
+from bot.clock import FakeClock
+
+SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-secret-slack",
+    "DISCORD_TOKEN": "secret-discord-token",
+    "HOTPAPERS_BLUESKY_HANDLE": "hotpapers.bsky.social",
+    "HOTPAPERS_BLUESKY_APP_PASSWORD": "secret-app-password",
+    "HOTPAPERS_X_BEARER_TOKEN": "secret-x-bearer",
+    "HOTPAPERS_S2_API_KEY": "secret-s2-key",
+}
+
+
+def run(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["hotpapers", *args])
+    monkeypatch.setattr(cli.State, "settings", None)
+    monkeypatch.setattr(cli.State, "clock", FakeClock(dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)))
+    monkeypatch.setattr(cli_ops.Seams, "transport", transport or httpx.MockTransport(refuse))
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refuse(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"unexpected request {request.url}")
+
+
+class FakeServices:
+    """Every service `check` asks, routed by host and path; records what was sent."""
+
+    def __init__(self, slack: dict[str, object] | None = None) -> None:
+        self.slack = slack or {"ok": True, "user": "hotpapers", "team": "Acme"}
+        self.seen: list[tuple[str, str, str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        auth = request.headers.get("Authorization") or request.headers.get("x-api-key") or ""
+        self.seen.append((request.method, url.host, url.path, auth))
+        route = (url.host, url.path)
+        if route == ("export.arxiv.org", "/api/query"):
+            assert dict(url.params) == {"id_list": "2104.04015", "max_results": "1"}
+            return httpx.Response(200, text="<?xml version='1.0'?><feed></feed>")
+        answers: dict[tuple[str, str], object] = {
+            ("huggingface.co", "/api/daily_papers"): [],
+            ("bsky.social", "/xrpc/com.atproto.server.createSession"): {"accessJwt": "a"},
+            ("api.x.com", "/2/tweets/search/recent"): {"data": [], "meta": {}},
+            ("hn.algolia.com", "/api/v1/search"): {"hits": []},
+            ("api.semanticscholar.org", "/graph/v1/paper/ARXIV:2104.04015"): {"title": "CutPaste"},
+            ("slack.com", "/api/auth.test"): self.slack,
+            ("discord.com", "/api/v10/users/@me"): {"id": "1", "username": "HotPapers"},
+        }
+        if route not in answers:
+            return httpx.Response(404)
+        return httpx.Response(200, json=answers[route])
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'hp.sqlite3'}"
+    monkeypatch.setenv("HOTPAPERS_DATABASE_URL", url)
+    return url
+
+
+def test_check_everything_configured_and_reachable(monkeypatch, capsys, db_url) -> None:
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(key, value)
+    services = FakeServices()
+    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(services))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "✓ configuration: valid",
+        f"✓ database: {db_url}",
+        "✓ arXiv: reachable (export.arxiv.org)",
+        "✓ Hugging Face: reachable (huggingface.co)",
+        "✓ Bluesky: logged in as hotpapers.bsky.social",
+        "✓ X: recent search answered",
+        "✓ Hacker News: reachable (hn.algolia.com)",
+        "✓ Semantic Scholar: reachable (api.semanticscholar.org, with API key)",
+        "✓ Slack: authenticated as hotpapers in Acme",
+        "✓ Discord: authenticated as HotPapers",
+    ]
+    assert sorted(services.seen) == sorted(
+        [
+            ("GET", "export.arxiv.org", "/api/query", ""),
+            ("GET", "huggingface.co", "/api/daily_papers", ""),
+            ("POST", "bsky.social", "/xrpc/com.atproto.server.createSession", ""),
+            ("GET", "api.x.com", "/2/tweets/search/recent", "Bearer secret-x-bearer"),
+            ("GET", "hn.algolia.com", "/api/v1/search", ""),
+            ("GET", "api.semanticscholar.org", "/graph/v1/paper/ARXIV:2104.04015", "secret-s2-key"),
+            ("POST", "slack.com", "/api/auth.test", "Bearer xoxb-secret-slack"),
+            ("GET", "discord.com", "/api/v10/users/@me", "Bot secret-discord-token"),
+        ]
+    )
+    assert not any(secret in out for secret in SECRETS.values() if "secret" in secret)
+
+
+def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
+    monkeypatch, capsys, db_url
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    services = FakeServices(slack={"ok": False, "error": "invalid_auth"})
+    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(services))
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        "✓ configuration: valid",
+        f"✓ database: {db_url}",
+        "✓ arXiv: reachable (export.arxiv.org)",
+        "✓ Hugging Face: reachable (huggingface.co)",
+        "– Bluesky: skipped: no credentials "
+        "(HOTPAPERS_BLUESKY_HANDLE, HOTPAPERS_BLUESKY_APP_PASSWORD)",
+        "– X: skipped: no credentials (HOTPAPERS_X_BEARER_TOKEN)",
+        "✓ Hacker News: reachable (hn.algolia.com)",
+        "✓ Semantic Scholar: reachable (api.semanticscholar.org, without API key (slower))",
+        "✗ Slack: auth.test failed: invalid_auth (check SLACK_BOT_TOKEN)",
+        "– Discord: skipped: DISCORD_TOKEN not set",
+    ]
+    assert "xoxb-revoked" not in out
+
+
+def test_check_uses_base_url_settings_and_reports_failures(monkeypatch, capsys, db_url) -> None:
+    monkeypatch.setenv("HOTPAPERS_HF_API_URL", "http://hf.test/api/")
+    monkeypatch.setenv("HOTPAPERS_HTTP_RETRIES", "1")
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
+    monkeypatch.setenv("HOTPAPERS_DISCORD_API_URL", "http://discord.test/api/v10")
+    services = FakeServices()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "hf.test":
+            assert request.url.path == "/api/daily_papers"
+            return httpx.Response(503, headers={"Retry-After": "2"})
+        if request.url.host == "discord.test":
+            return httpx.Response(401, json={"message": "401: Unauthorized"})
+        if request.url.host == "hn.algolia.com":
+            raise httpx.ConnectError("refused")
+        return services(request)
+
+    code, out, _ = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(handler))
+    assert code == 1
+    lines = out.splitlines()
+    assert "✗ Hugging Face: HTTP 503 after 2 attempts" in lines
+    assert "✗ Hacker News: connection failed (ConnectError) after 2 attempts" in lines
+    assert "✗ Discord: token rejected (HTTP 401): check DISCORD_TOKEN" in lines
+    assert "secret-discord-token" not in out
+
+
+def test_check_invalid_configuration_is_one_line_exit_2(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HOTPAPERS_PORT", "not-a-port")
+    code, out, err = run(monkeypatch, capsys, "check")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: invalid configuration: HOTPAPERS_PORT: ")
+    assert len(err.splitlines()) == 1
+
+
+def test_database_url_password_is_masked() -> None:
+    url = "postgresql+psycopg://bot:hunter2@db:5432/hotpapers"
+    assert checks.safe_database_url(url) == "postgresql+psycopg://bot:***@db:5432/hotpapers"
+
+
+def test_invite_permissions_are_the_minimal_bitfield() -> None:
+    assert cli_ops.BOT_PERMISSIONS == 309237729280
+    assert cli_ops.invite_url("42") == (
+        "https://discord.com/oauth2/authorize?client_id=42"
+        "&scope=bot+applications.commands&permissions=309237729280"
+    )
+
+
+def test_discord_invite_from_app_id_setting(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HOTPAPERS_DISCORD_APP_ID", "123456789012345678")
+    code, out, err = run(monkeypatch, capsys, "discord-invite")
+    assert (code, err) == (0, "")
+    assert out == (
+        "https://discord.com/oauth2/authorize?client_id=123456789012345678"
+        "&scope=bot+applications.commands&permissions=309237729280\n"
+    )
+
+
+def test_discord_invite_asks_discord_for_the_application(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers["Authorization"]))
+        return httpx.Response(200, json={"id": "987654321", "name": "Hot Papers"})
+
+    code, out, _ = run(
+        monkeypatch, capsys, "discord-invite", transport=httpx.MockTransport(handler)
+    )
+    assert code == 0
+    assert seen == [
+        ("https://discord.com/api/v10/oauth2/applications/@me", "Bot secret-discord-token")
+    ]
+    assert out.startswith("https://discord.com/oauth2/authorize?client_id=987654321&")
+
+
+def test_discord_invite_rejected_token_is_one_line(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
+    transport = httpx.MockTransport(lambda r: httpx.Response(401, json={"message": "no"}))
+    code, out, err = run(monkeypatch, capsys, "discord-invite", transport=transport)
+    assert (code, out) == (1, "")
+    assert err == "error: Discord rejected DISCORD_TOKEN (HTTP 401); check the bot token\n"
+
+
+def test_discord_invite_without_id_or_token(monkeypatch, capsys) -> None:
+    code, _, err = run(monkeypatch, capsys, "discord-invite")
+    assert code == 1
+    assert err == (
+        "error: set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id\n"
+    )
+
+
+def test_backfill_demo_date_offline(monkeypatch, capsys, db_url) -> None:
+    args = ("backfill", "--from", "2021-04-12", "--to", "2021-04-12", "--offline")
+    code, out, err = run(monkeypatch, capsys, *args, "--top", "3")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "2021-04-12: 3 papers",
+        "backfill 2021-04-12..2021-04-12: 1 built, 0 skipped (no listing), 0 failed",
+    ]
+    code, out, _ = run(
+        monkeypatch, capsys, "digest", "--date", "2021-04-12", "--offline", "-f", "json"
+    )
+    assert code == 0 and json.loads(out)["date"] == "2021-04-12"
+
+
+def test_backfill_skips_weekend_and_fails_on_missing_date(monkeypatch, capsys, db_url) -> None:
+    code, out, _ = run(
+        monkeypatch, capsys, "backfill", "--from", "2021-04-10", "--to", "2021-04-13",
+        "--offline", "-c", "cs.CV",
+    )  # fmt: skip
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "2021-04-10: skipped, Saturday 2021-04-10 has no arXiv listing"
+    assert lines[1] == "2021-04-11: skipped, Sunday 2021-04-11 has no arXiv listing"
+    assert lines[2].startswith("2021-04-12: ") and lines[2].endswith(" papers")
+    assert lines[3].startswith("2021-04-13: failed: nothing stored for 2021-04-13 (cs.CV)")
+    assert lines[4] == "backfill 2021-04-10..2021-04-13: 1 built, 2 skipped (no listing), 1 failed"
+
+
+def test_backfill_on_a_terminal_shows_a_progress_bar(monkeypatch, capsys, db_url) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    code, out, _ = run(
+        monkeypatch, capsys, "backfill", "--from", "2021-04-11", "--to", "2021-04-12", "--offline"
+    )
+    assert code == 0
+    out = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out)  # rich's colours and cursor codes
+    assert "backfill ━" in out and "100%" in out
+    assert "2021-04-11: skipped, Sunday 2021-04-11 has no arXiv listing" in out
+    assert out.splitlines()[-1].endswith(  # after rich's show-cursor escape
+        "backfill 2021-04-11..2021-04-12: 1 built, 1 skipped (no listing), 0 failed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--from", "2021-13-01", "--to", "2021-04-12"),
+            "error: --from: `2021-13-01` is not a real",
+        ),
+        (("--from", "2021-04-12", "--to", "2021-04-09"), "error: --to is before --from"),
+    ],
+)
+def test_backfill_bad_range_is_exit_2(monkeypatch, capsys, args, message) -> None:
+    code, out, err = run(monkeypatch, capsys, "backfill", *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+
+
+def command_options() -> dict[str, list[str]]:
+    """Every registered command and the long option names it declares."""
+    import typer.main
+
+    group = typer.main.get_command(cli.app)
+    out: dict[str, list[str]] = {}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        out[name] = [o for p in command.params for o in p.opts if o.startswith("--")]
+    return out
+
+
+@pytest.mark.parametrize("command", sorted(command_options()))
+def test_help_of_every_command_is_complete(monkeypatch, capsys, command) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(monkeypatch, capsys, command, "--help")
+    assert code == 0
+    assert f"Usage: hotpapers {command}" in out
+    for option in command_options()[command]:
+        assert option in out, f"{command} --help does not mention {option}"
+    assert "--help" in out

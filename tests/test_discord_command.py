@@ -1,0 +1,331 @@
+"""/hotpapers on Discord: real discord.py on a fake gateway + REST, interactions end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.discord_bot import DiscordBot
+from adapters.discord_commands import (
+    FAILED,
+    NO_SUBSCRIPTIONS,
+    NOT_A_MANAGER,
+    category_choices,
+    command_text,
+)
+from adapters.discord_embeds import validate_message
+from bot.clock import FakeClock
+from bot.commands import CommandError, Query, Subscribe, parse_command
+from bot.config import Settings
+from bot.models import Digest
+from bot.render import render
+from bot.service import UserError
+from tests.factories import make_digest
+from tests.fake_discord import FakeDiscord, Recorded, point_gateway_at, serving
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with serving() as server:
+        yield server
+
+
+CATEGORY = {"name": "category", "type": 3, "value": "cs.CL"}
+DATE = {"name": "date", "type": 3, "value": "2021-04-12"}
+TOP = {"name": "top", "type": 4, "value": 2}
+
+
+class FakeService:
+    """``DigestService``'s surface; records when it was asked, counted in fake requests."""
+
+    def __init__(self, settings: Settings, fake: FakeDiscord) -> None:
+        self.settings = settings
+        self.clock = FakeClock()
+        self.fake = fake
+        self.queries: list[Query] = []
+        self.requests_before: list[int] = []
+        self.error: Exception | None = None
+
+    async def digest_for(self, query: Query) -> Digest:
+        self.queries.append(query)
+        self.requests_before.append(len(self.fake.requests))
+        if self.error is not None:
+            raise self.error
+        return make_digest(query.top, categories=query.categories, date=query.date)
+
+
+class FakeSubscriptions:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    async def handle(self, *args: Any) -> str:
+        self.calls.append(args)
+        return "Subscribed: cs.CL at 09:00 Europe/Berlin."
+
+
+@pytest.fixture
+def subscriptions() -> FakeSubscriptions:
+    return FakeSubscriptions()
+
+
+async def _start(fake: FakeDiscord, subscriptions: Any = None) -> tuple[DiscordBot, FakeService]:
+    fake.add_text_channel(2000)
+    point_gateway_at(fake)
+    settings = fake.settings()
+    service = FakeService(settings, fake)
+    bot = DiscordBot(
+        settings, service, subscriptions=subscriptions, client_options={"guild_ready_timeout": 0}
+    )
+    await bot.start()
+    async with asyncio.timeout(10):
+        await bot.client.wait_until_ready()
+    return bot, service
+
+
+@pytest.fixture
+async def running(fake: FakeDiscord) -> Any:
+    bot, service = await _start(fake)
+    yield bot, service
+    await bot.close()
+
+
+async def _invoke(fake: FakeDiscord, options: list[dict[str, Any]], **kw: Any) -> list[Recorded]:
+    """Send /hotpapers through the gateway; the requests it caused, up to its follow-up."""
+    payload = fake.interaction(options, **kw)
+    start = len(fake.requests)
+    await fake.send_interaction(payload)
+    done = f"/webhooks/{fake.app_id}/{payload['token']}"
+    await fake.wait_for(lambda f: any(r.path == done for r in f.requests[start:]))
+    return fake.requests[start:]
+
+
+def _followup(requests: list[Recorded]) -> dict[str, Any]:
+    (body,) = [r.json for r in requests if r.path.startswith("/webhooks/")]
+    assert body["allowed_mentions"] == {"parse": []} and body["flags"] == 64  # ephemeral
+    return body
+
+
+async def test_defer_first_then_the_thread_then_the_followup(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    _, service = running
+    requests = await _invoke(fake, [CATEGORY, DATE, TOP])
+    callback = requests[0]
+    assert callback.path.endswith("/callback")
+    assert callback.json == {"type": 5, "data": {"flags": 64}}
+    assert service.queries == [Query(("cs.CL",), dt.date(2021, 4, 12), 2)]
+    assert service.requests_before[0] > fake.requests.index(callback)
+    thread = "1300000000000000003"  # ids: command sync 1, interaction 2, header 3
+    assert [(r.method, r.path) for r in requests[1:]] == [
+        ("GET", "/channels/2000"),
+        ("POST", "/channels/2000/messages"),
+        ("POST", f"/channels/2000/messages/{thread}/threads"),
+        ("POST", f"/channels/{thread}/messages"),
+        ("POST", f"/channels/{thread}/messages"),
+        ("POST", f"/webhooks/{fake.app_id}/{callback.path.split('/')[3]}"),
+    ]
+    assert _followup(requests)["content"] == (
+        f"Posted **Hot Papers 2021-04-12** (2 papers in cs.CL) in the thread <#{thread}>."
+    )
+    for body in fake.message_bodies():
+        assert body["allowed_mentions"] == {"parse": []}
+        assert validate_message(body) == []
+
+
+async def test_bad_input_is_answered_ephemerally_with_the_fix(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    _, service = running
+    bad = {"name": "category", "type": 3, "value": "cs.CLL"}
+    requests = await _invoke(fake, [bad, DATE])
+    with pytest.raises(CommandError) as expected:
+        parse_command(
+            "cs.CLL 2021-04-12",
+            now=service.clock.now(),
+            default_categories=["cs.CL"],
+            default_top=10,
+        )
+    assert requests[0].json == {"type": 5, "data": {"flags": 64}}
+    assert _followup(requests)["content"] == str(expected.value)
+    assert "cs.CL" in str(expected.value)  # the suggestion
+    assert not [r for r in requests if r.path.startswith("/channels/")]
+    assert service.queries == []
+
+
+async def test_a_weekend_gets_the_nearest_listing(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    saturday = {"name": "date", "type": 3, "value": "2021-04-10"}
+    content = _followup(await _invoke(fake, [CATEGORY, saturday]))["content"]
+    assert "2021-04-09" in content
+
+
+async def test_a_service_error_is_answered_and_nothing_is_posted(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    _, service = running
+    service.error = UserError("arXiv did not answer; try again in a few minutes.")
+    requests = await _invoke(fake, [CATEGORY, DATE])
+    assert _followup(requests)["content"] == "arXiv did not answer; try again in a few minutes."
+    assert not [r for r in requests if r.path.startswith("/channels/")]
+
+
+async def test_an_unexpected_error_still_gets_an_answer(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    _, service = running
+    service.error = RuntimeError("boom")
+    content = _followup(await _invoke(fake, [CATEGORY, DATE]))["content"]
+    assert content == FAILED
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_explained(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    fake.forbid(2000, methods=("POST",))
+    content = _followup(await _invoke(fake, [CATEGORY, DATE]))["content"]
+    assert content.startswith(
+        "I could not post here: missing_permissions: Discord refused to post the header in "
+        "channel 2000 (403 Missing Permissions (code 50013)): give the bot View Channel"
+    )
+
+
+async def test_help(fake: FakeDiscord, running: Any) -> None:
+    action = {"name": "action", "type": 3, "value": "help"}
+    content = _followup(await _invoke(fake, [action]))["content"]
+    assert content == render("discord/help.j2", max_top=50)
+    assert content.startswith("**Hot Papers**: the day's arXiv papers")
+
+
+async def test_subscriptions_without_a_handler_point_at_the_cli(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    action = {"name": "action", "type": 3, "value": "unsubscribe"}
+    content = _followup(await _invoke(fake, [action]))["content"]
+    assert content == NO_SUBSCRIPTIONS.format(channel="2000")
+
+
+async def test_subscribe_goes_to_the_handler_for_channel_managers(
+    fake: FakeDiscord,
+    subscriptions: FakeSubscriptions,
+) -> None:
+    bot, _ = await _start(fake, subscriptions)
+    try:
+        options = [
+            {"name": "action", "type": 3, "value": "subscribe"},
+            CATEGORY,
+            {"name": "time", "type": 3, "value": "09:00 Europe/Berlin"},
+        ]
+        content = _followup(await _invoke(fake, options))["content"]
+        refused = _followup(await _invoke(fake, options, permissions="0"))["content"]
+    finally:
+        await bot.close()
+    assert content == "Subscribed: cs.CL at 09:00 Europe/Berlin."
+    assert subscriptions.calls == [
+        (
+            "discord",
+            fake.guild_id,
+            "2000",
+            "336733686529654798",
+            Subscribe(("cs.CL",), dt.time(9, 0), "Europe/Berlin", 10),
+        )
+    ]
+    assert refused == NOT_A_MANAGER
+
+
+async def test_autocomplete_offers_at_most_25_categories(
+    fake: FakeDiscord,
+    running: Any,
+) -> None:
+    payload = fake.interaction(
+        [{"name": "category", "type": 3, "value": "cs", "focused": True}], kind=4
+    )
+    await fake.send_interaction(payload)
+    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
+    await fake.wait_for(lambda f: any(r.path == path for r in f.requests))
+    (body,) = [r.json for r in fake.requests if r.path == path]
+    assert body["type"] == 8
+    choices = body["data"]["choices"]
+    assert len(choices) == 25
+    assert choices[0] == {"name": "cs.AI (Artificial Intelligence)", "value": "cs.AI"}
+
+
+async def test_commands_are_synced_once_and_status_follows_the_connection(
+    fake: FakeDiscord,
+) -> None:
+    bot, _ = await _start(fake)
+    assert bot.status()["state"] == "connected" and bot.status()["commands_synced"]
+    await bot.client.setup_hook()  # as a second login would: no second sync
+    puts = [r for r in fake.requests if r.method == "PUT"]
+    assert [r.path for r in puts] == [f"/applications/{fake.app_id}/commands"]
+    (command,) = puts[0].json
+    assert command["name"] == "hotpapers"
+    options = {o["name"]: o for o in command["options"]}
+    assert list(options) == ["category", "date", "top", "action", "time"]
+    assert options["category"]["autocomplete"] is True
+    assert (options["top"]["type"], options["top"]["min_value"], options["top"]["max_value"]) == (
+        4,
+        1,
+        50,
+    )
+    assert [c["value"] for c in options["action"]["choices"]] == [
+        "digest",
+        "help",
+        "subscribe",
+        "unsubscribe",
+        "settings",
+    ]
+    assert len(fake.identifies) == 1
+    await bot.close()
+    assert bot.status() == {
+        "state": "closed",
+        "latency_ms": None,
+        "commands_synced": True,
+        "error": None,
+    }
+
+
+def test_a_bot_that_never_started_is_closed(fake: FakeDiscord) -> None:
+    settings = fake.settings()
+    bot = DiscordBot(settings, FakeService(settings, fake))
+    assert bot.status()["state"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("options", "text"),
+    [
+        ({}, ""),
+        ({"category": "cs.CL cs.LG", "date": "yesterday", "top": 5}, "cs.CL cs.LG yesterday top=5"),
+        ({"action": "help", "category": "cs.CL"}, "help"),
+        ({"action": "settings"}, "settings"),
+        (
+            {"action": "subscribe", "category": "cs.CL", "time": "09:00 Europe/Berlin", "top": 3},
+            "subscribe cs.CL at 09:00 Europe/Berlin top=3",
+        ),
+        ({"action": "digest", "date": "2021-04-12"}, "2021-04-12"),
+    ],
+)
+def test_command_text(options: dict[str, Any], text: str) -> None:
+    assert command_text(**options) == text
+
+
+def test_category_choices_complete_the_last_code() -> None:
+    assert [c.value for c in category_choices("cs.CL cs.L")] == [
+        "cs.CL cs.LG",
+        "cs.CL cs.LO",
+    ]
+    assert category_choices("cs.C")[0].name == "cs.CC (Computational Complexity)"
+    assert len(category_choices("")) == 25
+    assert category_choices("no-such-thing") == []
+    assert all(len(c.value) <= 100 for c in category_choices("x" * 99 + " cs"))
