@@ -77,6 +77,8 @@ class SubscriptionHandler(Protocol):
         channel_id: str,
         user_id: str,
         request: SubscriptionRequest,
+        *,
+        allowed: bool,
     ) -> str: ...
 
 
@@ -174,7 +176,12 @@ class HotpapersCommand:
         if isinstance(command, Subscribe | Unsubscribe) and not request.can_manage_channel:
             return NOT_A_MANAGER
         return await self.subscriptions.handle(
-            "discord", request.guild_id, request.channel_id, request.user_id, command
+            "discord",
+            request.guild_id,
+            request.channel_id,
+            request.user_id,
+            command,
+            allowed=request.can_manage_channel,
         )
 
 

@@ -74,7 +74,8 @@ def parse_categories(values: list[str] | None, fallback: list[str]) -> list[str]
     out: list[str] = []
     for raw in values or fallback:
         for token in raw.replace(",", " ").split():
-            codes = expand(token) or ([canonical(token)] if canonical(token) else [])
+            code = canonical(token)
+            codes = expand(token) or ([code] if code else [])
             if not codes:
                 hint = close_matches(token)
                 tip = f" Did you mean {', '.join(hint)}?" if hint else ""
@@ -262,6 +263,6 @@ def main() -> None:
         sys.exit(1)
 
 
-# Commands of the long-running bot and subscriptions live in their own module.
-from bot import cli_run  # noqa: E402,F401  (registers run, subscribe, subscriptions, unsubscribe)
-from bot import cli_ops  # noqa: E402,F401  (registers check, discord-invite, backfill)
+# Commands of the long-running bot, subscriptions and operations live in their own modules;
+# importing them registers their commands on ``app``.
+from bot import cli_ops, cli_run  # noqa: E402,F401

@@ -1,0 +1,195 @@
+"""The chat platforms of ``hotpapers run``, one small wrapper each: start, stop, status, adapter.
+
+Each SDK is imported only when its platform is configured (startup time, memory): nothing here
+imports slack_bolt or discord.py at module level.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from aiohttp import web
+
+from adapters.base import Adapter
+from bot.clock import Clock
+from bot.config import Settings
+from bot.logs import redact
+
+if TYPE_CHECKING:
+    from bot.service import DigestService
+    from bot.subscriptions import SubscriptionHandler
+
+log = logging.getLogger(__name__)
+
+
+class Platform(Protocol):
+    name: str
+    error: str | None
+
+    def routes(self) -> list[web.RouteDef]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def status(self) -> dict[str, Any]: ...
+
+    async def adapter(self, workspace: str) -> Adapter: ...
+
+
+class ConsolePlatform:
+    """No chat token: scheduled digests for ``--platform console`` subscriptions go to stdout."""
+
+    name = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        from adapters.console import ConsoleAdapter
+
+        self._adapter = ConsoleAdapter(out)
+        self.error: str | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def status(self) -> dict[str, Any]:
+        return {"ok": self.error is None, "mode": "stdout", "error": self.error}
+
+    async def adapter(self, workspace: str) -> Adapter:
+        return self._adapter
+
+
+class SlackPlatform:
+    """Slack: Socket Mode and/or HTTP mode for ``/hotpapers``; Web API posting for the scheduler."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, service: DigestService,
+                 handler: SubscriptionHandler, clock: Clock) -> None:  # fmt: skip
+        from adapters.slack import ChannelPacer
+        from adapters.slack_app import build_slack_app
+        from adapters.slack_oauth import build_slack_oauth, oauth_configured
+
+        self.settings = settings
+        self.clock = clock
+        self.oauth = build_slack_oauth(settings) if oauth_configured(settings) else None
+        self.app = build_slack_app(settings, service, clock=clock, subscriptions=handler,
+                                   oauth=self.oauth)  # fmt: skip
+        self.app_token = settings.secret("slack_app_token")
+        self.http = settings.slack_signing_secret is not None
+        self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
+        self.pacer = ChannelPacer(clock)
+        self.socket: Any = None
+        self.error: str | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        from adapters.slack_app import slack_routes
+
+        return slack_routes(self.app, self.oauth is not None) if self.http else []
+
+    async def start(self) -> None:
+        from adapters.slack_app import start_socket_mode
+
+        if self.oauth is not None:
+            await self.oauth.create_tables()
+        if self.app_token:
+            self.socket = await start_socket_mode(self.app, self.app_token)
+
+    async def stop(self) -> None:
+        from adapters.slack_app import stop_socket_mode
+
+        if self.socket is not None:
+            await stop_socket_mode(self.socket)
+            self.socket = None
+        if self.oauth is not None:
+            await self.oauth.close()
+
+    async def status(self) -> dict[str, Any]:
+        ok = self.error is None
+        if self.mode == "socket":
+            ok = ok and self.socket is not None and bool(await self.socket.client.is_connected())
+        return {"ok": ok, "mode": self.mode, "error": self.error}
+
+    async def adapter(self, workspace: str) -> Adapter:
+        from adapters.slack import SlackAdapter, make_web_client
+
+        token = (await self.oauth.bot_token(workspace) if self.oauth is not None
+                 else self.settings.secret("slack_bot_token"))  # fmt: skip
+        if not token:
+            raise LookupError(f"Slack workspace {workspace} has not installed the app")
+        client = make_web_client(self.settings, token, self.clock)
+        return SlackAdapter(client, clock=self.clock, pacer=self.pacer)
+
+
+class DiscordPlatform:
+    """Discord: the gateway bot for ``/hotpapers``; its REST client posts scheduled digests.
+
+    Every gateway session of a bot gets every event, so with several instances (``leader_only``)
+    only the leader connects: a follower stands by and connects when it takes over.
+    """
+
+    name = "discord"
+
+    def __init__(self, settings: Settings, service: DigestService, handler: SubscriptionHandler,
+                 *, leader_only: bool = False) -> None:  # fmt: skip
+        from adapters.discord_bot import DiscordBot
+
+        self._new_bot = lambda: DiscordBot(settings, service, subscriptions=handler)
+        self.bot = self._new_bot()
+        self.leader_only = leader_only
+        self.connected = False
+        self.error: str | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def start(self) -> None:
+        if not self.leader_only:
+            await self._connect()
+
+    async def _connect(self) -> None:
+        if not self.connected:
+            self.connected = True
+            await self.bot.start()
+
+    async def stop(self) -> None:
+        if self.connected:
+            self.connected = False
+            await self.bot.close()
+            self.bot = self._new_bot()  # a closed discord.Client cannot log in again
+
+    async def on_leadership(self, leading: bool) -> None:
+        if not self.leader_only:
+            return
+        try:
+            await (self._connect() if leading else self.stop())
+            self.error = None
+        except Exception as exc:
+            self.error = redact(f"{type(exc).__name__}: {exc}")
+            log.error("discord: could not %s: %s", "connect" if leading else "stop", self.error)
+
+    async def status(self) -> dict[str, Any]:
+        if self.leader_only and not self.connected:
+            return {"ok": self.error is None, "mode": "gateway", "state": "standby",
+                    "error": self.error}  # fmt: skip
+        state = self.bot.status()
+        ok = self.error is None and state.get("state") == "connected"
+        return {"ok": ok, "mode": "gateway", **state, "error": self.error or state.get("error")}
+
+    async def adapter(self, workspace: str) -> Adapter:
+        if not self.connected:
+            raise LookupError("the Discord gateway runs on the leading instance only")
+        return self.bot.adapter
+
+
+def chat_configured(settings: Settings) -> dict[str, bool]:
+    """Which chat platforms have tokens (checked here so unused SDKs are never imported)."""
+    oauth = bool(settings.slack_client_id and settings.secret("slack_client_secret"))
+    slack = bool(settings.secret("slack_bot_token")) or oauth
+    return {"slack": slack, "discord": bool(settings.secret("discord_token"))}

@@ -1,0 +1,237 @@
+"""Slack: posting a digest as a thread through the Web API, paced and within Slack's limits.
+
+The slash command, HTTP routes and Socket Mode live in ``adapters.slack_app``; Block Kit payloads in
+``adapters.slack_blocks``; the multi-workspace OAuth stores in ``adapters.slack_oauth``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import DeliveryError
+from adapters.slack_blocks import (
+    MAX_SECTION_TEXT,
+    Payload,
+    entry_message,
+    header_message,
+    text_message,
+    validate_message,
+)
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings
+from bot.models import Digest, Entry
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER = 300.0
+INVITE = "invite it with /invite @hotpapers"
+
+_SLACK_ERRORS: dict[str, str] = {
+    "not_in_channel": "the bot is not in channel {channel}: " + INVITE,
+    "channel_not_found": (
+        "channel {channel} was not found, or it is private and the bot is not in it: "
+        "check the channel ID and " + INVITE
+    ),
+    "is_archived": "channel {channel} is archived: unarchive it or choose another channel",
+    "msg_too_long": "Slack refused a message as too long ({code}): please report this bug",
+    "msg_blocks_too_long": "Slack refused a message as too long ({code}): please report this bug",
+    "invalid_blocks": "Slack refused a message's blocks ({code}): please report this bug",
+    "invalid_auth": (
+        "Slack rejected the bot token ({code}): check SLACK_BOT_TOKEN or reinstall the app"
+    ),
+    "not_authed": "no Slack bot token was sent ({code}): set SLACK_BOT_TOKEN",
+    "account_inactive": "the Slack app was uninstalled or its token revoked ({code}): reinstall it",
+    "token_revoked": "the Slack app was uninstalled or its token revoked ({code}): reinstall it",
+    "missing_scope": "the bot token lacks a scope ({code}): add chat:write and reinstall the app",
+    "ratelimited": (
+        "Slack kept rate limiting channel {channel} after "
+        f"{RATE_LIMIT_RETRIES} retries: try again in a minute"
+    ),
+    "restricted_action": "posting in channel {channel} is restricted by a workspace admin",
+}
+
+
+def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
+    """A ``DeliveryError`` with Slack's code and one line saying how to fix it (no token, ever)."""
+    status = getattr(exc.response, "status_code", 200)
+    code = str(exc.response.get("error") or ("ratelimited" if status == 429 else f"http_{status}"))
+    if code == "rate_limited":
+        code = "ratelimited"
+    template = _SLACK_ERRORS.get(code, "Slack refused the message to {channel} ({code})")
+    return DeliveryError(code, template.format(channel=channel, code=code))
+
+
+class ClockRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, sleeping ``Retry-After`` (+ jitter) on the injected clock.
+
+    The stock handler calls ``asyncio.sleep`` itself; going through ``Clock`` keeps the behaviour
+    and lets tests check the wait without waiting.
+    """
+
+    def __init__(
+        self, clock: Clock, max_retry_count: int = RATE_LIMIT_RETRIES,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:  # fmt: skip
+        super().__init__(max_retry_count=max_retry_count)
+        self._clock = clock
+        self._jitter = jitter
+
+    async def prepare_for_next_attempt_async(
+        self, *, state: RetryState, request: HttpRequest,
+        response: HttpResponse | None = None, error: Exception | None = None,
+    ) -> None:  # fmt: skip
+        if response is None:
+            raise error or RuntimeError("rate-limit retry without a response")
+        state.next_attempt_requested = True
+        await self._clock.sleep(retry_after(response) + self._jitter())
+        state.increment_current_attempt()
+
+
+def retry_after(response: HttpResponse) -> float:
+    """Seconds the 429 asked us to wait (1 when absent or unreadable, at most 5 minutes)."""
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after":
+            value = values[0] if isinstance(values, list) else values
+            try:
+                return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+            except ValueError:
+                break
+    return 1.0
+
+
+class ClockConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's retry on a dropped connection, backing off on the injected clock."""
+
+    def __init__(self, clock: Clock, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._clock = clock
+
+    async def prepare_for_next_attempt_async(
+        self, *, state: RetryState, request: HttpRequest,
+        response: HttpResponse | None = None, error: Exception | None = None,
+    ) -> None:  # fmt: skip
+        state.next_attempt_requested = True
+        await self._clock.sleep(
+            self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+        )
+        state.increment_current_attempt()
+
+
+def retry_handlers(clock: Clock) -> list[AsyncRetryHandler]:
+    """Connection drops and 429s are retried (the client's defaults retry neither 429 nor waits)."""
+    return [ClockConnectionErrorRetryHandler(clock), ClockRateLimitRetryHandler(clock)]
+
+
+def make_web_client(settings: Settings, token: str | None, clock: Clock) -> AsyncWebClient:
+    """The Web API client: ``HOTPAPERS_SLACK_API_URL``, the HTTP timeout, 429/connection retries."""
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.url("slack_api_url") + "/",
+        timeout=max(1, round(settings.http_timeout)),
+        retry_handlers=retry_handlers(clock),
+    )
+
+
+class ChannelPacer:
+    """About one message a second per channel (chat.postMessage's rate), in order.
+
+    Shared by every adapter of a process, so a slash command and a scheduled digest posting into the
+    same channel take turns instead of tripping Slack's limit together.
+    """
+
+    def __init__(self, clock: Clock, interval: float = 1.0) -> None:
+        self._clock = clock
+        self._interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        async with self._locks.setdefault(channel, asyncio.Lock()):
+            last = self._last.get(channel)
+            if last is not None:
+                wait = self._interval - (self._clock.monotonic() - last)
+                if wait > 0:
+                    await self._clock.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[channel] = self._clock.monotonic()
+
+
+class SlackAdapter:
+    """The ``Adapter`` for Slack: a header message, then one ``thread_ts`` reply per paper."""
+
+    name = "slack"
+    max_message_chars = MAX_SECTION_TEXT
+
+    def __init__(
+        self, client: AsyncWebClient, *, clock: Clock | None = None,
+        pacer: ChannelPacer | None = None,
+    ) -> None:  # fmt: skip
+        self.client = client
+        self.pacer = pacer or ChannelPacer(clock or SystemClock())
+
+    async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
+        ts = await self._post(channel, header_message(digest))
+        return ts, ts
+
+    async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
+        return await self._post(channel, entry_message(digest, entry), thread_ts=thread_id)
+
+    async def post_text(self, channel: str, text: str) -> str:
+        return await self._post(channel, text_message(text))
+
+    async def _post(self, channel: str, payload: Payload, thread_ts: str | None = None) -> str:
+        problems = validate_message(payload)
+        if problems:  # fit_message should make this impossible; never send what Slack refuses
+            raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0])
+        async with self.pacer.turn(channel):
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=payload["text"], blocks=payload["blocks"],
+                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                )  # fmt: skip
+            except SlackApiError as exc:
+                raise slack_error(exc, channel) from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise DeliveryError(
+                    "connection_error",
+                    f"could not reach the Slack API ({type(exc).__name__}): "
+                    "check the network or HOTPAPERS_SLACK_API_URL",
+                ) from exc
+        return str(response["ts"])
+
+
+def make_slack_adapter(
+    settings: Settings, clock: Clock | None = None, *, token: str | None = None
+) -> SlackAdapter:
+    """The adapter for ``hotpapers post --platform slack`` (and the scheduler).
+
+    ``token`` overrides ``SLACK_BOT_TOKEN`` (a workspace's token from the OAuth installation store).
+    """
+    token = token or settings.secret("slack_bot_token")
+    if not token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: install the Slack app to your workspace and set its "
+            "Bot User OAuth Token (xoxb-...)"
+        )
+    clock = clock or SystemClock()
+    return SlackAdapter(make_web_client(settings, token, clock), clock=clock)

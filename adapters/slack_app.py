@@ -1,0 +1,241 @@
+"""The Slack app: ``/hotpapers`` on slack-bolt's AsyncApp, over HTTP (aiohttp) or Socket Mode.
+
+The command is acknowledged before anything else (Slack gives 3 s), then answered: help and errors
+as ephemeral replies through ``response_url``, a query as a digest thread in the channel, posted
+with the request's client, which carries that workspace's token when installed through OAuth.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import ChannelPacer, SlackAdapter, make_web_client
+from adapters.slack_blocks import escape_mrkdwn
+from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
+from bot.clock import Clock
+from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, parse_command
+from bot.config import MAX_TOP, ConfigError, Settings
+from bot.delivery import post_thread
+from bot.models import Digest
+from bot.service import UserError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+COMMAND = "/hotpapers"
+NOT_IN_CHANNEL = (
+    "I can't post in this channel because I'm not in it: invite me with `/invite @hotpapers`, "
+    "then run the command again."
+)
+NO_SUBSCRIPTIONS = (
+    "Subscriptions are managed with the `hotpapers subscribe` command line on the bot's server "
+    "(see `hotpapers subscribe --help`)."
+)
+SOMETHING_WRONG = "Something went wrong while answering `/hotpapers`; the error was logged. Please try again later."  # noqa: E501
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+class DigestProvider(Protocol):
+    async def digest_for(self, query: Query) -> Digest: ...
+
+
+class SubscriptionHandler(Protocol):
+    async def handle(
+        self,
+        platform: str,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        request: Any,
+        *,
+        allowed: bool,
+    ) -> str: ...
+
+
+async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Whether the user may change the channel's subscription: a workspace admin or owner.
+
+    Any failure (missing ``users:read`` scope, unknown user) answers no: refusing is safe.
+    """
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.info(
+            "users.info failed (%s); treating %s as not an admin",
+            exc.response.get("error"),
+            user_id,
+        )
+        return False
+    user = response.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+class SlashCommand:
+    """``/hotpapers`` after the ack: parse, then reply or post the digest thread. Never raises."""
+
+    def __init__(
+        self, settings: Settings, service: DigestProvider, clock: Clock,
+        subscriptions: SubscriptionHandler | None, pacer: ChannelPacer,
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.service = service
+        self.clock = clock
+        self.subscriptions = subscriptions
+        self.pacer = pacer
+
+    async def __call__(
+        self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        try:
+            await self._answer(command, respond, client)
+        except Exception:
+            log.exception("slack: %s %r failed", COMMAND, command.get("text", ""))
+            await self._reply(respond, SOMETHING_WRONG)
+
+    async def _reply(self, respond: Respond, text: str) -> None:
+        try:
+            await respond(text=escape_mrkdwn(text), response_type="ephemeral")
+        except Exception as exc:  # response_url gone or unreachable: the log is all we have
+            log.warning("slack: could not reply to %s: %s", COMMAND, type(exc).__name__)
+
+    async def _answer(
+        self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        try:
+            request = parse_command(
+                str(command.get("text") or ""),
+                now=self.clock.now(),
+                default_categories=self.settings.default_categories,
+                default_top=self.settings.default_top,
+                max_top=MAX_TOP,
+                holidays=self.settings.holidays,
+                default_tz=self.settings.default_timezone,
+            )
+        except CommandError as exc:
+            return await self._reply(respond, str(exc))
+        if isinstance(request, HelpRequest):
+            return await self._reply(respond, HELP_TEXT)
+        if isinstance(request, Query):
+            return await self._post_digest(request, command, respond, client)
+        if self.subscriptions is None:
+            return await self._reply(respond, NO_SUBSCRIPTIONS)
+        user_id = str(command.get("user_id", ""))
+        answer = await self.subscriptions.handle(
+            "slack", str(command.get("team_id", "")), str(command.get("channel_id", "")),
+            user_id, request, allowed=await workspace_admin(client, user_id),
+        )  # fmt: skip
+        await self._reply(respond, answer)
+
+    async def _post_digest(
+        self, query: Query, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        what = f"{', '.join(query.categories)} on {query.date.isoformat()} (top {query.top})"
+        await self._reply(respond, f"Looking up Hot Papers for {what}; the thread follows here.")
+        try:
+            digest = await self.service.digest_for(query)
+        except UserError as exc:
+            return await self._reply(respond, str(exc))
+        if not digest.entries:
+            return await self._reply(respond, f"No paper in {what} got any attention yet.")
+        channel = str(command.get("channel_id", ""))
+        adapter = SlackAdapter(client, clock=self.clock, pacer=self.pacer)
+        delivery = await post_thread(adapter, channel, digest)
+        if delivery.ok:
+            return
+        code, _, message = (delivery.error or "").partition(": ")
+        if code in ("not_in_channel", "channel_not_found"):
+            return await self._reply(respond, NOT_IN_CHANNEL)
+        await self._reply(respond, f"I couldn't post the digest: {message or code}")
+
+
+def build_slack_app(
+    settings: Settings,
+    service: DigestProvider,
+    *,
+    clock: Clock,
+    subscriptions: SubscriptionHandler | None = None,
+    client: AsyncWebClient | None = None,
+    oauth: SlackOAuth | None = None,
+) -> AsyncApp:
+    """The Bolt app answering ``/hotpapers``: single-workspace (bot token) unless ``oauth`` is set.
+
+    Without ``SLACK_SIGNING_SECRET`` (Socket Mode) the verifier gets an unguessable secret, so an
+    HTTP endpoint mounted by mistake rejects everything instead of trusting it.
+    """
+    token = None if oauth else settings.secret("slack_bot_token")
+    app = AsyncApp(
+        client=client or make_web_client(settings, token, clock),
+        signing_secret=settings.secret("slack_signing_secret") or secrets.token_hex(32),
+        oauth_settings=oauth.settings if oauth else None,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    answer = SlashCommand(settings, service, clock, subscriptions, ChannelPacer(clock))
+
+    @app.command(COMMAND)
+    async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name
+        await ack()
+        await answer(command, respond, client)
+
+    return app
+
+
+def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:
+    """aiohttp routes for HTTP mode: ``POST /slack/events`` (+ the OAuth install and redirect)."""
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    routes = [web.post(EVENTS_PATH, events)]
+    if not oauth:
+        return routes
+    flow = app.oauth_flow
+    if flow is None:
+        raise ValueError("slack_routes(oauth=True) needs an app built with SlackOAuth")
+
+    async def install(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    return routes + [web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, redirect)]
+
+
+async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (``SLACK_APP_TOKEN``) and return once connected.
+
+    The WebSocket URL is fetched here first: slack_sdk's own connect loop retries every error
+    forever, so a wrong token would hang the start instead of saying so.
+    """
+    try:
+        opened = await app.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        code = exc.response.get("error") or "error"
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN ({code}): use an app-level token (xapp-...) "
+            "with the connections:write scope and Socket Mode enabled"
+        ) from None
+    handler = AsyncSocketModeHandler(app, app_token)
+    handler.client.wss_uri = str(opened["url"])
+    await handler.connect_async()
+    log.info("slack: connected in Socket Mode")
+    return handler
+
+
+async def stop_socket_mode(handler: AsyncSocketModeHandler) -> None:
+    """Close the WebSocket and its aiohttp session (part of the orderly shutdown)."""
+    await handler.close_async()

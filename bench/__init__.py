@@ -1,0 +1,1 @@
+"""The hotpapers benchmark harness: ``python -m bench [--quick] [--json PATH]`` (see README.md)."""

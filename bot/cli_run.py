@@ -1,0 +1,165 @@
+"""CLI commands of the long-running bot: run, subscribe, subscriptions, unsubscribe.
+
+A running ``hotpapers run`` picks up what these commands change within a leader-election round
+(about 15 seconds), without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from bot.cli import CategoryOpt, CliError, State, app, check_top, open_store, parse_categories
+from bot.cli import settings as load_settings
+from bot.config import check_timezone
+from bot.subscriptions import (
+    PLATFORMS,
+    Subscription,
+    SubscriptionStore,
+    describe,
+    next_delivery_text,
+    parse_time,
+)
+
+PlatformOpt = Annotated[str, typer.Option("--platform", help="slack, discord or console.")]
+ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
+                                         "snowflake; any name for console).")]  # fmt: skip
+WorkspaceOpt = Annotated[str, typer.Option("--workspace", help="Slack team id or Discord guild "
+                                           "id (as a chat subscription stores it).")]  # fmt: skip
+
+
+def _platform(value: str) -> str:
+    if value not in PLATFORMS:
+        raise CliError(f"unknown --platform {value!r}; choose {', '.join(PLATFORMS)}", 2)
+    return value
+
+
+@app.command()
+def subscribe(
+    platform: PlatformOpt,
+    channel: ChannelOpt,
+    time: Annotated[str, typer.Option("--time", help="Local time of the daily post, HH:MM.")],
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", help="IANA time zone, e.g. Europe/Berlin. Default: HOTPAPERS_DEFAULT_TIMEZONE."
+        ),
+    ] = None,
+    category: CategoryOpt = None,
+    top: Annotated[int | None, typer.Option("--top", help="How many papers.")] = None,
+    workspace: WorkspaceOpt = "default",
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include", help="Only papers whose title or abstract mentions this word (repeatable)."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave out papers mentioning this word (repeatable)."),
+    ] = None,
+    notify_no_listing: Annotated[
+        bool,
+        typer.Option(
+            "--notify-no-listing",
+            help="On an arXiv holiday, post one line saying there is no listing.",
+        ),
+    ] = False,
+) -> None:
+    """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
+    chosen = _platform(platform)
+    try:
+        at = parse_time(time)
+        zone = tz or load_settings().default_timezone
+        check_timezone(zone)
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+    cats = parse_categories(category, load_settings().default_categories)
+    store = open_store()
+    try:
+        subs = SubscriptionStore(store, State.clock)
+        sub, created = subs.upsert(
+            chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
+            include=include or (), exclude=exclude or (), notify_no_listing=notify_no_listing,
+        )  # fmt: skip
+    finally:
+        store.close()
+    verb = "Subscribed" if created else "Updated"
+    typer.echo(f"{verb} {sub.where}: {describe(sub)}.")
+    typer.echo(f"Next post: {_next(sub)}.")
+
+
+def _next(sub: Subscription) -> str:
+    return next_delivery_text(sub, State.clock.now(), load_settings().holidays)
+
+
+@app.command()
+def subscriptions(
+    show_all: Annotated[bool, typer.Option("--all", help="Include stopped subscriptions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of text.")] = False,
+) -> None:
+    """List the subscriptions and when each posts next."""
+    store = open_store()
+    try:
+        found = SubscriptionStore(store, State.clock).list_all(include_inactive=show_all)
+    finally:
+        store.close()
+    if not found and not as_json:
+        typer.echo("No subscriptions. Add one with: hotpapers subscribe --platform slack "
+                   "--channel C0123456789 --time 09:00 --tz Europe/Berlin")  # fmt: skip
+    for sub in found:
+        if as_json:
+            typer.echo(json.dumps(_as_json(sub)))
+        else:
+            state = _next(sub) if sub.active else "stopped"
+            typer.echo(f"{sub.where}  {describe(sub)}  next: {state}")
+
+
+def _as_json(sub: Subscription) -> dict[str, object]:
+    return {
+        "id": sub.id, "platform": sub.platform, "workspace": sub.workspace,
+        "channel": sub.channel, "categories": list(sub.categories), "top": sub.top,
+        "time": f"{sub.time:%H:%M}", "tz": sub.tz, "include": list(sub.include),
+        "exclude": list(sub.exclude), "active": sub.active,
+        "notify_no_listing": sub.notify_no_listing,
+    }  # fmt: skip
+
+
+@app.command()
+def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
+                workspace: WorkspaceOpt = "default") -> None:  # fmt: skip
+    """Stop a channel's daily digest."""
+    chosen = _platform(platform)
+    store = open_store()
+    try:
+        sub = SubscriptionStore(store, State.clock).deactivate(chosen, workspace, channel)
+    finally:
+        store.close()
+    if sub is None:
+        raise CliError(f"{chosen}:{workspace}:{channel} has no active subscription "
+                       "(see hotpapers subscriptions)")  # fmt: skip
+    typer.echo(f"Unsubscribed {sub.where} ({describe(sub)}).")
+
+
+@app.command()
+def run(
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="Serve /hotpapers and /healthz only; never post scheduled digests.",
+        ),
+    ] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Address of the HTTP server (/healthz, /slack/events).")
+    ] = "0.0.0.0",  # noqa: S104
+) -> None:
+    """Run the bot: Slack, Discord (or the console), the scheduler and GET /healthz on
+    HOTPAPERS_PORT, until SIGTERM or Ctrl-C."""
+    import asyncio
+
+    from bot.runtime import serve
+
+    asyncio.run(serve(load_settings(), schedule=not no_scheduler, host=host))

@@ -1,0 +1,179 @@
+"""``hotpapers run``: one asyncio process with every platform configured, the scheduler, /healthz.
+
+    aiohttp server on HOTPAPERS_PORT: GET /healthz (+ POST /slack/events with SLACK_SIGNING_SECRET)
+    Slack: Socket Mode with SLACK_APP_TOKEN (slack-bolt imported only when Slack is configured)
+    Discord: the gateway with DISCORD_TOKEN (discord.py imported only then)
+    console: digests on stdout when no chat token is set
+    scheduler: leader-elected (bot.leader), jobs from the subscriptions table (bot.jobs)
+
+SIGTERM/SIGINT stop it in order: the scheduler (runs in flight get a few seconds, then the ledger
+resumes them next time), then Slack, then Discord, then the web server and the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from typing import Any, TextIO
+
+from aiohttp import web
+
+from adapters.base import Adapter
+from adapters.platforms import (
+    ConsolePlatform,
+    DiscordPlatform,
+    Platform,
+    SlackPlatform,
+    chat_configured,
+)
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.health import health_report, health_routes
+from bot.jobs import DigestScheduler
+from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
+from bot.ledger import Ledger
+from bot.logs import redact
+from bot.service import DigestService
+from bot.store import Store
+from bot.subscriptions import SubscriptionHandler, SubscriptionStore
+
+log = logging.getLogger(__name__)
+
+DRAIN_SECONDS = 10.0
+STOP_ORDER = ("slack", "discord", "console")
+
+
+class Runtime:
+    """The long-running bot. ``await start()``, then ``await stop()``; ``health()`` any time."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, host: str = "0.0.0.0",  # noqa: S104
+        port: int | None = None, owner: str | None = None, schedule: bool = True,
+        console_out: TextIO | None = None, leader: Leader | None = None,
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.host = host
+        self.requested_port = settings.port if port is None else port
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.schedule = schedule
+        self.store = Store(settings.database_url)
+        self.service = DigestService(settings, self.store, clock=self.clock)
+        self.leader = leader or make_leader(settings.database_url, self.clock)
+        self.subscriptions = SubscriptionStore(self.store, self.clock)
+        self.scheduler = DigestScheduler(
+            subscriptions=self.subscriptions, service=self.service, adapters=self,
+            ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
+            clock=self.clock, holidays=settings.holidays, name=f"runtime-{id(self)}",
+        )  # fmt: skip
+        self.handler = SubscriptionHandler(self.subscriptions, self.clock,
+                                           holidays=settings.holidays,
+                                           on_change=self.scheduler.sync)  # fmt: skip
+        self.platforms = self._platforms(console_out)
+        self.port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self.election: LeadershipLoop | None = None
+        self._election: asyncio.Task[None] | None = None
+
+    def _platforms(self, console_out: TextIO | None) -> dict[str, Platform]:
+        wanted = chat_configured(self.settings)
+        platforms: dict[str, Platform] = {}
+        if wanted["slack"]:
+            platforms["slack"] = SlackPlatform(self.settings, self.service, self.handler,
+                                               self.clock)  # fmt: skip
+        if wanted["discord"]:
+            platforms["discord"] = DiscordPlatform(
+                self.settings, self.service, self.handler,
+                leader_only=self.schedule and not isinstance(self.leader, AlwaysLeader),
+            )  # fmt: skip
+        if not platforms:
+            platforms["console"] = ConsolePlatform(console_out)
+        return platforms
+
+    async def adapter(self, platform: str, workspace: str) -> Adapter:
+        """``bot.jobs.AdapterProvider``: the adapter of a platform this process runs."""
+        found = self.platforms.get(platform)
+        if found is None:
+            raise LookupError(f"{platform} is not configured in this process (set its token)")
+        return await found.adapter(workspace)
+
+    async def start(self) -> None:
+        """The web server first (so /healthz answers), then each platform, then the schedule."""
+        app = web.Application()
+        app.add_routes(health_routes(self.health))
+        for platform in self.platforms.values():
+            app.add_routes(platform.routes())
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.requested_port).start()
+        self.port = self._runner.addresses[0][1]
+        for platform in self.platforms.values():
+            await self._start_platform(platform)
+        if self.schedule:
+            self.scheduler.start()
+            self.election = LeadershipLoop(self.leader, self.scheduler, on_change=self._leadership)
+            await self.election.round()  # lead (or follow) from the start
+            self._election = asyncio.create_task(self.election.run(), name="leader-election")
+        log.info("hotpapers: running (%s) with /healthz on port %s",
+                 ", ".join(self.platforms), self.port)  # fmt: skip
+
+    async def _leadership(self, leading: bool) -> None:
+        discord = self.platforms.get("discord")
+        if isinstance(discord, DiscordPlatform):
+            await discord.on_leadership(leading)
+
+    async def _start_platform(self, platform: Platform) -> None:
+        try:
+            await platform.start()
+        except Exception as exc:  # keep the others up; /healthz reports this one degraded
+            error = redact(f"{type(exc).__name__}: {exc}")
+            platform.error = error
+            log.error("%s: could not start: %s", platform.name, error)
+
+    async def stop(self) -> None:
+        """Scheduler, then Slack, then Discord, then the web server, store and HTTP client."""
+        if self._election is not None:
+            self._election.cancel()
+            await asyncio.gather(self._election, return_exceptions=True)
+        self.scheduler.shutdown()
+        await self.scheduler.drain(DRAIN_SECONDS)
+        await self.leader.release()
+        for name in STOP_ORDER:
+            platform = self.platforms.get(name)
+            if platform is not None:
+                try:
+                    await platform.stop()
+                except Exception as exc:
+                    log.warning("%s: stop failed: %s", name, type(exc).__name__)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.service.aclose()
+        self.store.close()
+        log.info("hotpapers: stopped")
+
+    async def health(self) -> tuple[int, dict[str, Any]]:
+        platforms = {name: await p.status() for name, p in self.platforms.items()}
+        scheduler = self.scheduler.status()
+        if not self.schedule:
+            scheduler.update(running=True, enabled=False)
+        return health_report(platforms, scheduler)
+
+
+async def serve(settings: Settings, *, schedule: bool = True, host: str = "0.0.0.0") -> None:  # noqa: S104
+    """Run until SIGTERM or SIGINT, then stop cleanly (what ``hotpapers run`` calls)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runtime = Runtime(settings, schedule=schedule, host=host)
+    try:
+        await runtime.start()
+        await stop.wait()
+        log.info("hotpapers: stopping")
+    finally:
+        await runtime.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

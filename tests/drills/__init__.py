@@ -1,0 +1,1 @@
+"""Failure and security drills: what happens when things break (run by the normal test suite)."""

@@ -1,0 +1,246 @@
+"""A loopback fake of Slack: Web API, ``response_url`` webhooks and a Socket Mode WebSocket.
+
+A real aiohttp server on 127.0.0.1 (port 0) that the real slack_sdk / slack_bolt clients are pointed
+at by URL, so tests see exactly what went over the wire. Reusable by any test::
+
+    from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
+
+    async def test_post(fake_slack: FakeSlack) -> None:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+        await client.chat_postMessage(channel="C1", text="hi")
+        assert fake_slack.posts == [{"channel": "C1", "text": "hi"}]
+
+Behaviour switches: ``rate_limit(times, retry_after=N)`` answers 429 the next ``times`` calls of a
+method; ``fail_channel(channel, "not_in_channel")`` makes every call naming that channel fail;
+``fail_token(token, "invalid_auth")`` does the same per token; ``grant_oauth(code, ...)`` answers
+``oauth.v2.access``. ``async with FakeSlack() as fake`` works too.
+``await wait_for(lambda fake: ...)`` waits (bounded) until background work (a slash command's
+thread) has reached the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+
+TEAM_ID = "T111"
+BOT_USER_ID = "UBOT"
+BOT_ID = "B111"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request the fake received. ``method`` is the Web API method or ``"response_url"``."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    status: int
+    answer: dict[str, Any]
+
+    @property
+    def token(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.answer.get("ok"))
+
+
+@dataclass
+class FakeSlack:
+    team_id: str = TEAM_ID
+    calls: list[SlackCall] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    base_url: str = ""
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._rate_limits: dict[str, list[int]] = {}
+        self._channel_errors: dict[str, str] = {}
+        self._token_errors: dict[str, str] = {}
+        self._oauth_grants: dict[str, dict[str, Any]] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+
+    # ----- lifecycle -----
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL, with the trailing slash slack_sdk expects."""
+        return self.base_url + "/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # ----- behaviour switches -----
+    def rate_limit(self, times: int, *, retry_after: int = 1, method: str = "chat.postMessage"):
+        self._rate_limits[method] = [times, retry_after]
+
+    def fail_channel(self, channel: str, error: str) -> None:
+        self._channel_errors[channel] = error
+
+    def fail_token(self, token: str, error: str = "invalid_auth") -> None:
+        self._token_errors[token] = error
+
+    def grant_oauth(self, code: str, *, team_id: str, bot_token: str, team_name: str = "Team"):
+        self._oauth_grants[code] = {
+            "ok": True, "app_id": "A111", "token_type": "bot", "access_token": bot_token,
+            "scope": "commands,chat:write", "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": team_name}, "enterprise": None,
+            "is_enterprise_install": False, "authed_user": {"id": "U111"},
+        }  # fmt: skip
+
+    # ----- what was received -----
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """Bodies of the chat.postMessage calls that were answered ok, in order."""
+        return [c.body for c in self.calls_to("chat.postMessage") if c.ok]
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        """Bodies posted to response_url (ephemeral and in-channel replies to slash commands)."""
+        return [c.body for c in self.calls_to("response_url")]
+
+    async def wait_for(self, predicate: Callable[[FakeSlack], bool], timeout: float = 10.0):
+        """Wait until ``predicate(self)`` holds; fail the test after ``timeout`` seconds."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), timeout)
+
+    # ----- Socket Mode -----
+    async def push_envelope(self, kind: str, payload: dict[str, Any], envelope_id: str) -> None:
+        """Send an event (e.g. ``slash_commands``) to every connected Socket Mode client."""
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                    "accepts_response_payload": True}  # fmt: skip
+        for ws in self._sockets:
+            await ws.send_json(envelope)
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)
+
+    # ----- handlers -----
+    async def _record(self, call: SlackCall) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _web_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body.update(await request.json())
+        else:
+            body.update(await request.post())
+        headers = dict(request.headers)
+        status, answer, extra = self._answer(method, body, headers.get("Authorization", ""))
+        await self._record(SlackCall(method, request.path, headers, body, status, answer))
+        return web.json_response(answer, status=status, headers=extra)
+
+    def _answer(self, method: str, body: dict[str, Any], auth: str):
+        limit = self._rate_limits.get(method)
+        if limit and limit[0] > 0:
+            limit[0] -= 1
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
+        token = auth.removeprefix("Bearer ")
+        error = self._token_errors.get(token) or self._channel_errors.get(body.get("channel", ""))
+        if error:
+            return 200, {"ok": False, "error": error}, {}
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        return 200, handler(body), {}
+
+    def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "hotpapers",
+                "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": BOT_ID}  # fmt: skip
+
+    def _m_chat_postMessage(self, body: dict[str, Any]) -> dict[str, Any]:
+        blocks = body.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if len(blocks) > 50 or any(
+            len((b.get("text") or {}).get("text", "")) > 3000 for b in blocks
+        ):
+            return {"ok": False, "error": "invalid_blocks"}
+        if len(body.get("text") or "") > 40_000:
+            return {"ok": False, "error": "msg_too_long"}
+        ts = f"1618300000.{next(self._ts):06d}"
+        message = {"type": "message", "text": body.get("text"), "ts": ts, "bot_id": BOT_ID}
+        if body.get("thread_ts"):
+            message["thread_ts"] = body["thread_ts"]
+        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+
+    def _m_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        return {"ok": True, "channel": {"id": channel, "name": "papers", "is_member": True}}
+
+    def _m_oauth_v2_access(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._oauth_grants.get(body.get("code", ""), {"ok": False, "error": "invalid_code"})
+
+    def _m_apps_connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/socket"}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record(
+            SlackCall("response_url", request.path, dict(request.headers), body, 200, {"ok": True})
+        )
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "fake"}})  # fmt: skip
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                async with self._changed:
+                    self.socket_acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return ws
+
+
+@pytest.fixture(name="fake_slack")
+async def fake_slack_fixture() -> AsyncIterator[FakeSlack]:
+    """A started FakeSlack, closed after the test (import ``fake_slack_fixture`` to use it)."""
+    async with FakeSlack() as fake:
+        yield fake

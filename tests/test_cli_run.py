@@ -1,0 +1,117 @@
+"""``hotpapers subscribe / subscriptions / unsubscribe`` as a user runs them: exact output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import pytest
+
+from bot import cli
+from bot.clock import FakeClock
+
+TUESDAY_NOON = dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC)
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        *args: str) -> tuple[int, str, str]:  # fmt: skip
+    monkeypatch.setattr(sys, "argv", ["hotpapers", *args])
+    monkeypatch.setattr(cli.State, "settings", None)
+    monkeypatch.setattr(cli.State, "clock", FakeClock(TUESDAY_NOON))
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_subscribe_list_update_unsubscribe(monkeypatch, capsys) -> None:
+    code, out, err = run(
+        monkeypatch, capsys, "subscribe", "--platform", "slack", "--channel", "C1", "--time",
+        "09:00", "--tz", "Europe/Berlin", "--category", "cs.CL", "--category", "cs.LG",
+        "--top", "5", "--workspace", "T111", "--include", "llm", "--exclude", "survey",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == (
+        "Subscribed slack:T111:C1: cs.CL, cs.LG at 09:00 Europe/Berlin, top 5, only papers "
+        "mentioning llm, without survey.\n"
+        "Next post: Wednesday 2021-04-14 09:00 Europe/Berlin (the listing of Wednesday "
+        "2021-04-14).\n"
+    )
+    code, out, _ = run(monkeypatch, capsys, "subscribe", "--platform", "console", "--channel",
+                       "general", "--time", "21:30", "--tz", "America/New_York")  # fmt: skip
+    assert out.splitlines()[0] == (
+        "Subscribed console:default:general: cs.CL, cs.LG, cs.AI at 21:30 America/New_York, top 10."
+    )
+    code, out, _ = run(monkeypatch, capsys, "subscribe", "--platform", "slack", "--channel", "C1",
+                       "--workspace", "T111", "--time", "7:15", "--tz", "UTC",
+                       "--notify-no-listing")  # fmt: skip
+    assert out.splitlines()[0] == "Updated slack:T111:C1: cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10."
+    code, out, _ = run(monkeypatch, capsys, "subscriptions")
+    assert (code, out) == (0, (
+        "console:default:general  cs.CL, cs.LG, cs.AI at 21:30 America/New_York, top 10  next: "
+        "Tuesday 2021-04-13 21:30 America/New_York (the listing of Wednesday 2021-04-14)\n"
+        "slack:T111:C1  cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10  next: Wednesday 2021-04-14 "
+        "07:15 UTC (the listing of Wednesday 2021-04-14)\n"
+    ))  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, "unsubscribe", "--platform", "slack", "--channel",
+                       "C1", "--workspace", "T111")  # fmt: skip
+    assert (code, out) == (0, "Unsubscribed slack:T111:C1 (cs.CL, cs.LG, cs.AI at 07:15 UTC, "
+                              "top 10).\n")  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, "subscriptions", "--all", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["platform"], r["active"], r["notify_no_listing"]) for r in rows] == [
+        ("console", True, False), ("slack", False, True),
+    ]  # fmt: skip
+    assert rows[1] == {
+        "id": 1, "platform": "slack", "workspace": "T111", "channel": "C1",
+        "categories": ["cs.CL", "cs.LG", "cs.AI"], "top": 10, "time": "07:15", "tz": "UTC",
+        "include": [], "exclude": [], "active": False, "notify_no_listing": True,
+    }  # fmt: skip
+
+
+def test_no_subscriptions_says_how_to_add_one(monkeypatch, capsys) -> None:
+    assert run(monkeypatch, capsys, "subscriptions") == (0, (
+        "No subscriptions. Add one with: hotpapers subscribe --platform slack "
+        "--channel C0123456789 --time 09:00 --tz Europe/Berlin\n"
+    ), "")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--platform", "irc", "--channel", "C", "--time", "09:00"],
+         "error: unknown --platform 'irc'; choose slack, discord, console\n"),
+        (["--platform", "slack", "--channel", "C", "--time", "25:00"],
+         "error: '25:00' is not a time: use HH:MM on a 24-hour clock, e.g. 09:00\n"),
+        (["--platform", "slack", "--channel", "C", "--time", "09:00", "--tz", "Berlin"],
+         "error: unknown time zone 'Berlin' (use an IANA name like Europe/Berlin)\n"),
+        (["--platform", "slack", "--channel", "C", "--time", "09:00", "--top", "99"],
+         "error: --top must be between 1 and 50\n"),
+        (["--platform", "slack", "--channel", "C", "--time", "09:00", "--category", "cs.XX"],
+         "error: unknown arXiv category 'cs.XX'."),
+    ],
+)  # fmt: skip
+def test_subscribe_rejects_bad_input(monkeypatch, capsys, args: list[str], message: str) -> None:
+    code, out, err = run(monkeypatch, capsys, "subscribe", *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert run(monkeypatch, capsys, "subscriptions")[1].startswith("No subscriptions.")
+
+
+def test_unsubscribe_without_a_subscription(monkeypatch, capsys) -> None:
+    assert run(monkeypatch, capsys, "unsubscribe", "--platform", "discord", "--channel", "42") == (
+        1, "", "error: discord:default:42 has no active subscription (see hotpapers "
+        "subscriptions)\n",
+    )  # fmt: skip
+
+
+def test_run_help_names_the_port_and_shutdown(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, "run", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "HOTPAPERS_PORT, until SIGTERM or Ctrl-C" in flat
+    assert "--no-scheduler" in flat

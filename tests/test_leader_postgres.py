@@ -1,0 +1,183 @@
+"""Two instances on one PostgreSQL: one leader, takeover when its connection dies, one post.
+
+Needs the PostgreSQL that ``.ci/run`` starts or finds (``TEST_POSTGRES_URL``, default
+postgresql+psycopg://postgres@127.0.0.1:5432/test); skipped with the reason when unreachable.
+Each test works in its own schema and advisory-lock key, so reruns and a live deployment on the
+same server are untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from bot.clock import FakeClock
+from bot.jobs import DigestScheduler
+from bot.leader import INTERVAL, AlwaysLeader, LeadershipLoop, PostgresLeader
+from bot.ledger import Ledger
+from bot.store import Store
+from bot.subscriptions import SubscriptionStore
+from tests.test_scheduler import MONDAY_0900, Adapters, FakeService, RecordingAdapter
+
+pytestmark = pytest.mark.postgres
+
+BASE_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="module")
+def admin() -> Iterator[Engine]:
+    engine = create_engine(BASE_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        engine.dispose()
+        where = f"{engine.url.host}:{engine.url.port or 5432}"
+        pytest.skip(f"PostgreSQL not reachable at {where} ({type(exc).__name__})")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def url(admin: Engine) -> Iterator[str]:
+    """A fresh schema for this test, as the search_path of every connection to ``url``."""
+    schema = f"hp_test_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{BASE_URL}?options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY_0900.astimezone(dt.UTC) + dt.timedelta(seconds=30))
+
+
+@pytest.fixture
+async def leaders(url: str, clock: FakeClock) -> AsyncIterator[tuple[PostgresLeader, ...]]:
+    key = secrets.randbits(62)
+    made = (PostgresLeader(url, clock, key=key), PostgresLeader(url, clock, key=key))
+    yield made
+    for leader in made:
+        await leader.release()
+
+
+def terminate(admin: Engine, pid: int | None) -> None:
+    """Kill a backend as a crash or network cut would, and wait until it is gone."""
+    assert pid is not None
+    with admin.begin() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+
+
+async def test_one_leader_and_takeover_when_its_connection_dies(
+    admin: Engine, leaders: tuple[PostgresLeader, PostgresLeader]
+) -> None:
+    a, b = leaders
+    assert await a.check() is True
+    assert await b.check() is False
+    assert (await a.check(force=True), await b.check(force=True)) == (True, False)
+    terminate(admin, a.backend_pid)
+    assert await b.check(force=True) is True  # the follower's next round
+    assert await a.check(force=True) is False  # the old leader notices its loss
+    assert a.last_error is not None and "terminat" in a.last_error
+    assert await a.check(force=True) is False  # reconnected, but b holds the lock
+    await b.release()
+    assert await a.check(force=True) is True
+    assert INTERVAL <= 30  # a follower retries often enough to take over within a minute
+
+
+async def test_only_the_leader_schedules_and_the_other_takes_over(
+    admin: Engine, url: str, clock: FakeClock, leaders: tuple[PostgresLeader, PostgresLeader]
+) -> None:
+    stores = [Store(url), Store(url)]
+    SubscriptionStore(stores[0], clock).upsert(
+        "console", "default", "general", categories=("cs.CL",), time=dt.time(9), tz="Europe/Berlin",
+        top=10,
+    )  # fmt: skip
+    schedulers = [
+        DigestScheduler(
+            subscriptions=SubscriptionStore(store, clock),
+            service=FakeService(),
+            adapters=Adapters(RecordingAdapter()),
+            ledger=Ledger(store, f"host-{i}", clock),
+            leader=leader,
+            clock=clock,
+            name=f"pg-{i}",
+        )  # fmt: skip
+        for i, (store, leader) in enumerate(zip(stores, leaders, strict=True))
+    ]
+    loops = [LeadershipLoop(leader, s) for leader, s in zip(leaders, schedulers, strict=True)]
+    try:
+        for s in schedulers:
+            s.start(paused=True)
+        assert [await loop.tick() for loop in loops] == [True, False]
+        assert [len(s.scheduler.get_jobs()) for s in schedulers] == [1, 0]
+        terminate(admin, leaders[0].backend_pid)
+        assert [await loops[1].tick(), await loops[0].tick()] == [True, False]
+        assert [len(s.scheduler.get_jobs()) for s in schedulers] == [0, 1]
+        # a job that still fires on the old leader posts nothing
+        assert await schedulers[0].run_job(1) == (
+            "console:default:general: not the leader, nothing posted"
+        )
+    finally:
+        for s in schedulers:
+            s.shutdown()
+        for store in stores:
+            store.close()
+
+
+async def test_concurrent_claims_of_one_delivery_give_exactly_one(
+    url: str, clock: FakeClock
+) -> None:
+    stores = [Store(url) for _ in range(4)]
+    try:
+        ledgers = [Ledger(store, f"instance-{i}", clock) for i, store in enumerate(stores)]
+        claims = await asyncio.gather(*(
+            asyncio.to_thread(ledger.claim, "slack", "T1", "C1", dt.date(2021, 4, 12), ["cs.CL"])
+            for ledger in ledgers
+        ))  # fmt: skip
+        assert sum(claim is not None for claim in claims) == 1
+    finally:
+        for store in stores:
+            store.close()
+
+
+async def test_two_instances_that_both_think_they_lead_post_once(
+    url: str, clock: FakeClock
+) -> None:
+    stores = [Store(url), Store(url)]
+    sub = SubscriptionStore(stores[0], clock).upsert(
+        "console", "default", "general", categories=("cs.CL",), time=dt.time(9), tz="Europe/Berlin",
+        top=10,
+    )[0]  # fmt: skip
+    adapters = [RecordingAdapter(), RecordingAdapter()]
+    schedulers = [
+        DigestScheduler(
+            subscriptions=SubscriptionStore(store, clock),
+            service=FakeService(),
+            adapters=Adapters(adapter),
+            ledger=Ledger(store, f"host-{i}", clock),
+            leader=AlwaysLeader(),
+            clock=clock,
+            name=f"split-{i}",
+        )  # fmt: skip
+        for i, (store, adapter) in enumerate(zip(stores, adapters, strict=True))
+    ]
+    try:
+        await asyncio.gather(*(s.run_job(sub.id) for s in schedulers))
+        sent = adapters[0].sent + adapters[1].sent
+        assert [kind for kind, *_ in sent] == ["header"] + ["reply"] * 10
+    finally:
+        for s in schedulers:
+            s.shutdown()
+        for store in stores:
+            store.close()
