@@ -69,13 +69,9 @@ async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
     Any failure (missing ``users:read`` scope, unknown user) answers no: refusing is safe.
     """
     try:
-        response = await client.users_info(user=user_id)
-    except SlackApiError as exc:
-        log.info(
-            "users.info failed (%s); treating %s as not an admin",
-            exc.response.get("error"),
-            user_id,
-        )
+        response = await client.api_call("users.info", http_verb="POST", data={"user": user_id})
+    except Exception as exc:  # SlackApiError, a transport error: refuse, never crash
+        log.info("users.info failed (%s); treating %s as not an admin", type(exc).__name__, user_id)
         return False
     user = response.get("user") or {}
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

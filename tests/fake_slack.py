@@ -208,6 +208,12 @@ class FakeSlack:
             message["thread_ts"] = body["thread_ts"]
         return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
 
+    def _m_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        user = body.get("user", "")
+        admin = user in getattr(self, "admins", set())
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin,
+                                     "is_owner": False, "is_primary_owner": False}}  # fmt: skip
+
     def _m_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = body.get("channel", "")
         return {"ok": True, "channel": {"id": channel, "name": "papers", "is_member": True}}

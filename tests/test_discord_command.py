@@ -61,9 +61,11 @@ class FakeService:
 class FakeSubscriptions:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
+        self.allowed: list[bool] = []
 
-    async def handle(self, *args: Any) -> str:
+    async def handle(self, *args: Any, allowed: bool) -> str:
         self.calls.append(args)
+        self.allowed.append(allowed)
         return "Subscribed: cs.CL at 09:00 Europe/Berlin."
 
 

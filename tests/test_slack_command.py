@@ -62,10 +62,12 @@ class FakeService:
 class FakeSubscriptions:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
+        self.allowed: list[bool] = []
 
     async def handle(self, platform: str, team_id: str, channel_id: str, user_id: str,
-                     request: object) -> str:  # fmt: skip
+                     request: object, *, allowed: bool) -> str:  # fmt: skip
         self.calls.append((platform, team_id, channel_id, user_id, request))
+        self.allowed.append(allowed)
         return "Subscribed <#C1> to cs.CL at 09:00"
 
 
@@ -242,10 +244,16 @@ async def test_subscriptions_go_to_the_handler_or_the_cli(
     subscriptions = FakeSubscriptions()
     app = build_slack_app(settings, service, clock=clock, subscriptions=subscriptions)
     client = await serve(app)
+    fake_slack.admins = {"U42"}  # type: ignore[attr-defined]
     try:
         replies = await reply_to(client, fake_slack, "subscribe cs.CL at 09:00", count=2)
     finally:
         await client.close()
+    # users.info said U42 is a workspace admin: the handler may change the subscription.
+    assert subscriptions.allowed == [True]
+    assert [c.body for c in fake_slack.calls_to("users.info")] == [
+        {"user": "U42", "team_id": "T111"}
+    ]
     assert replies[-1]["text"] == "Subscribed &lt;#C1&gt; to cs.CL at 09:00"
     [(platform, team, channel, user, request)] = subscriptions.calls
     assert (platform, team, channel, user) == ("slack", "T111", "C1", "U42")
@@ -275,7 +283,7 @@ async def test_oauth_install_and_a_command_from_the_new_workspace(
             "https://slack.com/oauth/v2/authorize"
         )
         assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)]
-        assert query["scope"] == ["commands,chat:write"]
+        assert query["scope"] == ["commands,chat:write,users:read"]
 
         fake_slack.grant_oauth("code-1", team_id="T999", bot_token="xoxb-installed-T999")
         cookie = install.cookies["slack-app-oauth-state"]  # Secure: the jar keeps it off http
