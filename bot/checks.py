@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.sources.http import Http, RateLimiter, SourceError
+from bot.sources.http import Http, SourceError
 from bot.store import Store, StoreError
 
 State = Literal["ok", "failed", "skipped"]
@@ -60,13 +60,8 @@ class Probe:
     clock: Clock
 
     def http(self, name: str, calls: int = 1, period: float = 1.0) -> Http:
-        return Http(
-            self.client,
-            name,
-            RateLimiter(calls, period, self.clock),
-            self.clock,
-            retries=self.settings.http_retries,
-            timeout=self.settings.http_timeout,
+        return Http.for_service(
+            self.client, name, self.settings, self.clock, calls=calls, period=period
         )
 
     async def get(self, name: str, url: str, **kwargs: Any) -> httpx.Response:

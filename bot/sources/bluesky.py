@@ -9,7 +9,6 @@ The session lives in memory only; passwords and tokens never reach a log line or
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,8 @@ from bot.config import Settings
 from bot.models import Paper, Post
 from bot.sources.arxiv_ids import extract_arxiv_ids
 from bot.sources.base import Collected, Window
-from bot.sources.http import Http, RateLimiter, SourceError, SourceSkipped
+from bot.sources.http import Http, SourceError, SourceSkipped
+from bot.sources.values import count, iso_time, parse_time, string
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +65,10 @@ class BlueskySource:
         self.settings = settings
         self.max_pages = max_pages
         self.xrpc = settings.url("bluesky_service") + "/xrpc/"
-        self.http = Http(
-            client,
-            self.name,
-            RateLimiter(RATE_CALLS, RATE_PERIOD, clock),
-            clock,
-            retries=settings.http_retries,
-            timeout=settings.http_timeout,
-            reset_headers=("ratelimit-reset",),
-        )
+        self.http = Http.for_service(
+            client, self.name, settings, clock,
+            calls=RATE_CALLS, period=RATE_PERIOD, reset_headers=("ratelimit-reset",),
+        )  # fmt: skip
         self._session: Session | None = None
 
     @property
@@ -284,31 +279,3 @@ def post_links(view: Mapping[str, Any]) -> list[str]:
 
 def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
-
-
-def string(value: Any) -> str:
-    """Text of an optional string field (``""`` when absent or not a string)."""
-    return value if isinstance(value, str) else ""
-
-
-def count(value: Any) -> int | None:
-    """A reported count, or ``None`` (unknown) when absent or not a number."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    """An ISO 8601 timestamp as aware UTC; ``None`` when absent or unparsable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
-
-
-def iso_time(when: dt.datetime) -> str:
-    """``2021-04-12T18:00:00Z``: the form both Bluesky and X accept."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

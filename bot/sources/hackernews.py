@@ -21,8 +21,8 @@ from bot.config import Settings
 from bot.models import Paper, Post, Signals
 from bot.sources.arxiv_ids import extract_arxiv_ids
 from bot.sources.base import Collected, Window
-from bot.sources.http import Http, RateLimiter, SourceError
-from bot.sources.huggingface import as_int
+from bot.sources.http import Http, SourceError
+from bot.sources.values import count
 
 # Community-documented limit of hn.algolia.com: about 10,000 requests per hour per IP.
 HN_RATE_CALLS = 10_000
@@ -58,7 +58,7 @@ def post_of(hit: dict[str, Any]) -> Post | None:
     arxiv_ids = extract_arxiv_ids(url)
     if not arxiv_ids:
         return None
-    created = as_int(hit.get("created_at_i"))
+    created = count(hit.get("created_at_i"))
     return Post(
         platform="hackernews",
         post_id=str(object_id),
@@ -66,8 +66,8 @@ def post_of(hit: dict[str, Any]) -> Post | None:
         text=str(hit.get("title") or ""),
         url=DISCUSSION_URL + str(object_id),
         arxiv_ids=arxiv_ids,
-        likes=as_int(hit.get("points")),
-        replies=as_int(hit.get("num_comments")),
+        likes=count(hit.get("points")),
+        replies=count(hit.get("num_comments")),
         created_at=dt.datetime.fromtimestamp(created, dt.UTC) if created is not None else None,
     )
 
@@ -102,13 +102,8 @@ class HackerNewsSource:
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings, clock: Clock) -> None:
         self.base_url = settings.url("hn_api_url")
-        self.http = Http(
-            client=client,
-            name=self.name,
-            limiter=RateLimiter(HN_RATE_CALLS, HN_RATE_PERIOD, clock),
-            clock=clock,
-            retries=settings.http_retries,
-            timeout=settings.http_timeout,
+        self.http = Http.for_service(
+            client, self.name, settings, clock, calls=HN_RATE_CALLS, period=HN_RATE_PERIOD
         )
 
     @property
@@ -144,7 +139,7 @@ class HackerNewsSource:
                 break
             batch, total = await self.query_hits(start, upper)
             hits.extend(batch)
-            stamps = [as_int(hit.get("created_at_i")) for hit in batch]
+            stamps = [count(hit.get("created_at_i")) for hit in batch]
             known = [stamp for stamp in stamps if stamp is not None]
             if total <= len(batch) or not known:
                 break
@@ -184,7 +179,7 @@ class HackerNewsSource:
         hits = [hit for hit in body["hits"] if isinstance(hit, dict)]
         return {
             "hits": hits,
-            "nbHits": as_int(body.get("nbHits")) or len(hits),
-            "nbPages": as_int(body.get("nbPages")) or 1,
-            "hitsPerPage": as_int(body.get("hitsPerPage")) or HITS_PER_PAGE,
+            "nbHits": count(body.get("nbHits")) or len(hits),
+            "nbPages": count(body.get("nbPages")) or 1,
+            "hitsPerPage": count(body.get("hitsPerPage")) or HITS_PER_PAGE,
         }

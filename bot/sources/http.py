@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from bot.clock import Clock, SystemClock
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,29 @@ class Http:
     requests: int = 0
     # Headers holding the epoch second a 429's window resets, used when Retry-After is absent.
     reset_headers: tuple[str, ...] = ()
+
+    @classmethod
+    def for_service(
+        cls,
+        client: httpx.AsyncClient,
+        name: str,
+        settings: Settings,
+        clock: Clock,
+        *,
+        calls: int,
+        period: float,
+        reset_headers: tuple[str, ...] = (),
+    ) -> Http:
+        """The usual wiring: the service's published rate limit, the configured timeout/retries."""
+        return cls(
+            client,
+            name,
+            RateLimiter(calls, period, clock),
+            clock,
+            retries=settings.http_retries,
+            timeout=settings.http_timeout,
+            reset_headers=reset_headers,
+        )
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send rate-limited; retry 429/5xx/transport errors; raise ``SourceError`` at the end.

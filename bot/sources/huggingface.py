@@ -20,7 +20,8 @@ from bot.config import Settings
 from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
 from bot.sources.base import Collected, Window
-from bot.sources.http import Http, RateLimiter, SourceError
+from bot.sources.http import Http, SourceError
+from bot.sources.values import as_text, as_web_url, count
 
 log = logging.getLogger(__name__)
 
@@ -34,35 +35,11 @@ DAYS_AFTER_LISTING = 3
 MAX_PAGES_PER_DAY = 10
 
 
-def as_int(value: Any) -> int | None:
-    """An integer count, or ``None`` for an absent, null or non-numeric one."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value)
-
-
-def as_text(value: Any) -> str | None:
-    """Non-empty text, or ``None``."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def as_web_url(value: Any) -> str | None:
-    """An http(s) URL without spaces, or ``None``: third-party links must not become other links."""
-    text = as_text(value)
-    if text is None or any(ch.isspace() for ch in text):
-        return None
-    if not text.lower().startswith(("https://", "http://")):
-        return None
-    return text
-
-
 def listing_days(window: Window, today: dt.date) -> list[dt.date]:
     """The Daily Papers days that may hold the listing's papers, never one after ``today``."""
     last = min(window.date + dt.timedelta(days=DAYS_AFTER_LISTING), today)
-    count = (last - window.date).days + 1
-    return [window.date + dt.timedelta(days=n) for n in range(max(count, 0))]
+    span = (last - window.date).days + 1
+    return [window.date + dt.timedelta(days=n) for n in range(max(span, 0))]
 
 
 def signals_of(item: dict[str, Any]) -> tuple[str, Signals] | None:
@@ -74,12 +51,12 @@ def signals_of(item: dict[str, Any]) -> tuple[str, Signals] | None:
     if arxiv_id is None:
         return None
     signals = Signals(
-        hf_upvotes=as_int(paper.get("upvotes")),
-        hf_comments=as_int(item.get("numComments")),
+        hf_upvotes=count(paper.get("upvotes")),
+        hf_comments=count(item.get("numComments")),
         hf_ai_summary=as_text(paper.get("ai_summary")),
         hf_thumbnail=as_web_url(item.get("thumbnail")),
         github_repo=as_web_url(paper.get("githubRepo")),
-        github_stars=as_int(paper.get("githubStars")),
+        github_stars=count(paper.get("githubStars")),
         project_page=as_web_url(paper.get("projectPage")),
     )
     return arxiv_id, signals
@@ -94,13 +71,8 @@ class HuggingFaceSource:
     def __init__(self, client: httpx.AsyncClient, settings: Settings, clock: Clock) -> None:
         self.base_url = settings.url("hf_api_url")
         self.clock = clock
-        self.http = Http(
-            client=client,
-            name=self.name,
-            limiter=RateLimiter(HF_RATE_CALLS, HF_RATE_PERIOD, clock),
-            clock=clock,
-            retries=settings.http_retries,
-            timeout=settings.http_timeout,
+        self.http = Http.for_service(
+            client, self.name, settings, clock, calls=HF_RATE_CALLS, period=HF_RATE_PERIOD
         )
 
     @property

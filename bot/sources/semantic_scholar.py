@@ -18,8 +18,8 @@ from bot.config import Settings
 from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
 from bot.sources.base import Collected, Window
-from bot.sources.http import Http, RateLimiter, SourceError
-from bot.sources.huggingface import as_int, as_text
+from bot.sources.http import Http, SourceError
+from bot.sources.values import as_text, count
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ def signals_of(requested: str, record: Any) -> Signals | None:
             return None
     tldr = record.get("tldr")
     return Signals(
-        citations=as_int(record.get("citationCount")),
-        influential_citations=as_int(record.get("influentialCitationCount")),
+        citations=count(record.get("citationCount")),
+        influential_citations=count(record.get("influentialCitationCount")),
         tldr=as_text(tldr.get("text")) if isinstance(tldr, dict) else None,
     )
 
@@ -63,14 +63,7 @@ class SemanticScholarSource:
         self.base_url = settings.url("s2_api_url")
         self._api_key = settings.secret("s2_api_key")
         interval = KEYED_INTERVAL if self._api_key else ANONYMOUS_INTERVAL
-        self.http = Http(
-            client=client,
-            name=self.name,
-            limiter=RateLimiter(1, interval, clock),
-            clock=clock,
-            retries=settings.http_retries,
-            timeout=settings.http_timeout,
-        )
+        self.http = Http.for_service(client, self.name, settings, clock, calls=1, period=interval)
 
     @property
     def requests(self) -> int:

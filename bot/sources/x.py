@@ -22,15 +22,14 @@ from bot.config import Settings
 from bot.models import Paper, Post
 from bot.sources.arxiv_ids import extract_arxiv_ids
 from bot.sources.base import Collected, Window
-from bot.sources.bluesky import count, iso_time, parse_time, string
 from bot.sources.http import (
     MAX_RETRY_AFTER,
     Http,
-    RateLimiter,
     SourceError,
     SourceSkipped,
     reset_header_seconds,
 )
+from bot.sources.values import count, iso_time, parse_time, string
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +69,10 @@ class XSource:
         self.clock = clock
         self.max_pages = max_pages
         self.search_url = settings.url("x_api_url") + "/tweets/search/recent"
-        self.http = Http(
-            client,
-            self.name,
-            RateLimiter(RATE_CALLS, RATE_PERIOD, clock),
-            clock,
-            retries=settings.http_retries,
-            timeout=settings.http_timeout,
-            reset_headers=("x-rate-limit-reset",),
-        )
+        self.http = Http.for_service(
+            client, self.name, settings, clock,
+            calls=RATE_CALLS, period=RATE_PERIOD, reset_headers=("x-rate-limit-reset",),
+        )  # fmt: skip
 
     @property
     def requests(self) -> int:
