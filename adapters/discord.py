@@ -251,3 +251,53 @@ async def make_discord_rest_adapter(
     return DiscordAdapter(
         client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT, owns_client=True
     )
+
+
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+READ_MESSAGE_HISTORY = 1 << 16
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+#: Exactly what posting a digest thread needs, nothing more.
+BOT_PERMISSIONS = (
+    SEND_MESSAGES
+    | EMBED_LINKS
+    | READ_MESSAGE_HISTORY
+    | CREATE_PUBLIC_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
+INVITE_SCOPES = "bot+applications.commands"
+
+
+def invite_url(application_id: str, permissions: int = BOT_PERMISSIONS) -> str:
+    """The OAuth2 URL that adds the bot to a server with ``permissions`` and slash commands."""
+    return (
+        "https://discord.com/oauth2/authorize"
+        f"?client_id={application_id}&scope={INVITE_SCOPES}&permissions={permissions}"
+    )
+
+
+async def check_discord(settings: Settings) -> str:
+    """Log in over REST (``GET /users/@me``) for ``hotpapers check``: who the bot is."""
+    client = new_client()
+    await login_rest_client(settings, client)
+    try:
+        return f"authenticated as {client.user.name if client.user else '?'}"
+    finally:
+        await client.close()
+
+
+async def application_id(settings: Settings) -> str:
+    """``HOTPAPERS_DISCORD_APP_ID``, else the id Discord reports for ``DISCORD_TOKEN``."""
+    if settings.discord_app_id:
+        return settings.discord_app_id
+    if not settings.secret("discord_token"):
+        raise ConfigError(
+            "set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id"
+        )
+    client = new_client()
+    await login_rest_client(settings, client)  # discord.py's login reads the application too
+    try:
+        return str(client.application_id)
+    finally:
+        await client.close()

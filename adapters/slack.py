@@ -235,3 +235,13 @@ def make_slack_adapter(
         )
     clock = clock or SystemClock()
     return SlackAdapter(make_web_client(settings, token, clock), clock=clock)
+
+
+async def check_slack(settings: Settings, clock: Clock | None = None) -> str:
+    """``auth.test`` with ``SLACK_BOT_TOKEN`` for ``hotpapers check``: who the bot is, where."""
+    adapter = make_slack_adapter(settings, clock)
+    try:
+        answer = await adapter.client.auth_test()
+    except SlackApiError as exc:
+        raise slack_error(exc, "-") from None
+    return f"authenticated as {answer.get('user', '?')} in {answer.get('team', '?')}"

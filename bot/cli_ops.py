@@ -13,7 +13,7 @@ import typer
 from rich.progress import Progress
 
 from bot import calendar
-from bot.checks import Probe, json_body, run_checks
+from bot.checks import run_checks
 from bot.cli import (
     CategoryOpt,
     CliError,
@@ -27,10 +27,7 @@ from bot.cli import (
     run_async,
     settings,
 )
-from bot.clock import Clock
-from bot.config import Settings
 from bot.service import USER_AGENT
-from bot.sources.http import SourceError
 
 
 class Seams:
@@ -43,63 +40,6 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Seams.transport
     )
-
-
-SEND_MESSAGES = 1 << 11
-EMBED_LINKS = 1 << 14
-READ_MESSAGE_HISTORY = 1 << 16
-CREATE_PUBLIC_THREADS = 1 << 35
-SEND_MESSAGES_IN_THREADS = 1 << 38
-# Exactly what posting a digest thread needs (adapters/discord.py): nothing more.
-BOT_PERMISSIONS = (
-    SEND_MESSAGES
-    | EMBED_LINKS
-    | READ_MESSAGE_HISTORY
-    | CREATE_PUBLIC_THREADS
-    | SEND_MESSAGES_IN_THREADS
-)
-INVITE_SCOPES = "bot+applications.commands"
-
-
-class InviteError(Exception):
-    """The application id could not be found; one line for the operator."""
-
-
-def invite_url(application_id: str, permissions: int = BOT_PERMISSIONS) -> str:
-    return (
-        "https://discord.com/oauth2/authorize"
-        f"?client_id={application_id}&scope={INVITE_SCOPES}&permissions={permissions}"
-    )
-
-
-async def discord_application_id(
-    client: httpx.AsyncClient, settings: Settings, clock: Clock
-) -> str:
-    """``HOTPAPERS_DISCORD_APP_ID``, else the id Discord reports for the bot token."""
-    if settings.discord_app_id:
-        return settings.discord_app_id
-    token = settings.secret("discord_token")
-    if not token:
-        raise InviteError(
-            "set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id"
-        )
-    url = settings.url("discord_api_url") + "/oauth2/applications/@me"
-    try:
-        response = await Probe(client, settings, clock).get(
-            "Discord", url, headers={"Authorization": f"Bot {token}"}
-        )
-    except (SourceError, httpx.HTTPError) as exc:
-        raise InviteError(f"cannot reach Discord: {exc or type(exc).__name__}") from None
-    if response.status_code == 401:
-        raise InviteError("Discord rejected DISCORD_TOKEN (HTTP 401); check the bot token")
-    try:
-        body = json_body(response)
-    except SourceError as exc:
-        raise InviteError(f"Discord answered {exc}") from None
-    app_id = body.get("id") if isinstance(body, dict) else None
-    if not isinstance(app_id, str) or not app_id.isdigit():
-        raise InviteError("Discord's answer has no application id")
-    return app_id
 
 
 @app.command()
@@ -132,15 +72,13 @@ def discord_invite() -> None:
     DISCORD_TOKEN. Permissions: send messages, embed links, create public threads, send messages
     in threads, read message history; scopes: bot and applications.commands.
     """
-    config = settings()
-
-    async def find() -> str:
-        async with http_client() as client:
-            return await discord_application_id(client, config, State.clock)
+    from adapters.base import DeliveryError
+    from adapters.discord import application_id, invite_url
+    from bot.config import ConfigError
 
     try:
-        app_id = run_async(find())
-    except InviteError as exc:
+        app_id = run_async(application_id(settings()))
+    except (ConfigError, DeliveryError) as exc:
         raise CliError(str(exc)) from None
     typer.echo(invite_url(app_id))
 

@@ -66,5 +66,13 @@ def setup_logging(level: str = "INFO", fmt: str = "text", stream: Any = None) ->
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "discord", "slack_sdk", "slack_bolt", "apscheduler"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "discord",
+        "slack_sdk",
+        "slack_bolt",
+        "apscheduler",
+        "aiohttp.access",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -51,6 +51,18 @@ class StoreSummaryCache:
         self.store.put_summary(arxiv_id, model, text)
 
 
+def arxiv_source(client: httpx.AsyncClient, settings: Settings, clock: Clock) -> ArxivSource:
+    return ArxivSource(
+        client,
+        base_url=settings.url("arxiv_api_url"),
+        clock=clock,
+        delay=settings.arxiv_delay,
+        retries=settings.http_retries,
+        timeout=settings.http_timeout,
+        holidays=tuple(settings.holidays),
+    )
+
+
 def attention_sources(
     client: httpx.AsyncClient, settings: Settings, clock: Clock
 ) -> list[AttentionSource]:
@@ -83,15 +95,7 @@ class DigestService:
         self.builder = DigestBuilder(
             store=store,
             clock=self.clock,
-            papers_source=ArxivSource(
-                self.client,
-                base_url=settings.url("arxiv_api_url"),
-                clock=self.clock,
-                delay=settings.arxiv_delay,
-                retries=settings.http_retries,
-                timeout=settings.http_timeout,
-                holidays=tuple(settings.holidays),
-            ),
+            papers_source=arxiv_source(self.client, settings, self.clock),
             attention=attention_sources(self.client, settings, self.clock),
             weights=Weights.from_settings(settings),
             summarize=Summarizer(

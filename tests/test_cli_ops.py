@@ -6,13 +6,19 @@ import datetime as dt
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import discord
 import httpx
 import pytest
 
+import adapters.discord
 from bot import checks, cli, cli_ops
 from bot.clock import FakeClock
+from tests.fake_discord import FakeDiscord
+from tests.fake_slack import FakeSlack
+from tests.threaded import served
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-secret-slack",
@@ -47,11 +53,19 @@ def refuse(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"unexpected request {request.url}")
 
 
-class FakeServices:
-    """Every service `check` asks, routed by host and path; records what was sent."""
+ATOM = (
+    '<feed xmlns="http://www.w3.org/2005/Atom" '
+    'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+    "<opensearch:totalResults>0</opensearch:totalResults>"
+    "<opensearch:startIndex>0</opensearch:startIndex>"
+    "<opensearch:itemsPerPage>1</opensearch:itemsPerPage></feed>"
+)
 
-    def __init__(self, slack: dict[str, object] | None = None) -> None:
-        self.slack = slack or {"ok": True, "user": "hotpapers", "team": "Acme"}
+
+class FakeSources:
+    """Every source `check` asks, routed by host and path; records what was sent."""
+
+    def __init__(self) -> None:
         self.seen: list[tuple[str, str, str, str]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -61,19 +75,36 @@ class FakeServices:
         route = (url.host, url.path)
         if route == ("export.arxiv.org", "/api/query"):
             assert dict(url.params) == {"id_list": "2104.04015", "max_results": "1"}
-            return httpx.Response(200, text="<?xml version='1.0'?><feed></feed>")
+            return httpx.Response(200, text=ATOM)
+        if route == ("api.semanticscholar.org", "/graph/v1/paper/batch"):
+            assert json.loads(request.content) == {"ids": ["ARXIV:2104.04015"]}
+            return httpx.Response(200, json=[{"paperId": "p", "citationCount": 1}])
         answers: dict[tuple[str, str], object] = {
             ("huggingface.co", "/api/daily_papers"): [],
-            ("bsky.social", "/xrpc/com.atproto.server.createSession"): {"accessJwt": "a"},
-            ("api.x.com", "/2/tweets/search/recent"): {"data": [], "meta": {}},
+            ("bsky.social", "/xrpc/com.atproto.server.createSession"): {
+                "accessJwt": "a", "refreshJwt": "r"},
+            ("api.x.com", "/2/tweets/search/recent"): {"meta": {"result_count": 0}},
             ("hn.algolia.com", "/api/v1/search"): {"hits": []},
-            ("api.semanticscholar.org", "/graph/v1/paper/ARXIV:2104.04015"): {"title": "CutPaste"},
-            ("slack.com", "/api/auth.test"): self.slack,
-            ("discord.com", "/api/v10/users/@me"): {"id": "1", "username": "HotPapers"},
-        }
+        }  # fmt: skip
         if route not in answers:
             return httpx.Response(404)
         return httpx.Response(200, json=answers[route])
+
+
+@pytest.fixture
+def fake_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
+    with served(lambda: FakeSlack().start()) as fake:
+        monkeypatch.setenv("HOTPAPERS_SLACK_API_URL", fake.api_url)
+        yield fake
+
+
+@pytest.fixture
+def fake_discord(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
+    # login points discord.py's process-wide REST base at the fake: restore it afterwards.
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    with served(lambda: FakeDiscord(token=SECRETS["DISCORD_TOKEN"]).start()) as fake:
+        monkeypatch.setenv("HOTPAPERS_DISCORD_API_URL", fake.base_url)
+        yield fake
 
 
 @pytest.fixture
@@ -83,11 +114,13 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def test_check_everything_configured_and_reachable(monkeypatch, capsys, db_url) -> None:
+def test_check_everything_configured_and_reachable(
+    monkeypatch, capsys, db_url, fake_slack, fake_discord
+) -> None:
     for key, value in SECRETS.items():
         monkeypatch.setenv(key, value)
-    services = FakeServices()
-    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(services))
+    sources = FakeSources()
+    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(sources))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
@@ -98,30 +131,34 @@ def test_check_everything_configured_and_reachable(monkeypatch, capsys, db_url) 
         "✓ X: recent search answered",
         "✓ Hacker News: reachable (hn.algolia.com)",
         "✓ Semantic Scholar: reachable (api.semanticscholar.org, with API key)",
-        "✓ Slack: authenticated as hotpapers in Acme",
-        "✓ Discord: authenticated as HotPapers",
+        "✓ Slack: authenticated as hotpapers in Fake",
+        "✓ Discord: authenticated as hotpapers",
     ]
-    assert sorted(services.seen) == sorted(
+    assert sorted(sources.seen) == sorted(
         [
             ("GET", "export.arxiv.org", "/api/query", ""),
             ("GET", "huggingface.co", "/api/daily_papers", ""),
             ("POST", "bsky.social", "/xrpc/com.atproto.server.createSession", ""),
             ("GET", "api.x.com", "/2/tweets/search/recent", "Bearer secret-x-bearer"),
             ("GET", "hn.algolia.com", "/api/v1/search", ""),
-            ("GET", "api.semanticscholar.org", "/graph/v1/paper/ARXIV:2104.04015", "secret-s2-key"),
-            ("POST", "slack.com", "/api/auth.test", "Bearer xoxb-secret-slack"),
-            ("GET", "discord.com", "/api/v10/users/@me", "Bot secret-discord-token"),
+            ("POST", "api.semanticscholar.org", "/graph/v1/paper/batch", "secret-s2-key"),
         ]
     )
+    assert [(c.method, c.token) for c in fake_slack.calls] == [("auth.test", "xoxb-secret-slack")]
+    assert [(r.method, r.path, r.headers.get("Authorization")) for r in fake_discord.requests] == [
+        # discord.py's login: who the bot is, then its application
+        ("GET", "/users/@me", "Bot secret-discord-token"),
+        ("GET", "/oauth2/applications/@me", "Bot secret-discord-token"),
+    ]
     assert not any(secret in out for secret in SECRETS.values() if "secret" in secret)
 
 
 def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
-    monkeypatch, capsys, db_url
+    monkeypatch, capsys, db_url, fake_slack
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
-    services = FakeServices(slack={"ok": False, "error": "invalid_auth"})
-    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(services))
+    fake_slack.fail_token("xoxb-revoked", "invalid_auth")
+    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(FakeSources()))
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
@@ -129,40 +166,43 @@ def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
         "✓ arXiv: reachable (export.arxiv.org)",
         "✓ Hugging Face: reachable (huggingface.co)",
         "– Bluesky: skipped: no credentials "
-        "(HOTPAPERS_BLUESKY_HANDLE, HOTPAPERS_BLUESKY_APP_PASSWORD)",
-        "– X: skipped: no credentials (HOTPAPERS_X_BEARER_TOKEN)",
+        "(set HOTPAPERS_BLUESKY_HANDLE and HOTPAPERS_BLUESKY_APP_PASSWORD)",
+        "– X: skipped: no credentials (set HOTPAPERS_X_BEARER_TOKEN)",
         "✓ Hacker News: reachable (hn.algolia.com)",
         "✓ Semantic Scholar: reachable (api.semanticscholar.org, without API key (slower))",
-        "✗ Slack: auth.test failed: invalid_auth (check SLACK_BOT_TOKEN)",
+        "✗ Slack: Slack rejected the bot token (invalid_auth): check SLACK_BOT_TOKEN or "
+        "reinstall the app",
         "– Discord: skipped: DISCORD_TOKEN not set",
     ]
     assert "xoxb-revoked" not in out
 
 
-def test_check_uses_base_url_settings_and_reports_failures(monkeypatch, capsys, db_url) -> None:
+def test_check_uses_base_url_settings_and_reports_failures(
+    monkeypatch, capsys, db_url, fake_discord
+) -> None:
     monkeypatch.setenv("HOTPAPERS_HF_API_URL", "http://hf.test/api/")
     monkeypatch.setenv("HOTPAPERS_HTTP_RETRIES", "1")
-    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
-    monkeypatch.setenv("HOTPAPERS_DISCORD_API_URL", "http://discord.test/api/v10")
-    services = FakeServices()
+    monkeypatch.setenv("DISCORD_TOKEN", "another-discord-token")  # the fake answers 401
+    sources = FakeSources()
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "hf.test":
             assert request.url.path == "/api/daily_papers"
             return httpx.Response(503, headers={"Retry-After": "2"})
-        if request.url.host == "discord.test":
-            return httpx.Response(401, json={"message": "401: Unauthorized"})
         if request.url.host == "hn.algolia.com":
             raise httpx.ConnectError("refused")
-        return services(request)
+        return sources(request)
 
     code, out, _ = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(handler))
     assert code == 1
     lines = out.splitlines()
     assert "✗ Hugging Face: HTTP 503 after 2 attempts" in lines
     assert "✗ Hacker News: connection failed (ConnectError) after 2 attempts" in lines
-    assert "✗ Discord: token rejected (HTTP 401): check DISCORD_TOKEN" in lines
-    assert "secret-discord-token" not in out
+    assert (
+        "✗ Discord: DISCORD_TOKEN was rejected by Discord (401): reset the token in the "
+        "Developer Portal (Bot, Reset Token) and update DISCORD_TOKEN"
+    ) in lines
+    assert "another-discord-token" not in out
 
 
 def test_check_invalid_configuration_is_one_line_exit_2(monkeypatch, capsys) -> None:
@@ -179,8 +219,8 @@ def test_database_url_password_is_masked() -> None:
 
 
 def test_invite_permissions_are_the_minimal_bitfield() -> None:
-    assert cli_ops.BOT_PERMISSIONS == 309237729280
-    assert cli_ops.invite_url("42") == (
+    assert adapters.discord.BOT_PERMISSIONS == 309237729280
+    assert adapters.discord.invite_url("42") == (
         "https://discord.com/oauth2/authorize?client_id=42"
         "&scope=bot+applications.commands&permissions=309237729280"
     )
@@ -196,30 +236,26 @@ def test_discord_invite_from_app_id_setting(monkeypatch, capsys) -> None:
     )
 
 
-def test_discord_invite_asks_discord_for_the_application(monkeypatch, capsys) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
-    seen: list[tuple[str, str]] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append((str(request.url), request.headers["Authorization"]))
-        return httpx.Response(200, json={"id": "987654321", "name": "Hot Papers"})
-
-    code, out, _ = run(
-        monkeypatch, capsys, "discord-invite", transport=httpx.MockTransport(handler)
+def test_discord_invite_asks_discord_for_the_application(monkeypatch, capsys, fake_discord) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", SECRETS["DISCORD_TOKEN"])
+    code, out, err = run(monkeypatch, capsys, "discord-invite")
+    assert (code, err) == (0, "")
+    assert fake_discord.calls() == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me")]
+    assert out == (
+        f"https://discord.com/oauth2/authorize?client_id={fake_discord.app_id}"
+        "&scope=bot+applications.commands&permissions=309237729280\n"
     )
-    assert code == 0
-    assert seen == [
-        ("https://discord.com/api/v10/oauth2/applications/@me", "Bot secret-discord-token")
-    ]
-    assert out.startswith("https://discord.com/oauth2/authorize?client_id=987654321&")
 
 
-def test_discord_invite_rejected_token_is_one_line(monkeypatch, capsys) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", "secret-discord-token")
-    transport = httpx.MockTransport(lambda r: httpx.Response(401, json={"message": "no"}))
-    code, out, err = run(monkeypatch, capsys, "discord-invite", transport=transport)
+def test_discord_invite_rejected_token_is_one_line(monkeypatch, capsys, fake_discord) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "another-discord-token")
+    code, out, err = run(monkeypatch, capsys, "discord-invite")
     assert (code, out) == (1, "")
-    assert err == "error: Discord rejected DISCORD_TOKEN (HTTP 401); check the bot token\n"
+    assert err == (
+        "error: DISCORD_TOKEN was rejected by Discord (401): reset the token in the Developer "
+        "Portal (Bot, Reset Token) and update DISCORD_TOKEN\n"
+    )
+    assert fake_discord.calls() == [("GET", "/users/@me")]
 
 
 def test_discord_invite_without_id_or_token(monkeypatch, capsys) -> None:

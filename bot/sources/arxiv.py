@@ -18,6 +18,7 @@ import httpx
 from bot.clock import Clock
 from bot.models import Paper
 from bot.sources.arxiv_parse import ArxivRejected, Feed, parse_feed, split_arxiv_id
+from bot.sources.base import CHECK_ARXIV_ID, host_of
 from bot.sources.http import Http, RateLimiter, SourceError
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,14 @@ class ArxivSource:
         query = listing_query(categories, start, end)
         found = await self._search_all(query)
         return [p for p in found if p.published is None or start <= p.published < end]
+
+    def skip_reason(self) -> str | None:
+        return None  # arXiv needs no credentials
+
+    async def check(self) -> str:
+        """One cheap request (one known paper): the API answers with an Atom feed."""
+        await self._get_feed({"id_list": CHECK_ARXIV_ID, "max_results": "1"})
+        return f"reachable ({host_of(self.base_url)})"
 
     async def by_ids(self, ids: Sequence[str]) -> list[Paper]:
         """Metadata for ``ids`` (with or without ``vN``), in request order; unknown ids are absent.

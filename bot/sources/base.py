@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
+
 from bot.models import Paper, Post, Signals
+
+#: A paper every source knows (the seed's first): what ``check()`` asks about.
+CHECK_ARXIV_ID = "2104.04015"
+
+
+def host_of(url: str) -> str:
+    """The host of a base URL, for lines that must name a service but never a secret."""
+    return httpx.URL(url).host
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,10 @@ class PaperSource(Protocol):
 
     async def papers(self, date: dt.date, categories: Sequence[str]) -> list[Paper]: ...
 
+    def skip_reason(self) -> str | None: ...
+
+    async def check(self) -> str: ...
+
 
 class AttentionSource(Protocol):
     """Finds the attention papers got: posts, upvotes, points, citations.
@@ -50,3 +64,7 @@ class AttentionSource(Protocol):
     def skip_reason(self) -> str | None: ...
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected: ...
+
+    async def check(self) -> str:
+        """One cheap request for ``hotpapers check``: what was found, or ``SourceError``."""
+        ...

@@ -81,6 +81,10 @@ class BlueskySource:
             return None
         return NO_CREDENTIALS
 
+    async def check(self) -> str:
+        await self._create_session()
+        return f"logged in as {self.settings.bluesky_handle}"
+
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         """Every post of the window linking an arXiv paper (one of ``papers`` when given)."""
         reason = self.skip_reason()

@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Post, Signals
 from bot.sources.arxiv_ids import extract_arxiv_ids
-from bot.sources.base import Collected, Window
+from bot.sources.base import Collected, Window, host_of
 from bot.sources.http import Http, SourceError
 from bot.sources.values import count
 
@@ -112,6 +112,13 @@ class HackerNewsSource:
 
     def skip_reason(self) -> str | None:
         return None  # no authentication
+
+    async def check(self) -> str:
+        params = {"query": "arxiv", "hitsPerPage": "1"}
+        body = await self.http.get_json(f"{self.base_url}/search", params=params)
+        if not isinstance(body, dict) or "hits" not in body:
+            raise SourceError("unexpected answer from search (no hits)")
+        return f"reachable ({host_of(self.base_url)})"
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         """All arXiv stories of the window; ``papers`` is not needed (the search is by window)."""

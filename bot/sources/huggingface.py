@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
-from bot.sources.base import Collected, Window
+from bot.sources.base import Collected, Window, host_of
 from bot.sources.http import Http, SourceError
 from bot.sources.values import as_text, as_web_url, count
 
@@ -81,6 +81,12 @@ class HuggingFaceSource:
 
     def skip_reason(self) -> str | None:
         return None  # public reads need no token
+
+    async def check(self) -> str:
+        body = await self.http.get_json(f"{self.base_url}/daily_papers", params={"limit": 1})
+        if not isinstance(body, list):
+            raise SourceError("unexpected answer from daily_papers (not a list)")
+        return f"reachable ({host_of(self.base_url)})"
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         wanted = {paper.arxiv_id for paper in papers}

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
-from bot.sources.base import Collected, Window
+from bot.sources.base import CHECK_ARXIV_ID, Collected, Window, host_of
 from bot.sources.http import Http, SourceError
 from bot.sources.values import as_text, count
 
@@ -76,6 +76,18 @@ class SemanticScholarSource:
 
     def skip_reason(self) -> str | None:
         return None  # works without a key, only slower
+
+    async def check(self) -> str:
+        try:
+            await self.batch([CHECK_ARXIV_ID])
+        except SourceError as exc:
+            if self._api_key and str(exc) == "HTTP 403":
+                raise SourceError(
+                    "API key refused (HTTP 403): check HOTPAPERS_S2_API_KEY"
+                ) from None
+            raise
+        mode = "with API key" if self._api_key else "without API key (slower)"
+        return f"reachable ({host_of(self.base_url)}, {mode})"
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         arxiv_ids = list(dict.fromkeys(paper.arxiv_id for paper in papers))

@@ -82,6 +82,11 @@ class XSource:
     def skip_reason(self) -> str | None:
         return None if self.settings.secret("x_bearer_token") else NO_CREDENTIALS
 
+    async def check(self) -> str:
+        """One search of the API's minimum size (it spends 10 posts of the read quota)."""
+        search_body(await self._get({"query": SEARCH_QUERY, "max_results": "10"}))
+        return "recent search answered"
+
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         """Every original tweet of the window linking an arXiv paper (one of ``papers`` if given).
 
