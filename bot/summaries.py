@@ -27,26 +27,20 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Entry, Paper, Signals
-from bot.sources.http import Http, RateLimiter, SourceError
+from bot.render import ELLIPSIS
+from bot.sources.llm import ChatCompletions, SummaryFailed
 
 log = logging.getLogger(__name__)
 
-ELLIPSIS = "…"
 SUMMARY_LIMIT = 500
 LLM_CONCURRENCY = 4
-LLM_REQUESTS_PER_SECOND = 5
-SYSTEM_PROMPT = (
-    "You summarise arXiv papers for a daily chat digest. Reply with 1 to 3 plain sentences "
-    "(at most 60 words) saying what the paper does and what it finds. No preamble, no "
-    "markdown, no links, no mentions."
-)
 
 # Words that end with a period without ending a sentence ("et al. (2020)", "Fig. 3").
 _ABBREVIATIONS = frozenset(
@@ -176,24 +170,6 @@ class MemorySummaryCache:
         self.items[(arxiv_id, model)] = text
 
 
-class SummaryFailed(Exception):
-    """The model gave no usable summary; the message is safe to log (no key, no URL)."""
-
-
-def completion_text(body: Any) -> str:
-    """The cleaned text of an OpenAI-style chat completion, or ``SummaryFailed``."""
-    try:
-        content = body["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise SummaryFailed("unexpected response shape") from None
-    if not isinstance(content, str):
-        raise SummaryFailed("unexpected response shape")
-    text = clean_summary(content)
-    if not text:
-        raise SummaryFailed("empty text")
-    return text
-
-
 class Summarizer:
     """Sets ``Entry.summary`` on every entry, by the order of preference in the module docstring."""
 
@@ -210,17 +186,13 @@ class Summarizer:
         self.cache: SummaryCache = cache if cache is not None else MemorySummaryCache()
         self.budget = budget
         self.model = settings.llm_model or ""
-        self._api_key = settings.secret("llm_api_key")
-        self._endpoint = ""
-        self._http: Http | None = None
-        if client is not None and settings.llm_base_url is not None and self.model:
-            self._endpoint = settings.url("llm_base_url") + "/chat/completions"
-            limiter = RateLimiter(LLM_REQUESTS_PER_SECOND, 1.0, clock)
-            self._http = Http(client, "llm", limiter, clock=clock, retries=1, timeout=timeout)
+        self._llm: ChatCompletions | None = None
+        if client is not None and ChatCompletions.configured(settings):
+            self._llm = ChatCompletions(client, settings, clock, timeout=timeout)
 
     @property
     def uses_llm(self) -> bool:
-        return self._http is not None
+        return self._llm is not None
 
     async def summarize(self, entries: Sequence[Entry]) -> list[Entry]:
         """Copies of ``entries`` with ``summary`` set; never raises for a failing model."""
@@ -277,34 +249,8 @@ class Summarizer:
         return text
 
     async def _request(self, paper: Paper) -> str:
-        assert self._http is not None
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        try:
-            response = await self._http.request(
-                "POST", self._endpoint, json=self.request_body(paper), headers=headers
-            )
-        except SourceError as exc:
-            raise SummaryFailed(str(exc)) from None
-        except httpx.HTTPError as exc:
-            raise SummaryFailed(f"request failed ({type(exc).__name__})") from None
-        if response.status_code >= 400:
-            raise SummaryFailed(f"HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise SummaryFailed("malformed JSON") from None
-        return completion_text(body)
-
-    def request_body(self, paper: Paper) -> dict[str, Any]:
-        """The chat-completions request for one paper (title and abstract, flattened)."""
-        title = " ".join(paper.title.split())
-        abstract = " ".join(paper.abstract.split())
-        return {
-            "model": self.model,
-            "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": f"Title: {title}\n\nAbstract: {abstract}"},
-            ],
-            "max_tokens": 160,
-            "temperature": 0.2,
-        }
+        assert self._llm is not None
+        text = clean_summary(await self._llm.complete(paper))
+        if not text:
+            raise SummaryFailed("empty text")
+        return text

@@ -12,8 +12,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.models import Entry, Signals
+from bot.sources.llm import SYSTEM_PROMPT
 from bot.summaries import (
-    SYSTEM_PROMPT,
     MemorySummaryCache,
     Summarizer,
     clamp_words,
