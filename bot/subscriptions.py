@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import calendar
 from bot.clock import Clock
@@ -110,8 +111,7 @@ class SubscriptionStore:
             active=True, notify_no_listing=notify_no_listing,
         )  # fmt: skip
         with self.store.session() as s:
-            row = s.scalars(select(SubscriptionRow).filter_by(
-                platform=platform, workspace=workspace, channel=channel)).first()  # fmt: skip
+            row = _channel_row(s, platform, workspace, channel)
             created = row is None
             if row is None:
                 row = SubscriptionRow(platform=platform, workspace=workspace, channel=channel,
@@ -126,11 +126,7 @@ class SubscriptionStore:
     def deactivate(self, platform: str, workspace: str, channel: str) -> Subscription | None:
         """Stop the channel's subscription; ``None`` when it had no active one."""
         with self.store.session() as s:
-            row = s.scalars(
-                select(SubscriptionRow).filter_by(
-                    platform=platform, workspace=workspace, channel=channel, active=True
-                )
-            ).first()
+            row = _channel_row(s, platform, workspace, channel, active=True)
             if row is None:
                 return None
             row.active = False
@@ -140,11 +136,7 @@ class SubscriptionStore:
     def get(self, platform: str, workspace: str, channel: str) -> Subscription | None:
         """The channel's active subscription, if any."""
         with self.store.session() as s:
-            row = s.scalars(
-                select(SubscriptionRow).filter_by(
-                    platform=platform, workspace=workspace, channel=channel, active=True
-                )
-            ).first()
+            row = _channel_row(s, platform, workspace, channel, active=True)
             return _to_subscription(row) if row is not None else None
 
     def by_id(self, subscription_id: int) -> Subscription | None:
@@ -174,6 +166,16 @@ class SubscriptionStore:
                     exc,
                 )
         return found
+
+
+def _channel_row(
+    s: Session, platform: str, workspace: str, channel: str, **extra: object
+) -> SubscriptionRow | None:
+    """The channel's subscription row (``active=True`` for only an active one)."""
+    query = select(SubscriptionRow).filter_by(
+        platform=platform, workspace=workspace, channel=channel, **extra
+    )
+    return s.scalars(query).first()
 
 
 def describe(sub: Subscription) -> str:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sys
 
 import pytest
 
-from bot import cli
-from bot.clock import FakeClock
+from tests.cli_runner import run_cli
 
 SEED_ORDER = [
     "2104.04015",
@@ -27,23 +24,9 @@ SEED_ORDER = [
 
 
 def run(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    *args: str,
-    now: dt.datetime | None = None,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["hotpapers", *args])
-    monkeypatch.setattr(cli.State, "settings", None)
-    monkeypatch.setattr(
-        cli.State, "clock", FakeClock(now or dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC))
-    )
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(monkeypatch, capsys, *args)
 
 
 def test_demo_json_is_in_seed_order(monkeypatch, capsys) -> None:

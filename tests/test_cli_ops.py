@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 import adapters.discord
 from bot import checks, cli, cli_ops
-from bot.clock import FakeClock
+from tests.cli_runner import run_cli
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.threaded import served
@@ -36,17 +35,9 @@ def run(
     *args: str,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["hotpapers", *args])
-    monkeypatch.setattr(cli.State, "settings", None)
-    monkeypatch.setattr(cli.State, "clock", FakeClock(dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)))
+    """The CLI with every source request going to ``transport`` (by default: refused)."""
     monkeypatch.setattr(cli_ops.Seams, "transport", transport or httpx.MockTransport(refuse))
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(monkeypatch, capsys, *args)
 
 
 def refuse(request: httpx.Request) -> httpx.Response:

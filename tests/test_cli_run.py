@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import pytest
 
-from bot import cli
-from bot.clock import FakeClock
+from tests.cli_runner import run_cli
 
 TUESDAY_NOON = dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC)
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        *args: str) -> tuple[int, str, str]:  # fmt: skip
-    monkeypatch.setattr(sys, "argv", ["hotpapers", *args])
-    monkeypatch.setattr(cli.State, "settings", None)
-    monkeypatch.setattr(cli.State, "clock", FakeClock(TUESDAY_NOON))
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    return run_cli(monkeypatch, capsys, *args, now=TUESDAY_NOON)
 
 
 def test_subscribe_list_update_unsubscribe(monkeypatch, capsys) -> None:
