@@ -6,14 +6,11 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
-from rich.progress import Progress
 
 from bot import calendar
-from bot.checks import run_checks
 from bot.cli import (
     CategoryOpt,
     CliError,
@@ -27,7 +24,9 @@ from bot.cli import (
     run_async,
     settings,
 )
-from bot.service import USER_AGENT
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Seams:
@@ -37,6 +36,10 @@ class Seams:
 
 
 def http_client() -> httpx.AsyncClient:
+    import httpx
+
+    from bot.service import USER_AGENT
+
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Seams.transport
     )
@@ -50,6 +53,8 @@ def check() -> None:
     Exits 1 if anything configured fails, 2 if the configuration itself is invalid.
     """
     config = settings()
+
+    from bot.checks import run_checks
 
     async def probe() -> tuple[list[str], bool]:
         async with http_client() as client:
@@ -160,6 +165,8 @@ def backfill(
     count = check_top(top)
     days = days_between(first, last)
     if sys.stdout.isatty():
+        from rich.progress import Progress
+
         with Progress(transient=False) as progress:
             task = progress.add_task("backfill", total=len(days))
             tally = run_async(
