@@ -144,10 +144,9 @@ def selection(
     )
 
 
-async def build_digest(day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
+async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
     from bot.service import DigestService, UserError
 
-    store = open_store()
     service = DigestService(settings(), store, clock=State.clock, offline=offline)
     try:
         return await service.build(day, cats, top)
@@ -155,7 +154,43 @@ async def build_digest(day: dt.date, cats: list[str], top: int, offline: bool) -
         raise CliError(str(exc)) from None
     finally:
         await service.aclose()
+
+
+async def print_digest(day: dt.date, cats: list[str], top: int, offline: bool, fmt: str) -> None:
+    store = open_store()
+    try:
+        result = await build_digest(store, day, cats, top, offline)
+    finally:
         store.close()
+    sys.stdout.write(format_digest(result, fmt))
+
+
+async def post_now(
+    platform: str, workspace: str, channel: str, selected: tuple[dt.date, list[str], int],
+    offline: bool, force: bool,
+) -> Any:  # fmt: skip
+    """Check the platform's credentials first, then build the digest and deliver it."""
+    from adapters.base import DeliveryError
+    from bot.config import ConfigError
+    from bot.ledger import Ledger
+    from bot.posting import deliver, make_adapter
+
+    try:
+        adapter = await make_adapter(platform, settings(), State.clock)
+    except ConfigError as exc:
+        raise CliError(str(exc), 2) from None
+    except DeliveryError as exc:
+        raise CliError(str(exc)) from None
+    store = open_store()
+    try:
+        result = await build_digest(store, *selected, offline)
+        ledger = Ledger(store, socket.gethostname(), State.clock)
+        return await deliver(adapter, ledger, workspace, channel, result, force=force)
+    finally:
+        store.close()
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            await close()
 
 
 @app.command()
@@ -173,8 +208,7 @@ def digest(
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    result = run_async(build_digest(day, cats, count, offline or use_demo))
-    sys.stdout.write(format_digest(result, fmt))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt))
 
 
 @app.command()
@@ -202,29 +236,12 @@ def post(
     ] = "default",
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
-    from bot.posting import post_digest
-
     if platform not in ("slack", "discord", "console"):
         raise CliError(f"unknown --platform {platform!r}; choose slack, discord or console", 2)
-    day, cats, count = selection(date, category, top, use_demo)
-    result = run_async(build_digest(day, cats, count, offline or use_demo))
-    store = open_store()
-    try:
-        outcome = run_async(
-            post_digest(
-                settings(),
-                store,
-                State.clock,
-                platform,
-                workspace,
-                channel,
-                result,
-                force=force,
-                owner=socket.gethostname(),
-            )
-        )
-    finally:
-        store.close()
+    selected = selection(date, category, top, use_demo)
+    outcome = run_async(
+        post_now(platform, workspace, channel, selected, offline or use_demo, force)
+    )
     typer.echo(outcome.message, err=not outcome.ok)
     if not outcome.ok:
         raise typer.Exit(1)
@@ -254,6 +271,9 @@ def main() -> None:
     except StoreError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except ConfigError as exc:  # a platform's missing or refused credentials, found late
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except Exception as exc:  # anything unforeseen: one line, details only with --verbose
         log.debug("internal error", exc_info=True)
         typer.echo(

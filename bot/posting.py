@@ -11,7 +11,6 @@ from bot.config import Settings
 from bot.delivery import post_thread
 from bot.ledger import Claim, Ledger
 from bot.models import Digest
-from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -80,26 +79,3 @@ def _outcome(delivery: Delivery, claim: Claim, digest: Digest, channel: str) -> 
         f"{verb} Hot Papers {digest.date} to {channel}: header and {len(digest.entries)} replies",
         delivery,
     )
-
-
-async def post_digest(
-    settings: Settings,
-    store: Store,
-    clock: Clock,
-    platform: str,
-    workspace: str,
-    channel: str,
-    digest: Digest,
-    *,
-    force: bool = False,
-    owner: str = "cli",
-) -> Outcome:
-    adapter = await make_adapter(platform, settings, clock)
-    try:
-        return await deliver(
-            adapter, Ledger(store, owner, clock), workspace, channel, digest, force=force
-        )
-    finally:
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            await close()
