@@ -71,7 +71,9 @@ _SLACK_ERRORS: dict[str, str] = {
 def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
     """A ``DeliveryError`` with Slack's code and one line saying how to fix it (no token, ever)."""
     status = getattr(exc.response, "status_code", 200)
-    code = str(exc.response.get("error") or ("ratelimited" if status == 429 else f"http_{status}"))
+    data = getattr(exc.response, "data", None)  # not a dict when a proxy answers HTML
+    error = data.get("error") if isinstance(data, dict) else None
+    code = str(error or ("ratelimited" if status == 429 else f"http_{status}"))
     if code == "rate_limited":
         code = "ratelimited"
     template = _SLACK_ERRORS.get(code, "Slack refused the message to {channel} ({code})")

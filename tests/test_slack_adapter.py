@@ -224,3 +224,22 @@ def test_web_client_uses_the_configured_base_url(clock: FakeClock) -> None:
     assert [type(h).__name__ for h in client.retry_handlers] == [
         "ClockConnectionErrorRetryHandler", "ClockRateLimitRetryHandler"
     ]  # fmt: skip
+
+
+def test_an_error_page_that_is_not_json_is_still_one_clear_error() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+    from adapters.slack import slack_error
+
+    response = AsyncSlackResponse(
+        client=None,  # type: ignore[arg-type]
+        http_verb="POST",
+        api_url="https://slack.example/api/chat.postMessage",
+        req_args={},
+        data="<html>502 Bad Gateway</html>",  # type: ignore[arg-type]
+        headers={},
+        status_code=502,
+    )
+    error = slack_error(SlackApiError("proxy error", response), "C1")
+    assert (error.code, str(error)) == ("http_502", "Slack refused the message to C1 (http_502)")
