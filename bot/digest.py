@@ -77,10 +77,12 @@ class DigestBuilder:
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
         papers = await self._papers(date, categories, offline, sources)
+        window = self._window(date)
+        # Attention is collected for every paper of the selection, filters or not: what is
+        # stored as the selection's snapshot must not depend on one channel's keywords.
+        collected = await self._attention(window, papers, categories, offline, sources)
         if filters is not None:
             papers = [p for p in papers if filters.keep(p)]
-        window = self._window(date)
-        collected = await self._attention(window, papers, categories, offline, sources)
         posts, signals = _merge(collected)
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
         entries = rank(papers, posts, signals, self.weights, top=top, use_citations=use_citations)
@@ -176,8 +178,11 @@ class DigestBuilder:
         reason = source.skip_reason()
         if reason is not None:
             return SourceStatus(ok=False, skipped=True, error=reason), None
+        # A window-scoped answer is stored for every selection of that date, so it is asked
+        # for everything in the window; the join to this selection's papers is the ranking's.
+        asked = papers if source.scope == "papers" else ()
         try:
-            collected = await source.collect(window, papers)
+            collected = await source.collect(window, asked)
         except SourceSkipped as exc:
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
         except SourceError as exc:

@@ -51,12 +51,14 @@ class FakeAttention:
         self.error = error
         self.skip = skip
         self.windows: list[Window] = []
+        self.asked: list[tuple[str, ...]] = []
 
     def skip_reason(self) -> str | None:
         return self.skip
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         self.windows.append(window)
+        self.asked.append(tuple(p.arxiv_id for p in papers))
         if self.error:
             raise SourceError(self.error)
         return self.collected
@@ -168,3 +170,27 @@ async def test_demo_date_never_touches_sources(store: Store) -> None:
         "2104.04039",
     ]
     assert set(digest.sources) == {"arxiv", "x"}
+
+
+async def test_a_window_snapshot_serves_every_selection_of_the_date(store: Store) -> None:
+    cl_paper = make_paper(1, categories=("cs.CL",), primary_category="cs.CL")
+    cv_paper = make_paper(2, categories=("cs.CV",), primary_category="cs.CV")
+    posts = [make_post(k, cv_paper.arxiv_id, author=f"a{k}") for k in range(1, 3)]
+    src = FakeAttention("bluesky", Collected(posts=posts))
+    await builder(store, FakeArxiv([cl_paper]), [src]).build(D, ["cs.CL"], top=5)
+    assert src.asked == [()]  # everything in the window, not just cs.CL's papers
+    src.error = "must not be asked again within the hour"
+    digest = await builder(store, FakeArxiv([cv_paper]), [src]).build(D, ["cs.CV"], top=5)
+    assert [(e.paper.arxiv_id, e.post_count) for e in digest.entries] == [(cv_paper.arxiv_id, 2)]
+    assert digest.sources["bluesky"].from_snapshot
+
+
+async def test_keyword_filters_do_not_shape_the_stored_snapshot(store: Store) -> None:
+    class PerPaper(FakeAttention):
+        scope = "papers"
+
+    src = PerPaper("semantic_scholar")
+    await builder(store, FakeArxiv(PAPERS), [src]).build(
+        D, ["cs.CL"], top=10, filters=Filters(include=("number 2:",))
+    )
+    assert src.asked == [tuple(p.arxiv_id for p in PAPERS)]
