@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -153,7 +153,7 @@ class Ledger:
             ).first()
             if row is None:
                 return None
-            count = len(
-                list(s.scalars(select(MessageRow.id).where(MessageRow.delivery_id == row.id)))
+            count = s.scalar(
+                select(func.count()).select_from(MessageRow).where(MessageRow.delivery_id == row.id)
             )
-            return row.status, row.error, count
+            return row.status, row.error, int(count or 0)
