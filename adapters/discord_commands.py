@@ -32,7 +32,7 @@ from bot.commands import (
     ShowSettings,
     Subscribe,
     Unsubscribe,
-    parse_command,
+    parse_for,
 )
 from bot.config import MAX_TOP, Settings
 from bot.delivery import post_thread
@@ -49,7 +49,6 @@ NO_SUBSCRIPTIONS = (
     "Daily digests are not managed from Discord on this deployment: the operator runs "
     "`hotpapers subscribe --platform discord --channel {channel} --time HH:MM`."
 )
-NOT_A_MANAGER = "Only members with the Manage Channels permission can change this channel's digest."
 FAILED = "Something went wrong while building that digest; the bot's log has the details."
 
 SubscriptionRequest = Subscribe | Unsubscribe | ShowSettings
@@ -143,16 +142,7 @@ class HotpapersCommand:
             return FAILED
 
     def _parse(self, text: str) -> Query | HelpRequest | SubscriptionRequest:
-        settings = self.service.settings
-        return parse_command(
-            text,
-            now=self.service.clock.now(),
-            default_categories=settings.default_categories,
-            default_top=settings.default_top,
-            max_top=MAX_TOP,
-            holidays=settings.holidays,
-            default_tz=settings.default_timezone,
-        )
+        return parse_for(self.service.settings, text, now=self.service.clock.now())
 
     async def _post_digest(self, request: CommandRequest, query: Query) -> str:
         digest = await self.service.digest_for(query)
@@ -173,8 +163,6 @@ class HotpapersCommand:
     async def _subscription(self, request: CommandRequest, command: SubscriptionRequest) -> str:
         if self.subscriptions is None:
             return NO_SUBSCRIPTIONS.format(channel=request.channel_id)
-        if isinstance(command, Subscribe | Unsubscribe) and not request.can_manage_channel:
-            return NOT_A_MANAGER
         return await self.subscriptions.handle(
             "discord",
             request.guild_id,

@@ -23,8 +23,8 @@ from adapters.slack import ChannelPacer, SlackAdapter, make_web_client
 from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
 from bot.clock import Clock
-from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, parse_command
-from bot.config import MAX_TOP, ConfigError, Settings
+from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, parse_for
+from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
 from bot.service import UserError
@@ -109,15 +109,7 @@ class SlashCommand:
         self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         try:
-            request = parse_command(
-                str(command.get("text") or ""),
-                now=self.clock.now(),
-                default_categories=self.settings.default_categories,
-                default_top=self.settings.default_top,
-                max_top=MAX_TOP,
-                holidays=self.settings.holidays,
-                default_tz=self.settings.default_timezone,
-            )
+            request = parse_for(self.settings, str(command.get("text") or ""), now=self.clock.now())
         except CommandError as exc:
             return await self._reply(respond, str(exc))
         if isinstance(request, HelpRequest):

@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 
 from bot import calendar
 from bot.categories import close_matches, expand
+from bot.config import MAX_TOP, Settings
 
 MAX_CATEGORIES = 40
 QUOTE_LIMIT = 40
@@ -324,4 +325,17 @@ def _unknown_zone_message(token: str) -> str | None:
     return (
         f"Unknown time zone {quote(token)}.{hint} "
         "Use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`."
+    )
+
+
+def parse_for(settings: Settings, text: str, *, now: dt.datetime) -> Command:
+    """``parse_command`` with the deployment's defaults: what every platform's command calls."""
+    return parse_command(
+        text,
+        now=now,
+        default_categories=settings.default_categories,
+        default_top=settings.default_top,
+        max_top=MAX_TOP,
+        holidays=settings.holidays,
+        default_tz=settings.default_timezone,
     )

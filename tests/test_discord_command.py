@@ -13,7 +13,6 @@ from adapters.discord_bot import DiscordBot
 from adapters.discord_commands import (
     FAILED,
     NO_SUBSCRIPTIONS,
-    NOT_A_MANAGER,
     category_choices,
     command_text,
 )
@@ -66,6 +65,8 @@ class FakeSubscriptions:
     async def handle(self, *args: Any, allowed: bool) -> str:
         self.calls.append(args)
         self.allowed.append(allowed)
+        if not allowed:  # the real handler's rule (bot/subscriptions.py): refuse, change nothing
+            return "Refused: managers only."
         return "Subscribed: cs.CL at 09:00 Europe/Berlin."
 
 
@@ -234,16 +235,17 @@ async def test_subscribe_goes_to_the_handler_for_channel_managers(
     finally:
         await bot.close()
     assert content == "Subscribed: cs.CL at 09:00 Europe/Berlin."
-    assert subscriptions.calls == [
-        (
-            "discord",
-            fake.guild_id,
-            "2000",
-            "336733686529654798",
-            Subscribe(("cs.CL",), dt.time(9, 0), "Europe/Berlin", 10),
-        )
-    ]
-    assert refused == NOT_A_MANAGER
+    call = (
+        "discord",
+        fake.guild_id,
+        "2000",
+        "336733686529654798",
+        Subscribe(("cs.CL",), dt.time(9, 0), "Europe/Berlin", 10),
+    )
+    # The interaction's Manage Channels permission is the verdict the handler gets.
+    assert subscriptions.calls == [call, call]
+    assert subscriptions.allowed == [True, False]
+    assert refused == "Refused: managers only."
 
 
 async def test_autocomplete_offers_at_most_25_categories(
