@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -277,14 +278,21 @@ def invite_url(application_id: str, permissions: int = BOT_PERMISSIONS) -> str:
     )
 
 
-async def check_discord(settings: Settings) -> str:
-    """Log in over REST (``GET /users/@me``) for ``hotpapers check``: who the bot is."""
+@asynccontextmanager
+async def logged_in(settings: Settings) -> AsyncIterator[discord.Client]:
+    """A REST-only client for one short task (login reads the bot user and its application)."""
     client = new_client()
     await login_rest_client(settings, client)
     try:
-        return f"authenticated as {client.user.name if client.user else '?'}"
+        yield client
     finally:
         await client.close()
+
+
+async def check_discord(settings: Settings) -> str:
+    """Log in over REST (``GET /users/@me``) for ``hotpapers check``: who the bot is."""
+    async with logged_in(settings) as client:
+        return f"authenticated as {client.user.name if client.user else '?'}"
 
 
 async def application_id(settings: Settings) -> str:
@@ -295,9 +303,5 @@ async def application_id(settings: Settings) -> str:
         raise ConfigError(
             "set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id"
         )
-    client = new_client()
-    await login_rest_client(settings, client)  # discord.py's login reads the application too
-    try:
+    async with logged_in(settings) as client:
         return str(client.application_id)
-    finally:
-        await client.close()
