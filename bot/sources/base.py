@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +35,18 @@ class Collected:
 
     posts: list[Post] = field(default_factory=list)
     signals: dict[str, Signals] = field(default_factory=dict)
+
+
+def joined_posts(posts: Iterable[Post], papers: Sequence[Paper]) -> Collected:
+    """Each post once (by id), keeping only the arXiv ids of ``papers`` (all ids when none are
+    given); a post left with no id is dropped."""
+    wanted = frozenset(paper.arxiv_id for paper in papers)
+    kept: dict[str, Post] = {}
+    for post in posts:
+        ids = tuple(i for i in post.arxiv_ids if not wanted or i in wanted)
+        if ids and post.post_id not in kept:
+            kept[post.post_id] = post.model_copy(update={"arxiv_ids": ids})
+    return Collected(posts=list(kept.values()))
 
 
 class PaperSource(Protocol):

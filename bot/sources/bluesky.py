@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Post
 from bot.sources.arxiv_ids import extract_arxiv_ids
-from bot.sources.base import Collected, Window
+from bot.sources.base import Collected, Window, joined_posts
 from bot.sources.http import Http, SourceError, SourceSkipped
 from bot.sources.values import count, iso_time, parse_time, string
 
@@ -90,16 +90,8 @@ class BlueskySource:
         reason = self.skip_reason()
         if reason:
             raise SourceSkipped(reason)
-        wanted = frozenset(paper.arxiv_id for paper in papers)
-        posts: dict[str, Post] = {}
-        for view in await self._search(window):
-            post = parse_post_view(view)
-            if post is None:
-                continue
-            ids = tuple(i for i in post.arxiv_ids if not wanted or i in wanted)
-            if ids and post.post_id not in posts:
-                posts[post.post_id] = post.model_copy(update={"arxiv_ids": ids})
-        return Collected(posts=list(posts.values()))
+        parsed = (parse_post_view(view) for view in await self._search(window))
+        return joined_posts((post for post in parsed if post is not None), papers)
 
     async def _search(self, window: Window) -> list[Mapping[str, Any]]:
         """All post views of the window, page by page, up to ``max_pages`` pages."""

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Post
 from bot.sources.arxiv_ids import extract_arxiv_ids
-from bot.sources.base import Collected, Window
+from bot.sources.base import Collected, Window, joined_posts
 from bot.sources.http import (
     MAX_RETRY_AFTER,
     Http,
@@ -98,14 +98,8 @@ class XSource:
         start, end = self.reachable(window)
         if start >= end:
             return Collected()
-        wanted = frozenset(paper.arxiv_id for paper in papers)
-        posts: dict[str, Post] = {}
-        for page in await self._search(start, end):
-            for post in parse_search_page(page):
-                ids = tuple(i for i in post.arxiv_ids if not wanted or i in wanted)
-                if ids and post.post_id not in posts:
-                    posts[post.post_id] = post.model_copy(update={"arxiv_ids": ids})
-        return Collected(posts=list(posts.values()))
+        pages = await self._search(start, end)
+        return joined_posts((post for page in pages for post in parse_search_page(page)), papers)
 
     def reachable(self, window: Window) -> tuple[dt.datetime, dt.datetime]:
         """The part of the window recent search can see; ``SourceSkipped`` if none of it."""
