@@ -49,6 +49,7 @@ NO_SUBSCRIPTIONS = (
     "Daily digests are not managed from Discord on this deployment: the operator runs "
     "`hotpapers subscribe --platform discord --channel {channel} --time HH:MM`."
 )
+MANAGERS = "members with the Manage Channels permission"
 FAILED = "Something went wrong while building that digest; the bot's log has the details."
 
 SubscriptionRequest = Subscribe | Unsubscribe | ShowSettings
@@ -78,6 +79,7 @@ class SubscriptionHandler(Protocol):
         request: SubscriptionRequest,
         *,
         allowed: bool,
+        managers: str,
     ) -> str: ...
 
 
@@ -170,6 +172,7 @@ class HotpapersCommand:
             request.user_id,
             command,
             allowed=request.can_manage_channel,
+            managers=MANAGERS,
         )
 
 

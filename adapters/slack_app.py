@@ -60,7 +60,11 @@ class SubscriptionHandler(Protocol):
         request: Any,
         *,
         allowed: bool,
+        managers: str,
     ) -> str: ...
+
+
+MANAGERS = "workspace admins and owners"
 
 
 async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
@@ -121,7 +125,7 @@ class SlashCommand:
         user_id = str(command.get("user_id", ""))
         answer = await self.subscriptions.handle(
             "slack", str(command.get("team_id", "")), str(command.get("channel_id", "")),
-            user_id, request, allowed=await workspace_admin(client, user_id),
+            user_id, request, allowed=await workspace_admin(client, user_id), managers=MANAGERS,
         )  # fmt: skip
         await self._reply(respond, answer)
 

@@ -32,13 +32,10 @@ PLATFORMS = ("slack", "discord", "console")
 NO_SUBSCRIPTION = (
     "This channel has no Hot Papers subscription. Start one with " + SUBSCRIBE_EXAMPLE + "."
 )
-REFUSALS = {
-    "slack": "Only workspace admins and owners or this channel's managers can change its Hot "
-    "Papers subscription. Please ask one of them; `/hotpapers settings` shows the current one.",
-    "discord": "Only members with the Manage Channels permission can change this channel's Hot "
-    "Papers subscription. Please ask one of them; `/hotpapers settings` shows the current one.",
-}
-DEFAULT_REFUSAL = "Only the channel's managers can change its Hot Papers subscription."
+REFUSAL = (
+    "Only {managers} can change this channel's Hot Papers subscription. Please ask one of them; "
+    "`/hotpapers settings` shows the current one."
+)
 
 
 @dataclass(frozen=True)
@@ -218,13 +215,14 @@ class SubscriptionHandler:
     async def handle(
         self, platform: str, workspace_id: str, channel_id: str, user_id: str,
         request: Subscribe | Unsubscribe | ShowSettings, *, allowed: bool,
+        managers: str = "the channel's managers",
     ) -> str:  # fmt: skip
         """The reply for the user; ``allowed``: may this user manage the channel (the adapter's
         verdict by its platform's rule). Reading the settings needs no permission."""
         if not allowed and not isinstance(request, ShowSettings):
             log.info("%s: user %s may not manage the subscription of %s", platform, user_id,
                      channel_id)  # fmt: skip
-            return REFUSALS.get(platform, DEFAULT_REFUSAL)
+            return REFUSAL.format(managers=managers)
         if isinstance(request, Subscribe):
             return self._subscribe(platform, workspace_id, channel_id, request)
         if isinstance(request, Unsubscribe):

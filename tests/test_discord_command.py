@@ -62,11 +62,11 @@ class FakeSubscriptions:
         self.calls: list[tuple[Any, ...]] = []
         self.allowed: list[bool] = []
 
-    async def handle(self, *args: Any, allowed: bool) -> str:
+    async def handle(self, *args: Any, allowed: bool, managers: str) -> str:
         self.calls.append(args)
         self.allowed.append(allowed)
         if not allowed:  # the real handler's rule (bot/subscriptions.py): refuse, change nothing
-            return "Refused: managers only."
+            return f"Refused: only {managers}."
         return "Subscribed: cs.CL at 09:00 Europe/Berlin."
 
 
@@ -245,7 +245,7 @@ async def test_subscribe_goes_to_the_handler_for_channel_managers(
     # The interaction's Manage Channels permission is the verdict the handler gets.
     assert subscriptions.calls == [call, call]
     assert subscriptions.allowed == [True, False]
-    assert refused == "Refused: managers only."
+    assert refused == "Refused: only members with the Manage Channels permission."
 
 
 async def test_autocomplete_offers_at_most_25_categories(

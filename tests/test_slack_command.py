@@ -65,7 +65,8 @@ class FakeSubscriptions:
         self.allowed: list[bool] = []
 
     async def handle(self, platform: str, team_id: str, channel_id: str, user_id: str,
-                     request: object, *, allowed: bool) -> str:  # fmt: skip
+                     request: object, *, allowed: bool, managers: str) -> str:  # fmt: skip
+        assert managers == "workspace admins and owners"
         self.calls.append((platform, team_id, channel_id, user_id, request))
         self.allowed.append(allowed)
         return "Subscribed <#C1> to cs.CL at 09:00"

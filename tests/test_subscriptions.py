@@ -15,7 +15,7 @@ from bot.ledger import Ledger
 from bot.store import Store
 from bot.subscriptions import (
     NO_SUBSCRIPTION,
-    REFUSALS,
+    REFUSAL,
     Subscription,
     SubscriptionHandler,
     SubscriptionStore,
@@ -158,15 +158,15 @@ async def test_only_managers_may_change_a_subscription(
     handler = SubscriptionHandler(subs, clock, on_change=changes.append)
     for text in ("subscribe cs.CL at 09:00 Europe/Berlin", "unsubscribe"):
         reply = await handler.handle(platform, "W", "C1", "U2", command(text, clock),
-                                     allowed=False)  # fmt: skip
-        assert reply == REFUSALS[platform]
+                                     allowed=False, managers="the admins")  # fmt: skip
+        assert reply == REFUSAL.format(managers="the admins")
     assert subs.list_all(include_inactive=True) == []
     assert changes == []
     assert await handler.handle(platform, "W", "C1", "U2", ShowSettings(),
                                 allowed=False) == NO_SUBSCRIPTION  # fmt: skip
-    assert REFUSALS["slack"] == (
-        "Only workspace admins and owners or this channel's managers can change its Hot Papers "
-        "subscription. Please ask one of them; `/hotpapers settings` shows the current one."
+    assert REFUSAL.format(managers="the admins") == (
+        "Only the admins can change this channel's Hot Papers subscription. Please ask one of "
+        "them; `/hotpapers settings` shows the current one."
     )
 
 
