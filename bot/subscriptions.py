@@ -6,8 +6,8 @@ Every change is handed to ``on_change`` so a running scheduler adds, replaces or
 without a restart.
 
 From chat, only people who may manage the channel can change its subscription (anyone may see
-it with ``settings``): the adapter knows the platform's rule (Slack: workspace admins/owners or
-channel managers; Discord: Manage Channels) and passes its verdict as ``allowed``.
+it with ``settings``): the adapter knows the platform's rule (Slack: workspace admins and owners;
+Discord: Manage Channels) and passes its verdict as ``allowed``, and who may as ``managers``.
 """
 
 from __future__ import annotations
