@@ -7,6 +7,10 @@ PostgreSQL releases the lock and a follower, which retries every ``INTERVAL`` se
 within a minute. The leader re-checks that it still holds the lock before each job; if two ever
 believed they led (a partition), the ledger's unique claims still let only one post.
 
+The lock is scoped to the deployment: advisory locks are per database, and the key is derived from
+the schema the connection works in (``current_schema()``, set by ``search_path``), so deployments in
+separate schemas of one database never wait on each other's leader.
+
 With SQLite there is one instance by construction: it always leads.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -28,7 +33,8 @@ from bot.store import describe_db_error
 
 log = logging.getLogger(__name__)
 
-#: The advisory lock every instance of one deployment competes for ("HOTPAPER" as 8 bytes).
+#: The advisory lock every instance of one deployment competes for ("HOTPAPER" as 8 bytes),
+#: mixed with the deployment's schema by ``lock_key``.
 LOCK_KEY = 0x484F545041504552
 #: Seconds between a follower's attempts (and the leader's own re-checks).
 INTERVAL = 15.0
@@ -40,6 +46,12 @@ _HELD = text(
     "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted "
     "AND pid = pg_backend_pid() AND classid = :hi AND objid = :lo AND objsubid = 1"
 )
+
+
+def lock_key(schema: str) -> int:
+    """The advisory-lock key of the deployment working in ``schema`` (63 bits, non-negative)."""
+    digest = hashlib.blake2b(schema.encode(), digest_size=8, key=LOCK_KEY.to_bytes(8)).digest()
+    return int.from_bytes(digest) >> 1
 
 
 class Leader(Protocol):
@@ -70,10 +82,12 @@ class AlwaysLeader:
 
 
 class PostgresLeader:
-    """The advisory-lock leader on its own PostgreSQL connection (blocking calls in a thread)."""
+    """The advisory-lock leader on its own PostgreSQL connection (blocking calls in a thread).
+
+    ``key`` is the lock's key; by default ``lock_key()`` of the connection's schema."""
 
     def __init__(
-        self, url: str, clock: Clock, *, key: int = LOCK_KEY, max_age: float = MAX_AGE
+        self, url: str, clock: Clock, *, key: int | None = None, max_age: float = MAX_AGE
     ) -> None:
         self.key = key
         self.clock = clock
@@ -101,6 +115,8 @@ class PostgresLeader:
     def _check_blocking(self) -> bool:
         try:
             conn = self._connection()
+            if self.key is None:
+                self.key = lock_key(str(conn.execute(text("SELECT current_schema()")).scalar()))
             if self.is_leader:
                 params = {"hi": (self.key >> 32) & 0xFFFFFFFF, "lo": self.key & 0xFFFFFFFF}
                 held = bool(conn.execute(_HELD, params).scalar())

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
 from bot.jobs import DigestScheduler
-from bot.leader import INTERVAL, AlwaysLeader, LeadershipLoop, PostgresLeader
+from bot.leader import INTERVAL, AlwaysLeader, LeadershipLoop, PostgresLeader, lock_key
 from bot.ledger import Ledger
 from bot.store import Store
 from bot.subscriptions import SubscriptionStore
@@ -93,6 +93,30 @@ async def test_one_leader_and_takeover_when_its_connection_dies(
     await b.release()
     assert await a.check(force=True) is True
     assert INTERVAL <= 30  # a follower retries often enough to take over within a minute
+
+
+async def test_the_lock_belongs_to_the_deployment_s_schema(
+    admin: Engine, url: str, clock: FakeClock
+) -> None:
+    other = f"hp_test_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {other}"))
+    elsewhere = f"{BASE_URL}?options={quote(f'-csearch_path={other}')}"
+    made = [
+        PostgresLeader(url, clock),
+        PostgresLeader(url, clock),
+        PostgresLeader(elsewhere, clock),
+    ]
+    try:
+        # one leader per deployment: the second instance of the first waits, the other leads
+        assert [await leader.check() for leader in made] == [True, False, True]
+        assert made[0].key == made[1].key == lock_key(unquote(url).split("search_path=")[1])
+        assert made[2].key == lock_key(other) != made[0].key
+    finally:
+        for leader in made:
+            await leader.release()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {other} CASCADE"))
 
 
 async def test_only_the_leader_schedules_and_the_other_takes_over(
