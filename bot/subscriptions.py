@@ -98,7 +98,8 @@ class SubscriptionStore:
         time: dt.time, tz: str, top: int, include: Sequence[str] = (),
         exclude: Sequence[str] = (), notify_no_listing: bool = False,
     ) -> tuple[Subscription, bool]:  # fmt: skip
-        """Create or update (and reactivate) the channel's subscription; ``True`` when new."""
+        """Create or update (and reactivate) the channel's subscription; ``True`` when the
+        channel had no active one (new, or reactivated after an unsubscribe)."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; choose {', '.join(PLATFORMS)}")
         check_timezone(tz)
@@ -109,7 +110,7 @@ class SubscriptionStore:
         )  # fmt: skip
         with self.store.session() as s:
             row = _channel_row(s, platform, workspace, channel)
-            created = row is None
+            created = row is None or not row.active
             if row is None:
                 row = SubscriptionRow(platform=platform, workspace=workspace, channel=channel,
                                       created_at=self.clock.now(), **values)  # fmt: skip

@@ -13,7 +13,8 @@ at by URL, so tests see exactly what went over the wire. Reusable by any test::
 Behaviour switches: ``rate_limit(times, retry_after=N)`` answers 429 the next ``times`` calls of a
 method; ``fail_channel(channel, "not_in_channel")`` makes every call naming that channel fail;
 ``fail_token(token, "invalid_auth")`` does the same per token; ``grant_oauth(code, ...)`` answers
-``oauth.v2.access``. ``async with FakeSlack() as fake`` works too.
+``oauth.v2.access``; ``admins`` / ``owners`` (sets of user ids) are what ``users.info`` says is
+an admin or an owner. ``async with FakeSlack() as fake`` works too.
 ``await wait_for(lambda fake: ...)`` waits (bounded) until background work (a slash command's
 thread) has reached the fake.
 """
@@ -62,6 +63,8 @@ class FakeSlack:
     calls: list[SlackCall] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
+    admins: set[str] = field(default_factory=set)  # users.info says is_admin for these users
+    owners: set[str] = field(default_factory=set)  # ... and is_owner for these
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -210,9 +213,10 @@ class FakeSlack:
 
     def _m_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = body.get("user", "")
-        admin = user in getattr(self, "admins", set())
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin,
-                                     "is_owner": False, "is_primary_owner": False}}  # fmt: skip
+        return {"ok": True, "user": {"id": user, "name": user.lower(),
+                                     "is_admin": user in self.admins,
+                                     "is_owner": user in self.owners,
+                                     "is_primary_owner": False}}  # fmt: skip
 
     def _m_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = body.get("channel", "")
