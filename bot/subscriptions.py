@@ -231,9 +231,14 @@ class SubscriptionHandler:
         return self._settings(platform, workspace_id, channel_id)
 
     def _subscribe(self, platform: str, workspace: str, channel: str, req: Subscribe) -> str:
+        # The command sets categories, time and top; keyword filters and the holiday notice
+        # (set with the CLI) are kept, and the reply's description shows them.
+        kept = self.subscriptions.get(platform, workspace, channel)
         sub, created = self.subscriptions.upsert(
             platform, workspace, channel, categories=req.categories, time=req.time, tz=req.tz,
-            top=req.top,
+            top=req.top, include=kept.include if kept else (),
+            exclude=kept.exclude if kept else (),
+            notify_no_listing=kept.notify_no_listing if kept else False,
         )  # fmt: skip
         self._changed(sub)
         verb = "Subscribed" if created else "Updated the subscription"

@@ -149,6 +149,37 @@ async def test_chat_subscribe_update_show_unsubscribe(
     )
 
 
+async def test_chat_subscribe_keeps_the_filters_set_with_the_cli(
+    store: Store, clock: FakeClock
+) -> None:
+    subs = SubscriptionStore(store, clock)
+    subs.upsert("slack", "T111", "C1", categories=("cs.CL",), time=dt.time(9), tz="UTC", top=10,
+                include=("agents",), exclude=("survey",), notify_no_listing=True)  # fmt: skip
+    handler = SubscriptionHandler(subs, clock)
+    reply = await handler.handle("slack", "T111", "C1", "U1",
+                                 command("subscribe cs.LG at 08:00 Europe/Berlin top=3", clock),
+                                 allowed=True)  # fmt: skip
+    assert reply.startswith(
+        "Updated the subscription: this channel gets Hot Papers for cs.LG at 08:00 Europe/Berlin, "
+        "top 3, only papers mentioning agents, without survey, on every arXiv listing day."
+    )
+    sub = subs.get("slack", "T111", "C1")
+    assert sub is not None
+    assert (sub.categories, sub.time, sub.tz, sub.top) == (
+        ("cs.LG",),
+        dt.time(8),
+        "Europe/Berlin",
+        3,
+    )
+    assert (sub.include, sub.exclude, sub.notify_no_listing) == (("agents",), ("survey",), True)
+    subs.deactivate("slack", "T111", "C1")  # a fresh start after an unsubscribe: no filters
+    await handler.handle("slack", "T111", "C1", "U1", command("subscribe cs.LG at 08:00", clock),
+                         allowed=True)  # fmt: skip
+    again = subs.get("slack", "T111", "C1")
+    assert again is not None and (again.include, again.exclude) == ((), ())
+    assert again.notify_no_listing is False
+
+
 @pytest.mark.parametrize("platform", ["slack", "discord"])
 async def test_only_managers_may_change_a_subscription(
     store: Store, clock: FakeClock, platform: str
