@@ -125,9 +125,14 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _prepare_sqlite(url: str) -> None:
+    """Create the SQLite file's folder. Not for a ``file:`` URI (``?uri=true``, e.g. read-only
+    ``mode=ro``): SQLite opens those as given, and they never create anything."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if parsed.query.get("uri") == "true" or parsed.database.startswith("file:"):
+        return
+    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

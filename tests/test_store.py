@@ -41,7 +41,8 @@ def test_default_path_is_created(tmp_path: Path) -> None:
     assert path.exists()
 
 
-def test_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
+def test_read_only_database_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "ro.sqlite3"
     store = Store(f"sqlite:///{path}")
     store.put_snapshot("x", D, "", {"posts": []}, T0)
@@ -56,6 +57,7 @@ def test_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
         assert snap is not None and snap.payload == {"posts": []}  # nothing lost
     finally:
         ro.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro.sqlite3"]  # no stray "file:" folder
 
 
 def test_locked_database_is_a_clear_error(tmp_path: Path) -> None:
