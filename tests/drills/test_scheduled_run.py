@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from bot.scheduler import next_runs, plan_run
 from bot.subscriptions import Subscription
 from tests.fake_slack import FakeSlack
 from tests.test_leader_postgres import admin, url  # noqa: F401 (fixtures)
+from tests.test_runtime import free_port
 
 pytestmark = pytest.mark.drill
 
@@ -64,12 +64,6 @@ def next_slot(now: dt.datetime) -> Slot | None:
         if plan.listing is not None:
             return Slot(start, tz, local.time().replace(second=0), plan.listing)
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
