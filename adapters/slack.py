@@ -151,6 +151,38 @@ def make_web_client(settings: Settings, token: str | None, clock: Clock) -> Asyn
     )
 
 
+class SharedSession:
+    """One aiohttp session for the Web API calls of work in flight, so the calls reuse connections.
+
+    Without a session slack_sdk opens (and closes) one per call: a new TCP (and TLS) connection for
+    every message of every thread. A session held for the process's life would have to be closed at
+    shutdown; this one opens with its first user and closes when the last one leaves, so a burst of
+    slash commands shares a few connections and nothing stays open between bursts.
+    """
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._users = 0
+
+    @asynccontextmanager
+    async def use(self, client: AsyncWebClient) -> AsyncIterator[AsyncWebClient]:
+        """``client`` (the caller's own, e.g. Bolt's per-request one) on the shared session."""
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=client.timeout)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        session = self._session
+        self._users += 1
+        client.session = session
+        try:
+            yield client
+        finally:
+            client.session = None
+            self._users -= 1
+            if self._users == 0 and self._session is session:
+                self._session = None
+                await session.close()
+
+
 class ChannelPacer:
     """About one message a second per channel (chat.postMessage's rate), in order.
 

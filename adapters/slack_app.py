@@ -3,10 +3,16 @@
 The command is acknowledged before anything else (Slack gives 3 s), then answered: help and errors
 as ephemeral replies through ``response_url``, a query as a digest thread in the channel, posted
 with the request's client, which carries that workspace's token when installed through OAuth.
+
+The ack is the whole of the listener Bolt runs (``process_before_response``: no polling for it); the
+answer is a task of its own, so the HTTP 200 never waits for a digest build or a post. A burst of
+commands shares its builds (``SharedDigests``) and its Web API connections (``SharedSession``)
+rather than crowding the event loop that has to send the next ack.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import ChannelPacer, SlackAdapter, make_web_client
+from adapters.slack import ChannelPacer, SharedSession, SlackAdapter, make_web_client
 from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
 from bot.clock import Clock
@@ -65,6 +71,41 @@ class SubscriptionHandler(Protocol):
 
 
 MANAGERS = "workspace admins and owners"
+#: Digests built at once for commands; more wait (already acked) for a turn.
+BUILD_CONCURRENCY = 4
+
+
+class SharedDigests:
+    """The commands' digests: identical queries in flight share one build, ``limit`` builds at once.
+
+    Fifty people asking for the same day at once cost one build instead of fifty (each is
+    synchronous store work on the event loop the HTTP handler needs); of distinct queries at most
+    ``limit`` are built at once, the others wait for a turn.
+    """
+
+    def __init__(self, service: DigestProvider, limit: int = BUILD_CONCURRENCY) -> None:
+        self._service = service
+        self._turns = asyncio.Semaphore(limit)
+        self._building: dict[Query, asyncio.Task[Digest]] = {}
+
+    def start(self, query: Query) -> asyncio.Task[Digest]:
+        """The build of ``query`` in flight, or a new one; await it with ``asyncio.shield``."""
+        build = self._building.get(query)
+        if build is None:
+            build = asyncio.create_task(self._build(query), name=f"digest {query}")
+            self._building[query] = build
+            build.add_done_callback(lambda done: self._finished(query, done))
+        return build
+
+    async def _build(self, query: Query) -> Digest:
+        async with self._turns:
+            return await self._service.digest_for(query)
+
+    def _finished(self, query: Query, build: asyncio.Task[Digest]) -> None:
+        if self._building.get(query) is build:
+            del self._building[query]
+        if not build.cancelled():
+            build.exception()  # retrieved: every asker got it, or nobody was left to care
 
 
 async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
@@ -89,16 +130,25 @@ class SlashCommand:
         subscriptions: SubscriptionHandler | None, pacer: ChannelPacer,
     ) -> None:  # fmt: skip
         self.settings = settings
-        self.service = service
+        self.digests = SharedDigests(service)
         self.clock = clock
         self.subscriptions = subscriptions
         self.pacer = pacer
+        self._answering: set[asyncio.Task[None]] = set()
+        self._connections = SharedSession()
+
+    def start(self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient) -> None:
+        """Answer in a task of its own (kept referenced until done): the ack returns at once."""
+        task = asyncio.create_task(self(command, respond, client), name=f"slack {COMMAND}")
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
 
     async def __call__(
         self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         try:
-            await self._answer(command, respond, client)
+            async with self._connections.use(client):
+                await self._answer(command, respond, client)
         except Exception:
             log.exception("slack: %s %r failed", COMMAND, command.get("text", ""))
             await self._reply(respond, SOMETHING_WRONG)
@@ -133,9 +183,10 @@ class SlashCommand:
         self, query: Query, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         what = f"{', '.join(query.categories)} on {query.date.isoformat()} (top {query.top})"
+        build = self.digests.start(query)  # under way (or joined) while the reply goes out
         await self._reply(respond, f"Looking up Hot Papers for {what}; the thread follows here.")
         try:
-            digest = await self.service.digest_for(query)
+            digest = await asyncio.shield(build)  # this answer cancelled: the build goes on
         except UserError as exc:
             return await self._reply(respond, str(exc))
         if not digest.entries:
@@ -170,7 +221,9 @@ def build_slack_app(
         client=client or make_web_client(settings, token, clock),
         signing_secret=settings.secret("slack_signing_secret") or secrets.token_hex(32),
         oauth_settings=oauth.settings if oauth else None,
-        process_before_response=False,
+        # The listener below only acks, so Bolt may run it before responding: the 200 leaves as
+        # soon as ack() returns, instead of after Bolt's 10 ms polls for a listener task's ack.
+        process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
     answer = SlashCommand(settings, service, clock, subscriptions, ChannelPacer(clock))
@@ -178,7 +231,7 @@ def build_slack_app(
     @app.command(COMMAND)
     async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name
         await ack()
-        await answer(command, respond, client)
+        answer.start(command, respond, client)
 
     return app
 
