@@ -79,12 +79,12 @@ class SlackPlatform:
         self.settings = settings
         self.clock = clock
         self.oauth = build_slack_oauth(settings) if oauth_configured(settings) else None
+        self.pacer = ChannelPacer(clock)  # one for slash answers and scheduled posts alike
         self.app = build_slack_app(settings, service, clock=clock, subscriptions=handler,
-                                   oauth=self.oauth)  # fmt: skip
+                                   oauth=self.oauth, pacer=self.pacer)  # fmt: skip
         self.app_token = settings.secret("slack_app_token")
         self.http = settings.slack_signing_secret is not None
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
-        self.pacer = ChannelPacer(clock)
         self.socket: Any = None
         self.error: str | None = None
 

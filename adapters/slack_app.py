@@ -210,8 +210,11 @@ def build_slack_app(
     subscriptions: SubscriptionHandler | None = None,
     client: AsyncWebClient | None = None,
     oauth: SlackOAuth | None = None,
+    pacer: ChannelPacer | None = None,
 ) -> AsyncApp:
     """The Bolt app answering ``/hotpapers``: single-workspace (bot token) unless ``oauth`` is set.
+
+    ``pacer``: the process's per-channel pacer (shared with the scheduler's posting), or a new one.
 
     Without ``SLACK_SIGNING_SECRET`` (Socket Mode) the verifier gets an unguessable secret, so an
     HTTP endpoint mounted by mistake rejects everything instead of trusting it.
@@ -226,7 +229,7 @@ def build_slack_app(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    answer = SlashCommand(settings, service, clock, subscriptions, ChannelPacer(clock))
+    answer = SlashCommand(settings, service, clock, subscriptions, pacer or ChannelPacer(clock))
 
     @app.command(COMMAND)
     async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name

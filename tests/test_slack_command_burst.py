@@ -156,3 +156,23 @@ async def test_the_shared_session_closes_when_its_last_user_leaves() -> None:
     async with shared.use(second):
         assert second.session is not None and second.session is not session  # a fresh one
     assert second.session is None
+
+
+async def test_a_slash_answer_waits_its_turn_behind_a_scheduled_post(
+    fake_slack: FakeSlack, clock: FakeClock
+) -> None:
+    from adapters.platforms import SlackPlatform
+
+    settings = make_settings(fake_slack)
+    service = FakeService(settings, clock, make_digest(1))
+    platform = SlackPlatform(settings, service, None, clock)  # type: ignore[arg-type]
+    scheduled = await platform.adapter("T111")
+    await scheduled.post_header("C1", make_digest(1))  # the scheduler's post, at this instant
+    client = await serve(platform.app)
+    try:
+        assert await command(client, fake_slack, "cs.CL 2021-04-12", "C1") == 200
+        await fake_slack.wait_for(lambda f: len(f.posts) == 1 + 2)
+    finally:
+        await client.close()
+    # One pacer for both: the answer's header waited a second behind the scheduled message,
+    assert clock.sleeps == [pytest.approx(1.0)] * 2  # then its reply, a second after it
