@@ -29,7 +29,7 @@ from adapters.slack import ChannelPacer, SharedSession, SlackAdapter, make_web_c
 from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
 from bot.clock import Clock
-from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, parse_for
+from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, ShowSettings, parse_for
 from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
@@ -173,9 +173,11 @@ class SlashCommand:
         if self.subscriptions is None:
             return await self._reply(respond, NO_SUBSCRIPTIONS)
         user_id = str(command.get("user_id", ""))
+        # Anyone may read the settings: users.info is asked only for a change.
+        allowed = isinstance(request, ShowSettings) or await workspace_admin(client, user_id)
         answer = await self.subscriptions.handle(
             "slack", str(command.get("team_id", "")), str(command.get("channel_id", "")),
-            user_id, request, allowed=await workspace_admin(client, user_id), managers=MANAGERS,
+            user_id, request, allowed=allowed, managers=MANAGERS,
         )  # fmt: skip
         await self._reply(respond, answer)
 
