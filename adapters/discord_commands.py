@@ -37,6 +37,7 @@ from bot.commands import (
 from bot.config import MAX_TOP, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
+from bot.ondemand import SharedDigests
 from bot.render import clamp, render
 from bot.service import UserError
 
@@ -125,6 +126,7 @@ class HotpapersCommand:
         subscriptions: SubscriptionHandler | None = None,
     ) -> None:
         self.service = service
+        self.digests = SharedDigests(service)
         self.adapter = adapter
         self.subscriptions = subscriptions
 
@@ -147,7 +149,7 @@ class HotpapersCommand:
         return parse_for(self.service.settings, text, now=self.service.clock.now())
 
     async def _post_digest(self, request: CommandRequest, query: Query) -> str:
-        digest = await self.service.digest_for(query)
+        digest = await self.digests.get(query)
         if not digest.entries:
             cats = ", ".join(digest.categories)
             return f"No paper in {safe_markdown(cats)} on {digest.date} got attention yet."

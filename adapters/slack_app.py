@@ -33,6 +33,7 @@ from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, ShowSettin
 from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
+from bot.ondemand import SharedDigests
 from bot.service import UserError
 
 log = logging.getLogger(__name__)
@@ -71,41 +72,6 @@ class SubscriptionHandler(Protocol):
 
 
 MANAGERS = "workspace admins and owners"
-#: Digests built at once for commands; more wait (already acked) for a turn.
-BUILD_CONCURRENCY = 4
-
-
-class SharedDigests:
-    """The commands' digests: identical queries in flight share one build, ``limit`` builds at once.
-
-    Fifty people asking for the same day at once cost one build instead of fifty (each is
-    synchronous store work on the event loop the HTTP handler needs); of distinct queries at most
-    ``limit`` are built at once, the others wait for a turn.
-    """
-
-    def __init__(self, service: DigestProvider, limit: int = BUILD_CONCURRENCY) -> None:
-        self._service = service
-        self._turns = asyncio.Semaphore(limit)
-        self._building: dict[Query, asyncio.Task[Digest]] = {}
-
-    def start(self, query: Query) -> asyncio.Task[Digest]:
-        """The build of ``query`` in flight, or a new one; await it with ``asyncio.shield``."""
-        build = self._building.get(query)
-        if build is None:
-            build = asyncio.create_task(self._build(query), name=f"digest {query}")
-            self._building[query] = build
-            build.add_done_callback(lambda done: self._finished(query, done))
-        return build
-
-    async def _build(self, query: Query) -> Digest:
-        async with self._turns:
-            return await self._service.digest_for(query)
-
-    def _finished(self, query: Query, build: asyncio.Task[Digest]) -> None:
-        if self._building.get(query) is build:
-            del self._building[query]
-        if not build.cancelled():
-            build.exception()  # retrieved: every asker got it, or nobody was left to care
 
 
 async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:

@@ -48,10 +48,13 @@ class FakeService:
         self.queries: list[Query] = []
         self.requests_before: list[int] = []
         self.error: Exception | None = None
+        self.release = asyncio.Event()
+        self.release.set()
 
     async def digest_for(self, query: Query) -> Digest:
         self.queries.append(query)
         self.requests_before.append(len(self.fake.requests))
+        await self.release.wait()
         if self.error is not None:
             raise self.error
         return make_digest(query.top, categories=query.categories, date=query.date)
@@ -138,6 +141,24 @@ async def test_defer_first_then_the_thread_then_the_followup(
     for body in fake.message_bodies():
         assert body["allowed_mentions"] == {"parse": []}
         assert validate_message(body) == []
+
+
+async def test_two_asking_at_once_share_one_build(fake: FakeDiscord, running: Any) -> None:
+    _, service = running
+    service.release.clear()  # no digest until both have asked
+    asked = [fake.interaction([CATEGORY, DATE, TOP]) for _ in range(2)]
+    for payload in asked:
+        await fake.send_interaction(payload)
+    deferred = [f"/interactions/{p['id']}/{p['token']}/callback" for p in asked]
+    await fake.wait_for(lambda f: all(any(r.path == d for r in f.requests) for d in deferred))
+    service.release.set()
+    done = [f"/webhooks/{fake.app_id}/{p['token']}" for p in asked]
+    await fake.wait_for(lambda f: all(any(r.path == d for r in f.requests) for d in done))
+    assert service.queries == [Query(("cs.CL",), dt.date(2021, 4, 12), 2)]  # one build for both
+    headers = [
+        r for r in fake.requests if (r.method, r.path) == ("POST", "/channels/2000/messages")
+    ]
+    assert len(headers) == 2  # and each asker still gets the thread posted
 
 
 async def test_bad_input_is_answered_ephemerally_with_the_fix(

@@ -12,10 +12,11 @@ from aiohttp.test_utils import TestClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SharedSession
-from adapters.slack_app import BUILD_CONCURRENCY, build_slack_app
+from adapters.slack_app import build_slack_app
 from bot.clock import FakeClock
 from bot.commands import Query
 from bot.models import Digest
+from bot.ondemand import BUILD_CONCURRENCY
 from tests.factories import make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 from tests.test_slack_command import (
