@@ -217,12 +217,25 @@ async def test_429_waits_for_retry_after_then_succeeds() -> None:
     assert list(collected.signals) == ["2104.04001"]
 
 
-async def test_requests_are_spaced_at_the_anonymous_rate() -> None:
-    source, _, clock = source_for(by_date({}), dt.datetime(2021, 4, 15, 20, tzinfo=UTC))
+async def test_requests_within_the_anonymous_budget_go_at_once() -> None:
+    source, recorder, clock = source_for(by_date({}), dt.datetime(2021, 4, 15, 20, tzinfo=UTC))
 
     await source.collect(WINDOW, [])
 
-    assert clock.sleeps == [pytest.approx(0.6)] * 3  # 500 per 300 s, four days
+    assert len(recorder.urls) == 4  # four days, one page each
+    assert clock.sleeps == []  # 4 of 500 per 5 minutes: no spacing
+
+
+async def test_the_501st_request_in_five_minutes_waits_for_the_window() -> None:
+    source, recorder, clock = source_for(by_date({}), dt.datetime(2021, 4, 13, 20, tzinfo=UTC))
+    for _ in range(499):  # 499 requests of this process already went out just now
+        await source.http.limiter.wait()
+    clock.advance(100.0)
+
+    await source.collect(WINDOW, [])
+
+    assert len(recorder.urls) == 2  # the 500th goes at once, the 501st when the first is 300 s old
+    assert clock.sleeps == [pytest.approx(200.0)]
 
 
 @pytest.mark.parametrize(

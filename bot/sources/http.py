@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,26 +30,46 @@ class SourceSkipped(Exception):
 
 
 class RateLimiter:
-    """At most ``calls`` requests per ``period`` seconds, spaced evenly, shared by all callers."""
+    """At most ``calls`` requests in any ``period`` seconds, shared by all callers, first come
+    first served.
+
+    A sliding-window log: the start times of the last ``calls`` requests; the next one starts
+    once the oldest of them is ``period`` seconds old. A burst of up to ``calls`` goes out at once,
+    and no window of ``period`` seconds ever holds more than ``calls`` starts, which is what a
+    sliding-window server (Bluesky's 3000 / 5 min) counts and stays within a fixed-window one (HF's
+    500 / 5 min); a token bucket refilled at ``calls / period`` could start twice ``calls`` in one
+    window. With ``calls=1`` it is even spacing, one request every ``period`` seconds (arXiv,
+    Semantic Scholar). ``defer`` holds every request back until a 429's wait is over.
+    """
 
     def __init__(self, calls: int, period: float, clock: Clock | None = None) -> None:
-        self.interval = period / calls if calls else 0.0
+        if calls < 1 or period < 0:
+            raise ValueError(f"a rate limit needs calls >= 1 and period >= 0, not {calls}/{period}")
+        self.calls = calls
+        self.period = period
         self.clock = clock or SystemClock()
-        self._next = 0.0
+        self._starts: deque[float] = deque(maxlen=calls)
+        self._not_before = -math.inf
         self._lock = asyncio.Lock()
 
+    def next_start(self) -> float:
+        """The earliest ``clock.monotonic()`` at which the next request may start."""
+        earliest = self._not_before
+        if len(self._starts) == self.calls:
+            earliest = max(earliest, self._starts[0] + self.period)
+        return earliest
+
     async def wait(self) -> None:
+        """Return when a request may start, and count it as started then."""
         async with self._lock:
-            now = self.clock.monotonic()
-            delay = self._next - now
-            if delay > 0:
+            # Checked again after every sleep: a defer() meanwhile moves the start further.
+            while (delay := self.next_start() - self.clock.monotonic()) > 0:
                 await self.clock.sleep(delay)
-                now = self.clock.monotonic()
-            self._next = max(now, self._next) + self.interval
+            self._starts.append(self.clock.monotonic())
 
     def defer(self, seconds: float) -> None:
-        """Push the next permitted call back (after a 429's Retry-After)."""
-        self._next = max(self._next, self.clock.monotonic() + seconds)
+        """Start nothing before ``seconds`` from now (after a 429's Retry-After)."""
+        self._not_before = max(self._not_before, self.clock.monotonic() + seconds)
 
 
 def retry_after_seconds(response: httpx.Response, clock: Clock) -> float | None:
