@@ -5,6 +5,9 @@ Posting needs no gateway: ``client.login(token)`` opens an HTTP session (``GET /
 taken as a partial messageable: a partial one has no guild, and a message without a guild cannot
 open a thread. discord.py paces requests per rate-limit bucket and retries 429s itself (only those
 carrying a ``Via`` header: a bare 429 is a Cloudflare ban, reported here as ``rate_limited``).
+It has no pre-emptive global limiter, though: every client made here (``client_defaults``) waits
+on one limiter of Discord's global 50 requests a second before each REST request it sends, its
+retries included, so hundreds of channels posting at once queue instead of failing on 429s.
 
 The REST base (``HOTPAPERS_DISCORD_API_URL``) is process-wide: discord.py builds every URL, the
 interaction and webhook ones included, from the class attribute ``discord.http.Route.BASE``,
@@ -34,6 +37,7 @@ from adapters.discord_embeds import (
     thread_name,
     to_embed,
 )
+from adapters.discord_limit import global_limit_trace
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
@@ -69,18 +73,23 @@ def quiet_voice_warnings() -> None:
     discord.VoiceClient.warn_dave = False
 
 
+def client_defaults() -> dict[str, Any]:
+    """What every ``discord.Client`` here is made with: it mentions no one by default, fails
+    long rate-limit waits fast and waits on the process's global limiter."""
+    quiet_voice_warnings()
+    return {
+        "allowed_mentions": no_mentions(),
+        "max_ratelimit_timeout": MAX_RATELIMIT_WAIT,
+        "http_trace": global_limit_trace(),
+    }
+
+
 def new_client(intents: discord.Intents | None = None, **options: Any) -> discord.Client:
-    """A client that mentions no one by default and fails long rate-limit waits fast."""
+    """A REST client made with ``client_defaults()`` (``options`` override them)."""
     if intents is None:
         intents = discord.Intents.none()
         intents.guilds = True  # REST needs no intents; this one keeps discord.py from warning
-    quiet_voice_warnings()
-    return discord.Client(
-        intents=intents,
-        allowed_mentions=no_mentions(),
-        max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
-        **options,
-    )
+    return discord.Client(intents=intents, **{**client_defaults(), **options})
 
 
 class DiscordAdapter:
@@ -245,7 +254,8 @@ async def make_discord_rest_adapter(
 ) -> DiscordAdapter:
     """A REST-only adapter for ``hotpapers post`` and the scheduler; ``close()`` it when done.
 
-    ``clock`` is accepted like the other adapters' factories; discord.py paces itself.
+    ``clock`` is accepted like the other adapters' factories; discord.py and the global limiter
+    pace the requests.
     """
     client = new_client()
     await login_rest_client(settings, client)

@@ -21,9 +21,8 @@ from discord import app_commands
 from adapters.discord import (
     MAX_RATELIMIT_WAIT,
     DiscordAdapter,
+    client_defaults,
     login_rest_client,
-    no_mentions,
-    quiet_voice_warnings,
 )
 from adapters.discord_commands import (
     DigestProvider,
@@ -66,13 +65,8 @@ class DiscordBot:
         self.settings = settings
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
-        quiet_voice_warnings()
         self.client = _GatewayClient(
-            self._sync_commands,
-            intents=intents,
-            allowed_mentions=no_mentions(),
-            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
-            **(client_options or {}),
+            self._sync_commands, intents=intents, **{**client_defaults(), **(client_options or {})}
         )
         self.tree = app_commands.CommandTree(self.client)
         self.adapter = DiscordAdapter(
