@@ -4,8 +4,9 @@
 subscriptions table (never a shared job store: two schedulers on one store double-post). Only the
 leader (``bot.leader``) has jobs, and each job asks the leader again before it posts. Digests are
 cached for a few minutes by (date, categories, top, filters), so channels that fire together share
-one build; channels are posted concurrently, at most ``POST_CONCURRENCY`` at a time, each through
-``bot.posting.deliver``, which claims the ledger first and resumes a broken thread.
+one build; channels are posted concurrently, at most ``POST_CONCURRENCY[platform]`` of a platform
+at a time, each through ``bot.posting.deliver``, which claims the ledger first and resumes a
+broken thread.
 """
 
 from __future__ import annotations
@@ -29,7 +30,20 @@ from bot.subscriptions import Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
-POST_CONCURRENCY = 8
+# How many channels of one platform post at once. A channel sends one message at a time, so
+# these only need to be large enough that the platform's own limits, kept by the adapters, are
+# what bounds a fan-out (the figures are the platforms' published rate limits):
+# - Slack: chat.postMessage allows about 1 message a second per channel, with short bursts
+#   (adapters.slack.ChannelPacer keeps it), so 100 channels post about 100 messages a second:
+#   500 channels of 11 messages take about 5 x 10 s, not 500 / 8 x 10 s. Slack also keeps a
+#   workspace-wide limit it does not quantify; its 429s carry Retry-After, which the adapter
+#   waits out, and a run that still fails is retried later, resuming from the ledger.
+# - Discord: 50 requests a second for the whole bot (adapters.discord_limit). A channel has one
+#   request in flight and a round trip takes well under a second, so 50 channels keep that
+#   budget full; more would only lengthen the limiter's queue.
+# - console: one terminal; threads printed at once would interleave.
+POST_CONCURRENCY = {"slack": 100, "discord": 50, "console": 1}
+DEFAULT_POST_CONCURRENCY = 8  # a platform with no figure of its own
 RETRY_DELAY = dt.timedelta(minutes=10)
 DIGEST_TTL = 600.0
 NOTICE_KEY = ("notice:no-listing",)
@@ -117,7 +131,7 @@ class DigestScheduler:
         self.last_result: str | None = None
         self.last_error: str | None = None
         self._scheduled: dict[int, tuple[Subscription, int]] = {}
-        self._posting = asyncio.Semaphore(POST_CONCURRENCY)
+        self._posting: dict[str, asyncio.Semaphore] = {}
         self._running: set[asyncio.Task[Any]] = set()
         _INSTANCES[name] = self
 
@@ -255,7 +269,7 @@ class DigestScheduler:
             return f"{sub.where}: no paper of {plan.listing} got attention; nothing posted"
         adapter = await self.adapters.adapter(sub.platform, sub.workspace)
         try:
-            async with self._posting:
+            async with self._slots(sub.platform):
                 outcome = await deliver(adapter, self.ledger, sub.workspace, sub.channel, digest)
         except Exception as exc:  # connection lost mid-thread...: the ledger resumes it
             self._retry_later(sub, plan.scheduled)
@@ -267,6 +281,13 @@ class DigestScheduler:
             self._retry_later(sub, plan.scheduled)  # another owner's claim: resume once stale
             return f"{sub.where}: another instance holds the delivery of {plan.listing}"
         return outcome.message
+
+    def _slots(self, platform: str) -> asyncio.Semaphore:
+        """The platform's posting slots, shared by every job of this scheduler."""
+        if platform not in self._posting:
+            size = POST_CONCURRENCY.get(platform, DEFAULT_POST_CONCURRENCY)
+            self._posting[platform] = asyncio.Semaphore(size)
+        return self._posting[platform]
 
     def _unfinished(self, sub: Subscription, digest: Digest) -> bool:
         state = self.ledger.status(sub.platform, sub.workspace, sub.channel, digest.date,
