@@ -87,6 +87,7 @@ class SlackPlatform:
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
         self.socket: Any = None
         self.error: str | None = None
+        self._session: Any = None  # aiohttp.ClientSession of scheduled posting, made on first use
 
     def routes(self) -> list[web.RouteDef]:
         from adapters.slack_app import slack_routes
@@ -109,6 +110,9 @@ class SlackPlatform:
             self.socket = None
         if self.oauth is not None:
             await self.oauth.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def status(self) -> dict[str, Any]:
         ok = self.error is None
@@ -124,6 +128,13 @@ class SlackPlatform:
         if not token:
             raise LookupError(f"Slack workspace {workspace} has not installed the app")
         client = make_web_client(self.settings, token, self.clock)
+        # One session for every scheduled post of the process: messages reuse connections
+        # (slack_sdk alone opens one per call); closed by stop().
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(client.timeout))
+        client.session = self._session
         return SlackAdapter(client, clock=self.clock, pacer=self.pacer)
 
 

@@ -175,5 +175,27 @@ async def test_a_slash_answer_waits_its_turn_behind_a_scheduled_post(
         await fake_slack.wait_for(lambda f: len(f.posts) == 1 + 2)
     finally:
         await client.close()
+        await platform.stop()
     # One pacer for both: the answer's header waited a second behind the scheduled message,
     assert clock.sleeps == [pytest.approx(1.0)] * 2  # then its reply, a second after it
+
+
+async def test_scheduled_posts_reuse_one_connection_until_the_platform_stops(
+    clock: FakeClock,
+) -> None:
+    from adapters.platforms import SlackPlatform
+
+    async with PeerSlack() as fake:
+        settings = make_settings(fake)
+        platform = SlackPlatform(
+            settings, FakeService(settings, clock, make_digest(0)), None, clock
+        )  # type: ignore[arg-type]
+        for channel in ("C1", "C2"):  # two jobs, each with its own adapter
+            adapter = await platform.adapter("T111")
+            header, _ = await adapter.post_header(channel, make_digest(2))
+            for entry in make_digest(2).entries:
+                await adapter.post_entry(channel, header, make_digest(2), entry)
+        session = adapter.client.session  # type: ignore[attr-defined]
+        await platform.stop()
+    assert len(fake.post_ports) == 6 and len(set(fake.post_ports)) == 1
+    assert session is not None and session.closed
