@@ -76,7 +76,13 @@ async def run_subscription_job(instance: str, subscription_id: int, scheduled: s
         log.warning("no scheduler %r for subscription %s", instance, subscription_id)
         return
     when = dt.datetime.fromisoformat(scheduled) if scheduled else None
-    await scheduler.run_job(subscription_id, when)
+    # A task of its own, shielded: APScheduler's executor cancels its job tasks on shutdown,
+    # and the run must be left to ``DigestScheduler.drain`` instead.
+    run = asyncio.ensure_future(scheduler.run_job(subscription_id, when))
+    try:
+        await asyncio.shield(run)
+    except asyncio.CancelledError:  # not an error of the job: APScheduler is shutting down
+        log.info("stopping: the run of subscription %s is left to the drain", subscription_id)
 
 
 class DigestCache:
@@ -131,6 +137,7 @@ class DigestScheduler:
         self.last_result: str | None = None
         self.last_error: str | None = None
         self._scheduled: dict[int, tuple[Subscription, int]] = {}
+        self._unschedulable: dict[int, Subscription] = {}
         self._posting: dict[str, asyncio.Semaphore] = {}
         self._running: set[asyncio.Task[Any]] = set()
         _INSTANCES[name] = self
@@ -141,8 +148,8 @@ class DigestScheduler:
             self.scheduler.start(paused=paused)
 
     def shutdown(self) -> None:
-        """Stop firing; a job in flight finishes or is cancelled with the loop (the ledger
-        resumes its thread on the next run)."""
+        """Stop firing; runs in flight go on until ``drain`` (which ``Runtime.stop`` awaits
+        next) lets them finish or cancels them (the next run resumes the thread)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if _INSTANCES.get(self.name) is self:
@@ -180,7 +187,12 @@ class DigestScheduler:
         year = self.clock.now().year
         for sub in active.values():
             if self._scheduled.get(sub.id) != (sub, year):
-                self.schedule(sub, catch_up=catch_up)
+                try:
+                    self.schedule(sub, catch_up=catch_up)
+                except (KeyError, ValueError) as exc:  # an unknown zone: skip this channel only
+                    if self._unschedulable.get(sub.id) != sub:  # said once, until the row changes
+                        log.error("cannot schedule %s (%s): %r", sub.where, sub.tz, exc)
+                    self._unschedulable[sub.id] = sub
 
     def sync(self, sub: Subscription) -> None:
         """``SubscriptionHandler``'s ``on_change``: apply one change at once (no catch-up)."""
@@ -192,8 +204,15 @@ class DigestScheduler:
             self._unschedule(sub.id)
 
     def schedule(self, sub: Subscription, *, catch_up: bool = False) -> None:
+        """Add or replace the subscription's job. A job whose trigger would not change is kept
+        as it is: rebuilt at the turn of the year, or for a new category, it keeps a run that
+        is due this very moment instead of moving it to the next day."""
         now = self.clock.now()
         trigger = trigger_for(sub, now.year)
+        job = self.scheduler.get_job(sub.job_id)
+        if job is not None and not catch_up and _same_trigger(job.trigger, trigger):
+            self._scheduled[sub.id] = (sub, now.year)
+            return
         first = trigger.get_next_fire_time(None, now - self.grace if catch_up else now)
         self.scheduler.add_job(
             run_subscription_job, trigger, args=[self.name, sub.id], id=sub.job_id,
@@ -295,8 +314,8 @@ class DigestScheduler:
         return state is not None and state[0] != "done"
 
     async def _notice(self, sub: Subscription, plan: RunPlan) -> str:
-        assert plan.notice is not None and plan.local_date is not None
-        claim = self.ledger.claim(sub.platform, sub.workspace, sub.channel, plan.local_date,
+        assert plan.notice is not None and plan.holiday is not None
+        claim = self.ledger.claim(sub.platform, sub.workspace, sub.channel, plan.holiday,
                                   NOTICE_KEY)  # fmt: skip
         if claim is None:
             return f"{sub.where}: the no-listing notice was already posted"
@@ -305,6 +324,7 @@ class DigestScheduler:
             message_id = await adapter.post_text(sub.channel, plan.notice)
         except Exception as exc:
             self.ledger.finish(claim, ok=False, error=str(exc))
+            self._retry_later(sub, plan.scheduled)
             raise RunFailed(f"{sub.where}: could not post the notice: {exc}") from None
         self.ledger.record(claim, "notice", message_id, None)
         self.ledger.finish(claim, ok=True)
@@ -323,3 +343,7 @@ class DigestScheduler:
             "last_result": self.last_result,
             "last_error": self.last_error,
         }
+
+
+def _same_trigger(old: Any, new: Any) -> bool:
+    return bool(str(old) == str(new) and getattr(old, "timezone", None) == new.timezone)

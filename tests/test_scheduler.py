@@ -235,13 +235,13 @@ def thread(channel: str, thread_id: str, ranks: range) -> list[tuple[str, str, s
 HEADER = ("header", "general", None, dt.date(2021, 4, 12))
 
 
-@pytest.fixture
-def clock() -> FakeClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> FakeClock:
     return FakeClock(MONDAY_0900.astimezone(UTC) + dt.timedelta(seconds=30))
 
 
-@pytest.fixture
-async def made(store: Store, clock: FakeClock) -> AsyncIterator[list[DigestScheduler]]:
+@pytest.fixture(name="made")
+async def made_fixture(store: Store, clock: FakeClock) -> AsyncIterator[list[DigestScheduler]]:
     schedulers: list[DigestScheduler] = []
     yield schedulers
     for scheduler in schedulers:
