@@ -4,6 +4,16 @@ A delivery is keyed by (platform, workspace, channel, date, categories). It is *
 first message is posted; every posted message is recorded with its platform id before the next one
 is sent. A claim held by a live instance (its lease is fresh) is never taken; a stale or failed one
 is taken over, and the new owner posts only the parts that are missing.
+
+The claim is a lease with a fencing token (``claimed_at``, changed by every write): an owner that
+was frozen past its lease and taken over can neither record another message (``ClaimLost``: it
+stops) nor finish the delivery, so at most the message it had in flight is posted twice.
+
+The one window no ledger closes: a message the platform accepted whose id never reached the
+database (the process killed between the API's answer and the write) is posted again on resume.
+For a reply that is one reply twice; for the header, one orphan header above the resumed thread.
+Anything short of a kill (an error, a shutdown's cancellation) releases the claim at once
+(``release``), so the next run, on any instance, resumes without waiting for the lease.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.store import DeliveryRow, MessageRow, Store, StoreError
@@ -22,6 +33,11 @@ from bot.store import DeliveryRow, MessageRow, Store, StoreError
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+_TICK = dt.timedelta(microseconds=1)
+
+
+class ClaimLost(Exception):
+    """Another instance took the delivery over (this one's lease ran out): stop posting."""
 
 
 def categories_key(categories: Sequence[str]) -> str:
@@ -34,6 +50,7 @@ class Claim:
     """A delivery this instance may post; ``parts`` are the messages already posted."""
 
     id: int
+    token: dt.datetime  # the row's claimed_at as this owner last wrote it
     thread_id: str | None = None
     parts: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
@@ -72,7 +89,7 @@ class Ledger:
                 row = DeliveryRow(**key, status="claimed", claimed_by=self.owner, claimed_at=now)
                 s.add(row)
                 s.flush()
-                return Claim(id=row.id)
+                return Claim(id=row.id, token=now)
         except IntegrityError:
             pass
         return self._take_over(key, now, force)
@@ -86,56 +103,59 @@ class Ledger:
             live = row.status == "claimed" and now - claimed_at < self.lease
             if not force and (row.status == "done" or (live and row.claimed_by != self.owner)):
                 return None
-            taken = s.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id == row.id,
-                    DeliveryRow.claimed_by == row.claimed_by,
-                    DeliveryRow.claimed_at == row.claimed_at,
-                )
-                .values(
-                    status="claimed",
-                    claimed_by=self.owner,
-                    claimed_at=now,
-                    error=None,
-                    thread_id=None if force else row.thread_id,
-                )
-            )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            stamp = _after(now, claimed_at)  # every taker writes a new token
+            taken = _swap(s, row.id, row.claimed_by, row.claimed_at, status="claimed",
+                          claimed_by=self.owner, claimed_at=stamp, error=None,
+                          thread_id=None if force else row.thread_id)  # fmt: skip
+            if not taken:
                 return None
             if force:
                 s.execute(delete(MessageRow).where(MessageRow.delivery_id == row.id))
-                return Claim(id=row.id)
+                return Claim(id=row.id, token=stamp)
             parts = {
                 m.part: m.message_id
                 for m in s.scalars(select(MessageRow).where(MessageRow.delivery_id == row.id))
             }
-            return Claim(id=row.id, thread_id=row.thread_id, parts=parts, resumed=bool(parts))
+            return Claim(id=row.id, token=stamp, thread_id=row.thread_id, parts=parts,
+                         resumed=bool(parts))  # fmt: skip
 
     def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
-        """Record one posted message (and renew the lease) before the next one is sent."""
-        now = self.clock.now()
+        """Record one posted message (and renew the lease) before the next one is sent; raises
+        ``ClaimLost`` when another instance has taken the delivery over."""
+        stamp = _after(self.clock.now(), claim.token)
         with self.store.session() as s:
-            s.add(MessageRow(delivery_id=claim.id, part=part, message_id=message_id, posted_at=now))
-            s.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id == claim.id)
-                .values(thread_id=thread_id, claimed_at=now)
-            )
+            if not self._renew(s, claim, stamp, thread_id=thread_id):
+                raise ClaimLost(f"delivery {claim.id} was taken over by another instance")
+            s.add(MessageRow(delivery_id=claim.id, part=part, message_id=message_id,
+                             posted_at=stamp))  # fmt: skip
+        claim.token = stamp
         claim.parts[part] = message_id
         claim.thread_id = thread_id
 
-    def finish(self, claim: Claim, *, ok: bool, error: str | None = None) -> None:
+    def finish(self, claim: Claim, *, ok: bool, error: str | None = None) -> bool:
+        """Mark the delivery done (or failed: free for any instance to resume); ``False`` when
+        it is no longer this owner's to finish."""
         try:
             with self.store.session() as s:
-                s.execute(
-                    update(DeliveryRow)
-                    .where(DeliveryRow.id == claim.id)
-                    .values(status="done" if ok else "failed", error=error)
-                )
+                mine = self._renew(s, claim, claim.token, status="done" if ok else "failed",
+                                   error=error)  # fmt: skip
         except StoreError as exc:
             log.error("could not record the end of delivery %s: %s", claim.id, exc)
             raise
+        if not mine:
+            log.info("delivery %s was taken over by another instance; left to it", claim.id)
+        return mine
+
+    def release(self, claim: Claim, error: str) -> None:
+        """``finish(ok=False)`` for a run being abandoned (cancelled, crashed): never raises."""
+        try:
+            self.finish(claim, ok=False, error=error)
+        except Exception as exc:  # the lease runs out on its own
+            log.warning("could not release delivery %s: %s", claim.id, type(exc).__name__)
+
+    def _renew(self, s: Session, claim: Claim, stamp: dt.datetime, **values: object) -> bool:
+        """Update the claim's row if this owner still holds it (the fencing token matches)."""
+        return _swap(s, claim.id, self.owner, claim.token, claimed_at=stamp, **values)
 
     def status(
         self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
@@ -157,3 +177,23 @@ class Ledger:
                 select(func.count()).select_from(MessageRow).where(MessageRow.delivery_id == row.id)
             )
             return row.status, row.error, int(count or 0)
+
+
+def _swap(s: Session, delivery_id: int, owner: str, token: dt.datetime, **values: object) -> bool:
+    """Compare and set: update the delivery's row only if ``owner`` holds it with ``token``."""
+    done = s.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id == delivery_id,
+            DeliveryRow.claimed_by == owner,
+            DeliveryRow.claimed_at == token,
+        )
+        .values(**values)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _after(now: dt.datetime, previous: dt.datetime) -> dt.datetime:
+    """``now``, or just after ``previous`` when the clock has not moved past it: a new token."""
+    previous = previous if previous.tzinfo else previous.replace(tzinfo=dt.UTC)
+    return now if now > previous else previous + _TICK

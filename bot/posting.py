@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from adapters.base import Adapter, Delivery
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import post_thread
-from bot.ledger import Claim, Ledger
+from bot.ledger import Claim, ClaimLost, Ledger
 from bot.models import Digest
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,15 @@ async def deliver(
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
         ledger.record(claim, part, message_id, thread_id)
 
-    delivery = await post_thread(
-        adapter, channel, digest, already=claim.parts, thread_id=claim.thread_id, on_posted=record
-    )
+    try:
+        delivery = await post_thread(adapter, channel, digest, already=claim.parts,
+                                     thread_id=claim.thread_id, on_posted=record)  # fmt: skip
+    except ClaimLost:  # frozen past the lease: another instance finishes the thread
+        return Outcome(True, f"another instance took over Hot Papers {digest.date} to {channel}",
+                       skipped=True)  # fmt: skip
+    except (Exception, asyncio.CancelledError) as exc:  # free the claim for the next run at once
+        ledger.release(claim, f"interrupted: {type(exc).__name__}")
+        raise
     ledger.finish(claim, ok=delivery.ok, error=delivery.error)
     return _outcome(delivery, claim, digest, channel)
 

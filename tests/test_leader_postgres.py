@@ -9,10 +9,11 @@ same server are untouched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from urllib.parse import quote, unquote
 
 import pytest
@@ -20,11 +21,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
-from bot.jobs import DigestScheduler
-from bot.leader import INTERVAL, AlwaysLeader, LeadershipLoop, PostgresLeader, lock_key
+from bot.jobs import DigestScheduler, run_subscription_job
+from bot.leader import INTERVAL, AlwaysLeader, Leader, LeadershipLoop, PostgresLeader, lock_key
 from bot.ledger import Ledger
 from bot.store import Store
-from bot.subscriptions import SubscriptionStore
+from bot.subscriptions import Subscription, SubscriptionStore
 from tests.test_scheduler import MONDAY_0900, Adapters, FakeService, RecordingAdapter
 
 pytestmark = pytest.mark.postgres
@@ -69,6 +70,38 @@ async def leaders(url: str, clock: FakeClock) -> AsyncIterator[tuple[PostgresLea
     yield made
     for leader in made:
         await leader.release()
+
+
+@contextlib.contextmanager
+def instances(
+    url: str, clock: FakeClock, leaders: Sequence[Leader], adapters: Sequence[RecordingAdapter],
+    name: str,
+) -> Iterator[tuple[Subscription, list[DigestScheduler]]]:  # fmt: skip
+    """Instances side by side on one database (one scheduler each), one Berlin 09:00 channel."""
+    stores = [Store(url) for _ in leaders]
+    sub = SubscriptionStore(stores[0], clock).upsert(
+        "console", "default", "general", categories=("cs.CL",), time=dt.time(9), tz="Europe/Berlin",
+        top=10,
+    )[0]  # fmt: skip
+    schedulers = [
+        DigestScheduler(
+            subscriptions=SubscriptionStore(store, clock),
+            service=FakeService(),
+            adapters=Adapters(adapter),
+            ledger=Ledger(store, f"host-{i}", clock),
+            leader=leader,
+            clock=clock,
+            name=f"{name}-{i}",
+        )  # fmt: skip
+        for i, (store, leader, adapter) in enumerate(zip(stores, leaders, adapters, strict=True))
+    ]
+    try:
+        yield sub, schedulers
+    finally:
+        for s in schedulers:
+            s.shutdown()
+        for store in stores:
+            store.close()
 
 
 def terminate(admin: Engine, pid: int | None) -> None:
@@ -122,25 +155,9 @@ async def test_the_lock_belongs_to_the_deployment_s_schema(
 async def test_only_the_leader_schedules_and_the_other_takes_over(
     admin: Engine, url: str, clock: FakeClock, leaders: tuple[PostgresLeader, PostgresLeader]
 ) -> None:
-    stores = [Store(url), Store(url)]
-    SubscriptionStore(stores[0], clock).upsert(
-        "console", "default", "general", categories=("cs.CL",), time=dt.time(9), tz="Europe/Berlin",
-        top=10,
-    )  # fmt: skip
-    schedulers = [
-        DigestScheduler(
-            subscriptions=SubscriptionStore(store, clock),
-            service=FakeService(),
-            adapters=Adapters(RecordingAdapter()),
-            ledger=Ledger(store, f"host-{i}", clock),
-            leader=leader,
-            clock=clock,
-            name=f"pg-{i}",
-        )  # fmt: skip
-        for i, (store, leader) in enumerate(zip(stores, leaders, strict=True))
-    ]
-    loops = [LeadershipLoop(leader, s) for leader, s in zip(leaders, schedulers, strict=True)]
-    try:
+    adapters = [RecordingAdapter(), RecordingAdapter()]
+    with instances(url, clock, leaders, adapters, "pg") as (sub, schedulers):
+        loops = [LeadershipLoop(leader, s) for leader, s in zip(leaders, schedulers, strict=True)]
         for s in schedulers:
             s.start(paused=True)
         assert [await loop.tick() for loop in loops] == [True, False]
@@ -149,14 +166,9 @@ async def test_only_the_leader_schedules_and_the_other_takes_over(
         assert [await loops[1].tick(), await loops[0].tick()] == [True, False]
         assert [len(s.scheduler.get_jobs()) for s in schedulers] == [0, 1]
         # a job that still fires on the old leader posts nothing
-        assert await schedulers[0].run_job(1) == (
+        assert await schedulers[0].run_job(sub.id) == (
             "console:default:general: not the leader, nothing posted"
         )
-    finally:
-        for s in schedulers:
-            s.shutdown()
-        for store in stores:
-            store.close()
 
 
 async def test_concurrent_claims_of_one_delivery_give_exactly_one(
@@ -178,30 +190,46 @@ async def test_concurrent_claims_of_one_delivery_give_exactly_one(
 async def test_two_instances_that_both_think_they_lead_post_once(
     url: str, clock: FakeClock
 ) -> None:
-    stores = [Store(url), Store(url)]
-    sub = SubscriptionStore(stores[0], clock).upsert(
-        "console", "default", "general", categories=("cs.CL",), time=dt.time(9), tz="Europe/Berlin",
-        top=10,
-    )[0]  # fmt: skip
     adapters = [RecordingAdapter(), RecordingAdapter()]
-    schedulers = [
-        DigestScheduler(
-            subscriptions=SubscriptionStore(store, clock),
-            service=FakeService(),
-            adapters=Adapters(adapter),
-            ledger=Ledger(store, f"host-{i}", clock),
-            leader=AlwaysLeader(),
-            clock=clock,
-            name=f"split-{i}",
-        )  # fmt: skip
-        for i, (store, adapter) in enumerate(zip(stores, adapters, strict=True))
-    ]
-    try:
+    with instances(url, clock, [AlwaysLeader()] * 2, adapters, "split") as (sub, schedulers):
         await asyncio.gather(*(s.run_job(sub.id) for s in schedulers))
-        sent = adapters[0].sent + adapters[1].sent
-        assert [kind for kind, *_ in sent] == ["header"] + ["reply"] * 10
-    finally:
+    sent = adapters[0].sent + adapters[1].sent
+    assert [kind for kind, *_ in sent] == ["header"] + ["reply"] * 10
+
+
+async def test_the_leader_losing_its_connection_mid_thread_still_posts_one_thread(
+    admin: Engine, url: str, clock: FakeClock, leaders: tuple[PostgresLeader, PostgresLeader]
+) -> None:
+    """The leader's lock connection is killed while it posts; the follower takes over and its
+    catch-up of the same run finds the thread claimed; the old leader finishes it; the follower's
+    retry finds it done. One thread, no reply twice."""
+    from tests.test_ledger_claims import StallingAdapter
+
+    slow, other = StallingAdapter(stall_at=4), RecordingAdapter()
+    with instances(url, clock, leaders, (slow, other), "pg-mid") as (sub, schedulers):
+        loops = [LeadershipLoop(leader, s) for leader, s in zip(leaders, schedulers, strict=True)]
         for s in schedulers:
-            s.shutdown()
-        for store in stores:
-            store.close()
+            s.start(paused=True)
+        assert [await loop.tick() for loop in loops] == [True, False]
+        first = asyncio.create_task(schedulers[0].run_job(sub.id))  # the leader's 09:00 run
+        await slow.stalled.wait()
+        terminate(admin, leaders[0].backend_pid)  # the leader is not told
+        assert await loops[1].tick() is True
+        assert schedulers[1].scheduler.get_job(sub.job_id).next_run_time == MONDAY_0900
+        assert await schedulers[1].run_job(sub.id) == (  # the catch-up, fired by APScheduler
+            "console:default:general: another instance holds the delivery of 2021-04-12"
+        )
+        retry = schedulers[1].scheduler.get_job("retry:1")
+        assert retry is not None
+        slow.go.set()
+        assert await first == "posted Hot Papers 2021-04-12 to general: header and 10 replies"
+        assert await loops[0].tick() is False  # the old leader notices, and drops its jobs
+        assert schedulers[0].scheduler.get_jobs() == []
+        clock.set(retry.next_run_time)
+        schedulers[1].scheduler.remove_job("retry:1")  # as APScheduler does when it fires
+        await run_subscription_job(*retry.args)  # the job APScheduler runs
+        assert schedulers[1].last_result is not None
+        assert schedulers[1].last_result.startswith("already posted Hot Papers 2021-04-12")
+        assert schedulers[1].scheduler.get_job("retry:1") is None
+        assert [kind for kind, *_ in slow.sent] == ["header"] + ["reply"] * 10
+        assert other.sent == []
