@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: How long a stopping Slack platform lets slash-command answers in flight finish.
+DRAIN_SECONDS = 10.0
+
 
 class Platform(Protocol):
     name: str
@@ -103,11 +106,13 @@ class SlackPlatform:
             self.socket = await start_socket_mode(self.app, self.app_token)
 
     async def stop(self) -> None:
-        from adapters.slack_app import stop_socket_mode
+        """No new command (the socket closes), then answers in flight get ``DRAIN_SECONDS``."""
+        from adapters.slack_app import drain, stop_socket_mode
 
         if self.socket is not None:
             await stop_socket_mode(self.socket)
             self.socket = None
+        await drain(self.app, DRAIN_SECONDS)
         if self.oauth is not None:
             await self.oauth.close()
         if self._session is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -51,6 +52,7 @@ NO_SUBSCRIPTIONS = (
 SOMETHING_WRONG = "Something went wrong while answering `/hotpapers`; the error was logged. Please try again later."  # noqa: E501
 
 Respond = Callable[..., Awaitable[Any]]
+_ANSWERS: weakref.WeakKeyDictionary[AsyncApp, SlashCommand] = weakref.WeakKeyDictionary()
 
 
 class DigestProvider(Protocol):
@@ -102,6 +104,18 @@ class SlashCommand:
         self.pacer = pacer
         self._answering: set[asyncio.Task[None]] = set()
         self._connections = SharedSession()
+
+    async def drain(self, seconds: float) -> None:
+        """Let answers in flight (a thread half posted) finish for ``seconds``, then cancel the
+        rest: part of a clean shutdown, once no new command can arrive."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self._answering and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._answering), timeout=left)
+        late = set(self._answering)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     def start(self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient) -> None:
         """Answer in a task of its own (kept referenced until done): the ack returns at once."""
@@ -198,6 +212,7 @@ def build_slack_app(
         logger=logging.getLogger("slack_bolt"),
     )
     answer = SlashCommand(settings, service, clock, subscriptions, pacer or ChannelPacer(clock))
+    _ANSWERS[app] = answer
 
     @app.command(COMMAND)
     async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name
@@ -205,6 +220,13 @@ def build_slack_app(
         answer.start(command, respond, client)
 
     return app
+
+
+async def drain(app: AsyncApp, seconds: float) -> None:
+    """``SlashCommand.drain`` of the app's ``/hotpapers`` (``SlackPlatform.stop`` calls it)."""
+    answer = _ANSWERS.get(app)
+    if answer is not None:
+        await answer.drain(seconds)
 
 
 def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:

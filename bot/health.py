@@ -1,9 +1,10 @@
 """``GET /healthz``: what a load balancer or an operator needs to know, and never a secret.
 
 ``{"status": "ok"|"degraded", "platforms": {name: {"ok", "mode", ...}}, "scheduler": {"running",
-"leader", "jobs", "next_run", "last_run", "last_result", "last_error"}, "version"}``, answered 200
-when every configured platform is connected and the scheduler runs (a follower, which has no jobs,
-is healthy), else 503. Every text in it passes through the log redactor first.
+"leader", "jobs", "next_run", "last_run", "last_result", "last_error", "election_error"},
+"version"}``, answered 200 when every configured platform is connected and the scheduler runs (a
+follower, which has no jobs, is healthy, unless its leader election cannot reach the database: then
+no instance may be posting), else 503. Every text in it passes through the log redactor first.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def health_report(
     platforms: dict[str, dict[str, Any]], scheduler: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status and the JSON body, from each part's own status."""
-    healthy = all(part.get("ok") for part in platforms.values()) and bool(scheduler.get("running"))
+    healthy = (
+        all(part.get("ok") for part in platforms.values())
+        and bool(scheduler.get("running"))
+        and not scheduler.get("election_error")
+    )
     body = {
         "status": "ok" if healthy else "degraded",
         "platforms": platforms,

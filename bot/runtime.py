@@ -6,8 +6,11 @@
     console: digests on stdout when no chat token is set
     scheduler: leader-elected (bot.leader), jobs from the subscriptions table (bot.jobs)
 
-SIGTERM/SIGINT stop it in order: the scheduler (runs in flight get a few seconds, then the ledger
-resumes them next time), then Slack, then Discord, then the web server and the store.
+SIGTERM/SIGINT stop it in order: the scheduler (runs in flight get ``DRAIN_SECONDS``; one cut
+short releases its ledger claim, so the next run, on any instance, resumes it at once), then Slack
+(no new command; answers in flight get ``adapters.platforms.DRAIN_SECONDS`` to finish their
+threads), then Discord, then the web server and the store. Worst case about 20 s: give the
+container that long to stop (Docker's default is 10 s, then SIGKILL).
 """
 
 from __future__ import annotations
@@ -159,6 +162,8 @@ class Runtime:
         scheduler = self.scheduler.status()
         if not self.schedule:
             scheduler.update(running=True, enabled=False)
+        else:  # a follower that cannot reach the database cannot tell that anyone leads
+            scheduler["election_error"] = self.leader.status().get("error")
         return health_report(platforms, scheduler)
 
 

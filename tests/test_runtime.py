@@ -32,13 +32,13 @@ MONDAY_0900_30 = dt.datetime(2021, 4, 12, 7, 0, 30, tzinfo=dt.UTC)  # 09:00:30 i
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def clock() -> FakeClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> FakeClock:
     return FakeClock(MONDAY_0900_30)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> str:
+@pytest.fixture(name="database")
+def database_fixture(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'run.sqlite3'}"
 
 
@@ -69,7 +69,7 @@ async def started(settings: Settings, clock: FakeClock, **kw: Any) -> Runtime:
 
 IDLE_SCHEDULER = {
     "running": True, "leader": True, "jobs": 0, "next_run": None, "last_run": None,
-    "last_result": None, "last_error": None,
+    "last_result": None, "last_error": None, "election_error": None,
 }  # fmt: skip
 
 
