@@ -61,12 +61,30 @@ async def check_source(source: PaperSource | AttentionSource) -> CheckResult:
     return await guarded(name, source.check())
 
 
+def slack_mode(settings: Settings) -> str:
+    """How ``hotpapers run`` answers ``/hotpapers`` with these settings (check and run say it)."""
+    if settings.secret("slack_app_token"):
+        return "Socket Mode"
+    if settings.secret("slack_signing_secret"):
+        return f"HTTP mode at POST /slack/events on port {settings.port}"
+    return (
+        "post-only: /hotpapers gets no answer until SLACK_APP_TOKEN (Socket Mode) "
+        "or SLACK_SIGNING_SECRET (HTTP mode) is set"
+    )
+
+
 async def check_slack(settings: Settings, clock: Clock) -> CheckResult:
     if not settings.secret("slack_bot_token"):
+        if settings.slack_client_id:
+            detail = "skipped: multi-workspace install, no single SLACK_BOT_TOKEN to test"
+            return CheckResult("Slack", "skipped", detail)
         return CheckResult("Slack", "skipped", "skipped: SLACK_BOT_TOKEN not set")
     from adapters.slack import check_slack as auth_test
 
-    return await guarded("Slack", auth_test(settings, clock))
+    async def with_mode() -> str:
+        return f"{await auth_test(settings, clock)}; {slack_mode(settings)}"
+
+    return await guarded("Slack", with_mode())
 
 
 async def check_discord(settings: Settings) -> CheckResult:
@@ -91,6 +109,8 @@ def check_database(url: str) -> CheckResult:
         Store(url).close()
     except StoreError as exc:
         return CheckResult("database", "failed", str(exc))
+    except Exception as exc:  # a driver that cannot load: its kind only, never the URL
+        return CheckResult("database", "failed", f"cannot open the database ({type(exc).__name__})")
     return CheckResult("database", "ok", safe_database_url(url))
 
 

@@ -119,7 +119,10 @@ CategoryOpt = Annotated[
         "a whole archive). Default: HOTPAPERS_DEFAULT_CATEGORIES.",
     ),
 ]
-TopOpt = Annotated[int | None, typer.Option("--top", help=f"How many papers (1-{MAX_TOP}).")]
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", help=f"How many papers (1-{MAX_TOP}). Default: HOTPAPERS_DEFAULT_TOP."),
+]
 DemoOpt = Annotated[
     bool,
     typer.Option("--demo", help="Use the bundled 2021-04-12 snapshot (no network, no tokens)."),
@@ -247,11 +250,31 @@ def post(
         raise typer.Exit(1)
 
 
+def print_version(value: bool) -> None:
+    if value:
+        from bot import __version__
+
+        typer.echo(f"hotpapers {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Errors only.")] = False,
-) -> None:
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Debug logging, with each HTTP request (any command)."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Log errors only (any command).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=print_version,
+                     is_eager=True),
+    ] = False,
+) -> None:  # fmt: skip
     """Hot Papers: a daily digest of the arXiv papers people are talking about."""
     level = "DEBUG" if verbose else "ERROR" if quiet else None
     try:
@@ -261,10 +284,20 @@ def main_options(
         setup_logging(level or "WARNING", "text")
 
 
+GLOBAL_FLAGS = ("-v", "--verbose", "-q", "--quiet")
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """``hotpapers digest -v`` means ``hotpapers -v digest``: the flags apply to every command."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    return flags + [a for a in args[:end] if a not in GLOBAL_FLAGS] + args[end:]
+
+
 def main() -> None:
     """Entry point: typer handles usage errors and --help; our errors become one line."""
     try:
-        app()
+        app(args=hoist_global_flags(sys.argv[1:]))
     except CliError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.code)

@@ -89,10 +89,39 @@ def discord_invite() -> None:
 
 
 def parse_day(word: str, option: str) -> dt.date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (US Eastern, as everywhere else)."""
+    keyword = word.strip().lower()
+    now = State.clock.now()
+    if keyword == "today":
+        return calendar.today_et(now)
+    if keyword == "yesterday":
+        return calendar.yesterday_et(now)
     try:
-        return calendar.parse_iso_date(word)
+        day = calendar.parse_iso_date(word)
     except calendar.DateError as exc:
         raise CliError(f"{option}: {exc}", 2) from None
+    if day < calendar.ARXIV_START:
+        raise CliError(
+            f"{option}: {day} is before arXiv's first listing ({calendar.ARXIV_START})", 2
+        )
+    return day
+
+
+def check_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The days from ``first`` to ``last``; an error when a listing in it is not out yet."""
+    if last < first:
+        raise CliError("--to is before --from", 2)
+    holidays = settings().holidays
+    latest = calendar.latest_listing(State.clock.now(), holidays)
+    days = days_between(first, last)
+    pending = [d for d in days if d > latest and calendar.is_listing_day(d, holidays)]
+    if pending:
+        raise CliError(
+            f"the listing of {calendar.describe(pending[0])} is not out yet; "
+            f"the latest is {calendar.describe(latest)}: end --to there",
+            2,
+        )
+    return days
 
 
 @dataclass
@@ -148,8 +177,12 @@ async def backfill_days(
 
 @app.command()
 def backfill(
-    start: Annotated[str, typer.Option("--from", help="First listing date to build, YYYY-MM-DD.")],
-    end: Annotated[str, typer.Option("--to", help="Last listing date to build, YYYY-MM-DD.")],
+    start: Annotated[
+        str, typer.Option("--from", help="First date to build: YYYY-MM-DD, today or yesterday.")
+    ],
+    end: Annotated[
+        str, typer.Option("--to", help="Last date to build: YYYY-MM-DD, today or yesterday.")
+    ],
     category: CategoryOpt = None,
     top: TopOpt = None,
     offline: OfflineOpt = False,
@@ -159,25 +192,20 @@ def backfill(
     Shows a progress bar on a terminal and one line per date otherwise; exits 1 if any date failed.
     """
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
-    if last < first:
-        raise CliError("--to is before --from", 2)
+    days = check_range(first, last)
     cats = parse_categories(category, settings().default_categories)
     count = check_top(top)
-    days = days_between(first, last)
     if sys.stdout.isatty():
         from rich.progress import Progress
 
         with Progress(transient=False) as progress:
             task = progress.add_task("backfill", total=len(days))
+
+            def say(line: str) -> None:  # as printed, never read as rich markup
+                progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
             tally = run_async(
-                backfill_days(
-                    days,
-                    cats,
-                    count,
-                    offline,
-                    progress.console.print,
-                    lambda: progress.advance(task),
-                )  # fmt: skip
+                backfill_days(days, cats, count, offline, say, lambda: progress.advance(task))
             )
     else:
         tally = run_async(backfill_days(days, cats, count, offline, typer.echo, lambda: None))

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import CategoryOpt, CliError, State, app, check_top, open_store, parse_categories
+from bot.cli import (
+    CategoryOpt,
+    CliError,
+    State,
+    TopOpt,
+    app,
+    check_top,
+    open_store,
+    parse_categories,
+)
 from bot.cli import settings as load_settings
 from bot.config import check_timezone
 from bot.subscriptions import (
@@ -48,7 +57,7 @@ def subscribe(
         ),
     ] = None,
     category: CategoryOpt = None,
-    top: Annotated[int | None, typer.Option("--top", help="How many papers.")] = None,
+    top: TopOpt = None,
     workspace: WorkspaceOpt = "default",
     include: Annotated[
         list[str] | None,
@@ -157,9 +166,30 @@ def run(
     ] = "0.0.0.0",  # noqa: S104
 ) -> None:
     """Run the bot: Slack, Discord (or the console), the scheduler and GET /healthz on
-    HOTPAPERS_PORT, until SIGTERM or Ctrl-C."""
-    import asyncio
+    HOTPAPERS_PORT, until SIGTERM or Ctrl-C.
 
+    Slack with SLACK_BOT_TOKEN plus SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP
+    mode), Discord with DISCORD_TOKEN; with no chat token, scheduled digests print on stdout.
+    Check the setup first with hotpapers check."""
+    import asyncio
+    import errno
+    import logging
+    import os
+
+    from bot.checks import slack_mode
     from bot.runtime import serve
 
-    asyncio.run(serve(load_settings(), schedule=not no_scheduler, host=host))
+    config = load_settings()
+    if config.secret("slack_bot_token") and not config.slack_client_id:
+        mode = slack_mode(config)
+        if mode.startswith("post-only"):
+            logging.getLogger("hotpapers").warning("slack: %s", mode)
+    try:
+        asyncio.run(serve(config, schedule=not no_scheduler, host=host))
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise CliError(
+            f"cannot serve HTTP on {host}:{config.port} ({os.strerror(exc.errno)}); "
+            "stop what uses that port or set HOTPAPERS_PORT"
+        ) from None

@@ -7,6 +7,7 @@ Every key of PRODUCT.md's contract is here. Chat tokens keep their platforms' us
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # ``KEY=`` (as in a copied .env.example, or docker's --env-file) means "not set".
+        env_ignore_empty=True,
         hide_input_in_errors=True,
         populate_by_name=True,
     )
@@ -102,6 +105,31 @@ class Settings(BaseSettings):
     def _categories(cls, value: Any) -> Any:
         return _split_list(value)
 
+    @field_validator("default_categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        return [check_category(code) for code in value]
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shape(value, ("xoxb-", "xoxe.xoxb-"), "a bot token (xoxb-...)")
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shape(value, ("xapp-",), "an app-level token (xapp-...)")
+
+    @field_validator("discord_app_id")
+    @classmethod
+    def _discord_app_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().isdigit():
+            raise ValueError(
+                "expected the numeric Application ID (Developer Portal -> your app -> General "
+                "Information)"
+            )
+        return value.strip() if value is not None else None
+
     @field_validator("holidays", mode="before")
     @classmethod
     def _holidays(cls, value: Any) -> Any:
@@ -116,9 +144,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError("expected an SQLAlchemy URL such as sqlite:///path/to/file.sqlite3")
-        return value
+        return check_database_url(value)
 
     @field_validator("log_level")
     @classmethod
@@ -147,6 +173,62 @@ def check_timezone(name: str) -> ZoneInfo:
         ) from exc
 
 
+def check_category(code: str) -> str:
+    """The canonical arXiv code (``cs.*`` kept as is), or a ``ValueError`` naming close matches."""
+    from bot.categories import canonical, close_matches, expand
+
+    found = canonical(code)
+    if found is not None:
+        return found
+    if expand(code):
+        return code
+    hint = close_matches(code)
+    tip = f"; did you mean {', '.join(hint)}?" if hint else ""
+    raise ValueError(f"unknown arXiv category {code[:20]!r}{tip}")
+
+
+# The SQLAlchemy drivers the store is tested with, and the module each needs.
+DATABASE_DRIVERS = {
+    "sqlite": {"": "sqlite3", "pysqlite": "sqlite3"},
+    "postgresql": {"": "psycopg", "psycopg": "psycopg", "psycopg2": "psycopg2"},
+}
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if the store can use it: SQLite or PostgreSQL, with its driver installed."""
+    scheme, sep, _ = url.partition("://")
+    backend, _, driver = scheme.partition("+")
+    if not sep or backend not in DATABASE_DRIVERS:
+        raise ValueError(
+            "expected sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user:password@host/db"
+        )
+    module = DATABASE_DRIVERS[backend].get(driver)
+    if module is None:
+        raise ValueError(f"unsupported {backend} driver {driver!r}; leave it out or use psycopg")
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(
+            f"the {module} package is not installed (pip install 'hotpapers[postgres]', "
+            "then use postgresql+psycopg://...)"
+        )
+    return url
+
+
+SLACK_TOKEN_KINDS = {
+    "xoxb-": "a bot token (xoxb-...), which goes in SLACK_BOT_TOKEN",
+    "xapp-": "an app-level token (xapp-...), which goes in SLACK_APP_TOKEN",
+    "xoxp-": "a user token (xoxp-...); use the app's Bot User OAuth Token (xoxb-...)",
+}
+
+
+def _token_shape(value: SecretStr | None, prefixes: tuple[str, ...], what: str) -> SecretStr | None:
+    """A Slack token with the expected prefix; the error names the token kind, never the value."""
+    if value is None or value.get_secret_value().startswith(prefixes):
+        return value
+    text = value.get_secret_value()
+    kind = next((k for p, k in SLACK_TOKEN_KINDS.items() if text.startswith(p)), None)
+    raise ValueError(f"expected {what}" + (f"; this is {kind}" if kind else ""))
+
+
 def env_name(field: str) -> str:
     """The environment variable that sets ``field``."""
     info = Settings.model_fields[field]
@@ -162,7 +244,8 @@ def describe_errors(exc: ValidationError) -> str:
     for err in exc.errors(include_url=False, include_input=False):
         loc = err["loc"][0] if err["loc"] else ""
         name = env_name(str(loc)) if str(loc) in Settings.model_fields else str(loc)
-        parts.append(f"{name}: {err['msg']}")
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
     return "invalid configuration: " + "; ".join(parts)
 
 

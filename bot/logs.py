@@ -40,6 +40,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Known library lines that are wrong for us: Bolt warns that SLACK_BOT_TOKEN (read from the
+# environment behind our back) is unused because we hand it a ready client.
+NOISE = ("As you gave `client` as well, `token` will be unused.",)
+
+
+class NoiseFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in NOISE
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -53,9 +63,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+# Libraries kept at WARNING; with --verbose (DEBUG) the first group says what it does at INFO
+# (httpx: one line per request), the second stays at WARNING (wire-level chatter).
+LIBRARIES = ("httpx", "discord", "slack_sdk", "slack_bolt", "apscheduler")
+CHATTY = ("httpcore", "aiohttp.access", "asyncio", "websockets", "aiosqlite")
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text", stream: Any = None) -> None:
     """Configure the root logger once: stderr, plain or JSON, secrets redacted."""
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(NoiseFilter())
     handler.addFilter(RedactingFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -66,13 +83,10 @@ def setup_logging(level: str = "INFO", fmt: str = "text", stream: Any = None) ->
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "discord",
-        "slack_sdk",
-        "slack_bolt",
-        "apscheduler",
-        "aiohttp.access",
-    ):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    verbose = root.level <= logging.DEBUG
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(
+            logging.INFO if verbose else max(logging.WARNING, root.level)
+        )
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

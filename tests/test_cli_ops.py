@@ -122,7 +122,8 @@ def test_check_everything_configured_and_reachable(
         "✓ X: recent search answered",
         "✓ Hacker News: reachable (hn.algolia.com)",
         "✓ Semantic Scholar: reachable (api.semanticscholar.org, with API key)",
-        "✓ Slack: authenticated as hotpapers in Fake",
+        "✓ Slack: authenticated as hotpapers in Fake; post-only: /hotpapers gets no answer until "
+        "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) is set",
         "✓ Discord: authenticated as hotpapers",
     ]
     assert sorted(sources.seen) == sorted(
