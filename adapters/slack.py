@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_AFTER = 300.0
-INVITE = "invite it with /invite @hotpapers"
+INVITE = "invite it with /invite @Hot Papers"
 
 _SLACK_ERRORS: dict[str, str] = {
     "not_in_channel": "the bot is not in channel {channel}: " + INVITE,

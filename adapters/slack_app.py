@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/hotpapers"
 NOT_IN_CHANNEL = (
-    "I can't post in this channel because I'm not in it: invite me with `/invite @hotpapers`, "
+    "I can't post in this channel because I'm not in it: invite me with `/invite @Hot Papers`, "
     "then run the command again."
 )
 NO_SUBSCRIPTIONS = (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.logs import CHATTY, LIBRARIES, RedactingFilter
 from bot.store import Store
 
 _KEYS = ("SLACK_", "DISCORD_", "HOTPAPERS_")
@@ -21,6 +23,24 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """A test that configures logging (``hotpapers -q`` sets ERROR) leaves no trace for the next
+    one's ``caplog``: levels are put back and the handlers ``setup_logging`` added are removed."""
+    root = logging.getLogger()
+    names = (*LIBRARIES, *CHATTY)
+    levels = {name: logging.getLogger(name).level for name in names}
+    root_level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        ours = any(isinstance(f, RedactingFilter) for f in handler.filters)
+        if ours and handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(root_level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture

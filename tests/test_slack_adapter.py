@@ -144,11 +144,11 @@ async def test_429_past_the_retries_is_a_delivery_error(
 @pytest.mark.parametrize(
     ("error", "message"),
     [
-        ("not_in_channel", "the bot is not in channel C9: invite it with /invite @hotpapers"),
+        ("not_in_channel", "the bot is not in channel C9: invite it with /invite @Hot Papers"),
         (
             "channel_not_found",
             "channel C9 was not found, or it is private and the bot is not in it: "
-            "check the channel ID and invite it with /invite @hotpapers",
+            "check the channel ID and invite it with /invite @Hot Papers",
         ),
         (
             "msg_too_long",
@@ -180,7 +180,7 @@ async def test_failed_thread_is_a_delivery_record_not_a_crash(
     delivery = await post_thread(adapter, "C9", make_digest(2))
     assert delivery == Delivery(
         platform="slack", channel="C9", ok=False,
-        error="not_in_channel: the bot is not in channel C9: invite it with /invite @hotpapers",
+        error="not_in_channel: the bot is not in channel C9: invite it with /invite @Hot Papers",
     )  # fmt: skip
 
 

@@ -173,7 +173,7 @@ class Http:
             if attempt < self.retries:
                 log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait)
                 await self.clock.sleep(wait)
-        raise SourceError(f"{last} after {self.retries + 1} attempts")
+        raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         response = await self.request("GET", url, **kwargs)
