@@ -5,9 +5,10 @@ built as a dict, fitted to the limits here (clamped with an ellipsis, never refu
 then turned into a ``discord.Embed``. ``validate_message`` states the same limits as checks, for
 tests and for anyone who builds payloads by hand.
 
-Third-party text (titles aside, which Discord shows as plain text) goes through ``safe_markdown``:
-mentions are broken with a zero-width space and markdown is escaped, so ``[arxiv.org](evil)``
-cannot become a forged link and ``@everyone`` cannot even look like a mention.
+Third-party text goes through ``safe_markdown``: mentions are broken with a zero-width space and
+markdown is escaped character by character, so no ``[arxiv.org](evil)`` can become a forged link
+and ``@everyone`` cannot even look like a mention. Titles, where Discord renders neither masked
+links nor mentions (discord-api-docs#6088), only get their mentions broken.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from typing import Any, Final
 import discord
 
 from bot.models import Digest, Entry, Post
-from bot.render import authors_short, breakdown_text, clamp, counts_text, render, source_label
+from bot.render import (
+    authors_short,
+    breakdown_text,
+    clamp,
+    counts_text,
+    one_line,
+    render,
+    source_label,
+)
 
 # Discord's limits (developers/resources/message.mdx, "Embed Limits"; Create Message).
 TITLE_LIMIT = 256
@@ -40,18 +49,27 @@ QUOTE_BUDGET = 600
 MAX_QUOTED_POSTS = 3
 ACCENT = 0xB31B1B  # arXiv red
 
-_SPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^https://[^\s()<>\[\]]+$")
+# Escaped wherever they are: the backslash itself first, emphasis, code, spoilers, and ``[``,
+# without which no masked link can start. A backslash before any punctuation is invisible.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|["})
+# Markup that only counts at the start of a line: quotes, headings, lists, subtext.
+_LINE_START = re.compile(r"^(?:[>#+-]|\d+[.)](?=\s|$))")
 
 
 def plain(text: str) -> str:
-    """Whitespace collapsed to single spaces: one line, for titles and names."""
-    return _SPACE.sub(" ", text).strip()
+    """One line without controls or bidi overrides: for titles and names."""
+    return one_line(text)
 
 
 def safe_markdown(text: str) -> str:
-    """Third-party text made inert in markdown: no mention, no forged link, no markup."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(plain(text)))
+    """Third-party text made inert in markdown: no mention, no forged link, no markup.
+
+    ``discord.utils.escape_markdown`` is not enough: it escapes only the first of two masked links
+    (``[a](x) [arxiv.org](evil)`` keeps the second) and leaves a backslash before one live.
+    """
+    escaped = discord.utils.escape_mentions(plain(text)).translate(_MARKDOWN)
+    return _LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -104,7 +122,7 @@ def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
     fields = [{"name": "Links", "value": links_text(entry), "inline": False}]
     fields += [quote_field(post) for post in entry.posts[:MAX_QUOTED_POSTS]]
     embed: dict[str, Any] = {
-        "title": f"{entry.rank}. {plain(paper.title)}",
+        "title": f"{entry.rank}. {discord.utils.escape_mentions(plain(paper.title))}",
         "url": paper.abs_url,
         "description": clamp(description, ENTRY_DESCRIPTION_BUDGET),
         "color": ACCENT,

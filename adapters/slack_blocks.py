@@ -14,7 +14,15 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.models import Digest, Entry, Post
-from bot.render import ELLIPSIS, authors_short, breakdown_text, clamp, counts_text, render
+from bot.render import (
+    ELLIPSIS,
+    authors_short,
+    breakdown_text,
+    clamp,
+    counts_text,
+    one_line,
+    render,
+)
 from bot.render import source_label as _source_label
 
 Block = dict[str, Any]
@@ -68,11 +76,6 @@ def escape_clamped(text: str, limit: int) -> str:
     return "".join(out).rstrip() + ELLIPSIS
 
 
-def one_line(text: str) -> str:
-    """Whitespace (newlines from arXiv titles, post line breaks) collapsed to single spaces."""
-    return " ".join(text.split())
-
-
 def link_label(text: str, limit: int = TITLE_CHARS) -> str:
     """A label for ``<url|label>``: escaped, one line, ``|`` neutralised: no link can be forged."""
     return escape_clamped(one_line(text).replace("|", "\N{FULLWIDTH VERTICAL LINE}"), limit)
@@ -83,7 +86,10 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IP address, an unbalanced bracket
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
         return None
     return escape_mrkdwn(quote(url, safe=":/?#[]@!$&'()*+,;=%~"))

@@ -7,14 +7,20 @@ Autoescape is off: each platform escapes third-party text its own way before it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
+from urllib.parse import quote, urlsplit
 
 import jinja2
 
 from bot.models import Entry
 
 ELLIPSIS = "…"
+# What third-party text may not carry into any output: C0 and C1 controls but tab and new line
+# (terminal escapes, OSC 8 hyperlinks that show one URL and open another), and the bidi
+# embeddings, overrides and isolates that reorder the text after them (our labels, our links).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 SOURCE_LABELS = {
     "arxiv": "arXiv",
@@ -83,12 +89,35 @@ def counts_text(entry: Entry) -> str:
     return " · ".join(bits)
 
 
+def clean(text: str) -> str:
+    """Third-party text without control characters or bidi overrides (new lines kept)."""
+    return _INVISIBLE.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """``clean`` text on one line: whitespace runs (new lines too) become single spaces."""
+    return " ".join(clean(text).split())
+
+
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
 
 
 def md(text: str) -> str:
     """Third-party text made inert in Markdown: no links, emphasis or HTML can be forged."""
-    return text.translate(_MD_SPECIAL)
+    return clean(text).translate(_MD_SPECIAL)
+
+
+def md_url(url: str | None) -> str | None:
+    """A third-party URL fit for a Markdown link target: http(s) only, with the characters that
+    could end the target (``( ) < >``, spaces, backslashes) percent-encoded; else ``None``."""
+    url = one_line(url or "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced or non-IP bracketed host
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
 
 
 def source_label(name: str) -> str:
@@ -109,6 +138,9 @@ def environment() -> jinja2.Environment:
     env.filters["authors_short"] = authors_short
     env.filters["source_label"] = source_label
     env.filters["md"] = md
+    env.filters["md_url"] = md_url
+    env.filters["clean"] = clean
+    env.filters["one_line"] = one_line
     env.globals["breakdown_text"] = breakdown_text
     env.globals["counts_text"] = counts_text
     return env

@@ -100,3 +100,50 @@ async def test_a_read_only_database_is_a_clear_error_and_nothing_is_posted(
         assert "xoxb-drill-token" not in message + out.decode()
         assert fake.posts == []  # nothing posted that the ledger could not record
         assert path.read_bytes() == before
+
+
+class KillingSlack(FakeSlack):
+    """Posts the ``kill_at``-th chat.postMessage, then SIGKILLs the poster before it hears so."""
+
+    def __init__(self, kill_at: int) -> None:
+        super().__init__()
+        self.kill_at = kill_at
+        self.seen = 0
+        self.victim: asyncio.subprocess.Process | None = None
+
+    async def _web_api(self, request: web.Request) -> web.Response:
+        answer = await super()._web_api(request)  # recorded: in the channel from now on
+        if request.match_info["method"] == "chat.postMessage":
+            self.seen += 1
+            if self.seen == self.kill_at and self.victim is not None:
+                self.victim.kill()
+                await self.victim.wait()
+        return answer
+
+
+async def test_kill_9_between_slack_accepting_a_reply_and_its_record_repeats_only_that_reply(
+    tmp_path: Path,
+) -> None:
+    """The window the ledger documents it cannot close: the platform has the message, the
+    database never got its id. The restart completes the thread; that one reply is there twice,
+    every other message once."""
+    db = f"sqlite:///{tmp_path / 'hp.db'}"
+    async with KillingSlack(kill_at=3) as fake:  # the header and one reply recorded, then this
+        fake.victim = await run_post(env_for(fake, db), tmp_path)
+        await asyncio.wait_for(fake.victim.wait(), 60)
+        assert fake.victim.returncode == -9
+        assert len(fake.posts) == 3
+        second = await run_post(env_for(fake, db), tmp_path)
+        out, err = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode == 0, err.decode()
+        assert out.decode().startswith("resumed Hot Papers 2021-04-12 to C1")
+        replies_said = int(re.search(rb"header and (\d+) replies", out).group(1))
+
+    header, replies = fake.posts[0], fake.posts[1:]
+    assert header.get("thread_ts") is None
+    assert sum(1 for p in fake.posts if p.get("thread_ts") is None) == 1
+    assert {r["thread_ts"] for r in replies} == {fake.calls_to("chat.postMessage")[0].answer["ts"]}
+    texts = [r["text"] for r in replies]
+    assert len(texts) == replies_said + 1
+    assert texts[1] == texts[2]  # the reply in flight at the kill, posted again on resume
+    assert len(set(texts)) == replies_said  # every paper there, none missing
