@@ -281,3 +281,13 @@ async def test_failures_raise_a_short_source_error(
 def test_needs_no_credentials() -> None:
     source, _ = source_for(FakeAlgolia([]))
     assert (source.name, source.scope, source.skip_reason()) == ("hackernews", "window", None)
+
+
+@pytest.mark.parametrize("stamp", [2**70, float("inf"), float("nan"), -5, "1618250000", None])
+def test_a_story_with_an_impossible_time_keeps_its_place_without_one(stamp: object) -> None:
+    from bot.sources.hackernews import post_of
+
+    hit = {"objectID": "1", "url": "https://arxiv.org/abs/2104.04015", "title": "t",
+           "points": 3, "created_at_i": stamp}  # fmt: skip
+    post = post_of(hit)
+    assert post is not None and post.created_at is None and post.likes == 3

@@ -362,3 +362,21 @@ async def test_links_are_built_only_from_safe_usernames():
     [post] = (await source(api).collect(WINDOW, [])).posts
     assert post.url == "https://x.com/i/web/status/1381000000000000009"
     assert post.author == "evil.example/phish#"
+
+
+def test_mistyped_ids_of_authors_are_ignored_not_a_crash() -> None:
+    from bot.sources.x import parse_search_page
+
+    body = {
+        "data": [
+            {"id": "1", "text": "https://arxiv.org/abs/2104.04015", "author_id": ["u1"]},
+            {"id": "2", "text": "https://arxiv.org/abs/2104.04473", "author_id": "u2"},
+        ],
+        "includes": {"users": [{"id": ["u1"], "username": "list"}, {"id": "u2", "username": "ok"}]},
+    }
+    posts = parse_search_page(body)
+    assert [(p.post_id, p.arxiv_ids) for p in posts] == [
+        ("1", ("2104.04015",)),
+        ("2", ("2104.04473",)),
+    ]
+    assert "ok" in posts[1].author and "list" not in posts[0].author

@@ -22,7 +22,7 @@ from bot.models import Paper, Post, Signals
 from bot.sources.arxiv_ids import extract_arxiv_ids
 from bot.sources.base import Collected, Window, host_of
 from bot.sources.http import Http, SourceError
-from bot.sources.values import count
+from bot.sources.values import count, epoch_time
 
 # Community-documented limit of hn.algolia.com: about 10,000 requests per hour per IP.
 HN_RATE_CALLS = 10_000
@@ -58,7 +58,6 @@ def post_of(hit: dict[str, Any]) -> Post | None:
     arxiv_ids = extract_arxiv_ids(url)
     if not arxiv_ids:
         return None
-    created = count(hit.get("created_at_i"))
     return Post(
         platform="hackernews",
         post_id=str(object_id),
@@ -68,7 +67,7 @@ def post_of(hit: dict[str, Any]) -> Post | None:
         arxiv_ids=arxiv_ids,
         likes=count(hit.get("points")),
         replies=count(hit.get("num_comments")),
-        created_at=dt.datetime.fromtimestamp(created, dt.UTC) if created is not None else None,
+        created_at=epoch_time(hit.get("created_at_i")),
     )
 
 

@@ -6,6 +6,7 @@ Shared by every source, so a malformed answer is tolerated the same way everywhe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 
@@ -32,10 +33,24 @@ def string(value: Any) -> str:
 
 
 def count(value: Any) -> int | None:
-    """A reported count, or ``None`` (unknown) when absent, null, negative or not a number."""
+    """A reported count, or ``None`` (unknown) when absent, null, negative or not a finite number
+    (Python's JSON parser accepts ``NaN`` and ``Infinity``)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return int(value)
+
+
+def epoch_time(value: Any) -> dt.datetime | None:
+    """Seconds since the epoch as aware UTC; ``None`` when absent, negative or out of range."""
+    seconds = count(value)
+    if seconds is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_time(value: Any) -> dt.datetime | None:

@@ -181,14 +181,15 @@ def parse_search_page(body: Mapping[str, Any]) -> list[Post]:
     includes = body.get("includes")
     users_list = includes.get("users") if isinstance(includes, Mapping) else None
     users = {
-        user.get("id"): user
+        user["id"]: user
         for user in (users_list if isinstance(users_list, list) else [])
-        if isinstance(user, Mapping)
+        if isinstance(user, Mapping) and isinstance(user.get("id"), str)
     }
     posts = []
     for tweet in body.get("data") or []:
         if isinstance(tweet, Mapping) and not is_retweet(tweet):
-            post = parse_tweet(tweet, users.get(tweet.get("author_id")))
+            author_id = tweet.get("author_id")
+            post = parse_tweet(tweet, users.get(author_id) if isinstance(author_id, str) else None)
             if post is not None:
                 posts.append(post)
     return posts
