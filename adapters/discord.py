@@ -40,6 +40,7 @@ from adapters.discord_embeds import (
 from adapters.discord_limit import global_limit_trace
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.logs import redact
 from bot.models import Digest, Entry
 from bot.render import clamp
 
@@ -210,7 +211,8 @@ def _snowflake(value: str) -> int:
 def _reason(exc: discord.HTTPException) -> str:
     """Discord's own words for an error ("Missing Permissions", code 50013), one short line."""
     text = " ".join(str(exc.text or "").split())
-    return clamp(f"{text} (code {exc.code})" if exc.code else text or "no reason given", 200)
+    reason = clamp(f"{text} (code {exc.code})" if exc.code else text or "no reason given", 200)
+    return redact(reason)  # a proxy's page may echo the request, token included
 
 
 def _transient(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -68,11 +69,16 @@ _SLACK_ERRORS: dict[str, str] = {
 }
 
 
+_ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")  # Slack's error codes: invalid_auth, not_in_channel
+
+
 def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
     """A ``DeliveryError`` with Slack's code and one line saying how to fix it (no token, ever)."""
     status = getattr(exc.response, "status_code", 200)
     data = getattr(exc.response, "data", None)  # not a dict when a proxy answers HTML
     error = data.get("error") if isinstance(data, dict) else None
+    if error is not None and not _ERROR_CODE.fullmatch(str(error)):
+        error = "unexpected_answer"  # not a Slack code: a proxy's text, maybe echoing the token
     code = str(error or ("ratelimited" if status == 429 else f"http_{status}"))
     if code == "rate_limited":
         code = "ratelimited"

@@ -20,7 +20,7 @@ from bot.categories import canonical, close_matches, expand
 from bot.clock import Clock, SystemClock
 from bot.config import MAX_TOP, ConfigError, Settings, load_settings
 from bot.formats import FORMATS, format_digest
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.store import Store, StoreError
 
 T = TypeVar("T")
@@ -245,7 +245,7 @@ def post(
     outcome = run_async(
         post_now(platform, workspace, channel, selected, offline or use_demo, force)
     )
-    typer.echo(outcome.message, err=not outcome.ok)
+    typer.echo(redact(outcome.message), err=not outcome.ok)
     if not outcome.ok:
         raise typer.Exit(1)
 
@@ -299,13 +299,13 @@ def main() -> None:
     try:
         app(args=hoist_global_flags(sys.argv[1:]))
     except CliError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(redact(f"error: {exc}"), err=True)
         sys.exit(exc.code)
     except StoreError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(redact(f"error: {exc}"), err=True)
         sys.exit(1)
     except ConfigError as exc:  # a platform's missing or refused credentials, found late
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(redact(f"error: {exc}"), err=True)
         sys.exit(2)
     except Exception as exc:  # anything unforeseen: one line, details only with --verbose
         log.debug("internal error", exc_info=True)

@@ -24,6 +24,7 @@ from bot.cli import (
     run_async,
     settings,
 )
+from bot.logs import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -64,7 +65,7 @@ def check() -> None:
     lines, any_failed = run_async(probe())
     typer.echo("✓ configuration: valid")
     for line in lines:
-        typer.echo(line)
+        typer.echo(redact(line))
     if any_failed:
         raise typer.Exit(1)
 
