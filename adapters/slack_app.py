@@ -233,6 +233,10 @@ def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:
     """aiohttp routes for HTTP mode: ``POST /slack/events`` (+ the OAuth install and redirect)."""
 
     async def events(request: web.Request) -> web.StreamResponse:
+        # slack_sdk's verifier raises on a timestamp that is not a number (a 500 and a traceback
+        # for an unauthenticated request): refuse it as Bolt refuses any unverifiable request.
+        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
+            return web.json_response({"error": "invalid request"}, status=401)
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
     routes = [web.post(EVENTS_PATH, events)]
