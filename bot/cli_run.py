@@ -27,6 +27,7 @@ from bot.subscriptions import (
     PLATFORMS,
     Subscription,
     SubscriptionStore,
+    UnreadableSubscription,
     describe,
     next_delivery_text,
     parse_time,
@@ -144,6 +145,9 @@ def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
     store = open_store()
     try:
         sub = SubscriptionStore(store, State.clock).deactivate(chosen, workspace, channel)
+    except UnreadableSubscription as exc:  # stopped all the same
+        typer.echo(f"Unsubscribed {chosen}:{workspace}:{channel} ({exc}).")
+        return
     finally:
         store.close()
     if sub is None:

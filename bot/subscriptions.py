@@ -38,6 +38,21 @@ REFUSAL = (
 )
 
 
+class UnreadableSubscription(ValueError):
+    """A stored row no ``Subscription`` can be made of (edited by hand, or by a newer version)."""
+
+    def __init__(self, row_id: int, reason: str) -> None:
+        self.row_id = row_id
+        self.reason = reason
+        super().__init__(f"subscription {row_id} cannot be read ({reason})")
+
+
+UNREADABLE = (
+    "This channel's subscription is stored in a form I cannot read ({reason}). "
+    "`/hotpapers subscribe ...` replaces it; `/hotpapers unsubscribe` stops it."
+)
+
+
 @dataclass(frozen=True)
 class Subscription:
     """One channel's daily digest: what (categories, top, filters) and when (local time, zone)."""
@@ -78,6 +93,13 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def _to_subscription(row: SubscriptionRow) -> Subscription:
+    try:
+        return _convert(row)
+    except (ValueError, KeyError) as exc:
+        raise UnreadableSubscription(row.id, str(exc)) from None
+
+
+def _convert(row: SubscriptionRow) -> Subscription:
     return Subscription(
         id=row.id, platform=row.platform, workspace=row.workspace, channel=row.channel,
         categories=tuple(row.categories.split()), top=row.top, time=parse_time(row.time),
@@ -122,14 +144,19 @@ class SubscriptionStore:
             return _to_subscription(row), created
 
     def deactivate(self, platform: str, workspace: str, channel: str) -> Subscription | None:
-        """Stop the channel's subscription; ``None`` when it had no active one."""
+        """Stop the channel's subscription; ``None`` when it had no active one. An unreadable
+        row is stopped too, then ``UnreadableSubscription`` says so."""
         with self.store.session() as s:
             row = _channel_row(s, platform, workspace, channel, active=True)
             if row is None:
                 return None
             row.active = False
             s.flush()
-            return _to_subscription(row)
+            try:
+                return _to_subscription(row)
+            except UnreadableSubscription as exc:
+                unreadable = exc  # raised once the session has committed the change
+        raise unreadable
 
     def get(self, platform: str, workspace: str, channel: str) -> Subscription | None:
         """The channel's active subscription, if any."""
@@ -155,7 +182,7 @@ class SubscriptionStore:
         for row in rows:
             try:
                 found.append(_to_subscription(row))
-            except (ValueError, KeyError) as exc:  # one bad row must not stop every channel
+            except UnreadableSubscription as exc:  # one bad row must not stop every channel
                 log.error(
                     "skipping malformed subscription %s (%s %s): %s",
                     row.id,
@@ -233,7 +260,10 @@ class SubscriptionHandler:
     def _subscribe(self, platform: str, workspace: str, channel: str, req: Subscribe) -> str:
         # The command sets categories, time and top; keyword filters and the holiday notice
         # (set with the CLI) are kept, and the reply's description shows them.
-        kept = self.subscriptions.get(platform, workspace, channel)
+        try:
+            kept = self.subscriptions.get(platform, workspace, channel)
+        except UnreadableSubscription:
+            kept = None  # replaced whole by this command
         sub, created = self.subscriptions.upsert(
             platform, workspace, channel, categories=req.categories, time=req.time, tz=req.tz,
             top=req.top, include=kept.include if kept else (),
@@ -248,14 +278,20 @@ class SubscriptionHandler:
         )
 
     def _unsubscribe(self, platform: str, workspace: str, channel: str) -> str:
-        sub = self.subscriptions.deactivate(platform, workspace, channel)
+        try:
+            sub = self.subscriptions.deactivate(platform, workspace, channel)
+        except UnreadableSubscription:  # stopped all the same; it was never scheduled
+            return "Unsubscribed: this channel no longer gets Hot Papers."
         if sub is None:
             return NO_SUBSCRIPTION
         self._changed(sub)
         return f"Unsubscribed: this channel no longer gets Hot Papers ({describe(sub)})."
 
     def _settings(self, platform: str, workspace: str, channel: str) -> str:
-        sub = self.subscriptions.get(platform, workspace, channel)
+        try:
+            sub = self.subscriptions.get(platform, workspace, channel)
+        except UnreadableSubscription as exc:
+            return UNREADABLE.format(reason=exc.reason)
         if sub is None:
             return NO_SUBSCRIPTION
         return (

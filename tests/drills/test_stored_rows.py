@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import update
 
 from bot.clock import FakeClock
+from bot.commands import parse_command
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.store import Store, SubscriptionRow
-from bot.subscriptions import SubscriptionStore
+from bot.subscriptions import NO_SUBSCRIPTION, SubscriptionHandler, SubscriptionStore
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 UNREADABLE = {  # rows no Subscription can be made of: left out, logged
@@ -81,13 +82,39 @@ def test_a_row_in_an_unknown_zone_does_not_stop_the_other_channels(
     assert leader_jobs(store, subs) == ["C2", "C3"]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="SubscriptionStore.get/deactivate convert the row unguarded: /hotpapers settings and "
-    "unsubscribe in that channel answer 'Something went wrong', and the row cannot be removed",
-)  # fmt: skip
-def test_the_channel_of_an_unreadable_row_can_still_unsubscribe(store: Store) -> None:
+async def test_the_channel_of_an_unreadable_row_can_see_stop_and_replace_it(store: Store) -> None:
     subs = corrupt(store, UNREADABLE["time-out-of-range"])
-    subs.deactivate("slack", "T1", "C1")
-    assert [sub.channel for sub in subs.list_all(include_inactive=True)] == ["C1", "C2", "C3"]
+    handler = SubscriptionHandler(subs, FakeClock(NOW))
+
+    async def say(text: str) -> str:
+        request = parse_command(text, now=NOW, default_categories=["cs.CL"], default_top=5)
+        return await handler.handle("slack", "T1", "C1", "U1", request, allowed=True)  # type: ignore[arg-type]
+
+    assert await say("settings") == (
+        "This channel's subscription is stored in a form I cannot read ('25:99' is not a time: "
+        "use HH:MM on a 24-hour clock, e.g. 09:00). `/hotpapers subscribe ...` replaces it; "
+        "`/hotpapers unsubscribe` stops it."
+    )
+    assert await say("unsubscribe") == "Unsubscribed: this channel no longer gets Hot Papers."
     assert [sub.channel for sub in subs.list_all()] == ["C2", "C3"]
+    assert await say("unsubscribe") == NO_SUBSCRIPTION  # it stays stopped
+    assert (await say("subscribe cs.LG at 08:00 UTC")).startswith("Subscribed: this channel")
+    assert [(sub.channel, sub.time) for sub in subs.list_all()] == [
+        ("C1", dt.time(8, 0)), ("C2", dt.time(9, 0)), ("C3", dt.time(9, 0)),
+    ]  # fmt: skip
+
+
+def test_the_cli_stops_an_unreadable_row_too(
+    store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli_runner import run_cli
+
+    corrupt(store, UNREADABLE["time-not-hh-mm"])
+    monkeypatch.setenv("HOTPAPERS_DATABASE_URL", store.url)
+    code, out, err = run_cli(monkeypatch, capsys, "unsubscribe", "--platform", "slack",
+                             "--workspace", "T1", "--channel", "C1")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.startswith("Unsubscribed slack:T1:C1 (subscription 1 cannot be read (")
+    assert [sub.channel for sub in SubscriptionStore(store, FakeClock(NOW)).list_all()] == [
+        "C2", "C3",
+    ]  # fmt: skip
