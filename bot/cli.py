@@ -154,7 +154,7 @@ async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, of
     try:
         return await service.build(day, cats, top)
     except UserError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(exc.for_cli()) from None
     finally:
         await service.aclose()
 

@@ -164,7 +164,7 @@ async def backfill_days(
                 try:
                     digest = await service.build(day, cats, top)
                 except UserError as exc:
-                    say(f"{day}: failed: {exc}")
+                    say(f"{day}: failed: {exc.for_cli()}")
                     tally.failed.append(day)
                 else:
                     say(f"{day}: {len(digest.entries)} papers")

@@ -36,7 +36,14 @@ ATTENTION_SPAN = dt.timedelta(days=7)
 
 
 class DigestError(Exception):
-    """The digest cannot be built (no papers); one line for the user, with what to try."""
+    """The digest cannot be built (no papers); one line for the user, with what to try.
+
+    ``cli_hint`` is what only the command line can do about it (``--demo``), kept out of the
+    message that chat replies, the scheduler's log and ``/healthz`` show."""
+
+    def __init__(self, message: str, *, cli_hint: str = "") -> None:
+        super().__init__(message)
+        self.cli_hint = cli_hint
 
 
 @dataclass
@@ -123,7 +130,8 @@ class DigestBuilder:
             papers = await self.papers_source.papers(date, categories)
         except SourceError as exc:
             raise DigestError(
-                f"arXiv is unreachable ({exc}); try again later, or use --demo or --offline"
+                f"arXiv is unreachable ({exc}); try again later",
+                cli_hint="or use --demo or --offline",
             ) from None
         self.store.put_snapshot(
             "arxiv",

@@ -35,7 +35,15 @@ USER_AGENT = f"hotpapers/{__version__} (+https://github.com/hotpapers/hotpapers)
 
 
 class UserError(Exception):
-    """Something the user can fix; ``str(exc)`` is the short message to show them."""
+    """Something the user can fix; ``str(exc)`` is the short message to show them, and
+    ``cli_hint`` what the command line adds to it (an option only the CLI has)."""
+
+    def __init__(self, message: str, *, cli_hint: str = "") -> None:
+        super().__init__(message)
+        self.cli_hint = cli_hint
+
+    def for_cli(self) -> str:
+        return f"{self}, {self.cli_hint}" if self.cli_hint else str(self)
 
 
 class StoreSummaryCache:
@@ -129,6 +137,6 @@ class DigestService:
         try:
             return await self.builder.build(date, categories, top, filters)
         except DigestError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), cli_hint=exc.cli_hint) from None
         except StoreError as exc:
             raise UserError(f"cannot use the store: {exc}") from None

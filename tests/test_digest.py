@@ -146,8 +146,9 @@ async def test_offline_without_snapshot_says_so(store: Store) -> None:
 
 
 async def test_arxiv_down_is_clear_and_stores_nothing(store: Store) -> None:
-    with pytest.raises(DigestError, match="arXiv is unreachable .*--demo or --offline"):
+    with pytest.raises(DigestError, match="arXiv is unreachable .*; try again later$") as raised:
         await builder(store, FakeArxiv(PAPERS, fail=True), [social()]).build(D, ["cs.CL"], 3)
+    assert raised.value.cli_hint == "or use --demo or --offline"  # the CLI's alone
     assert store.snapshot_sources(D) == []
 
 

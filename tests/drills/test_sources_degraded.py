@@ -158,9 +158,9 @@ async def test_arxiv_failing_is_one_clear_error_and_no_digest(
     (and nothing posted), one line saying why and what to do."""
     with pytest.raises(UserError) as raised:
         await build_with(tmp_path, "arxiv", kind)
-    assert str(raised.value) == (
-        f"arXiv is unreachable ({reason}); try again later, or use --demo or --offline"
-    )
+    # What a chat reply or /healthz shows; the CLI adds "or use --demo or --offline".
+    assert str(raised.value) == f"arXiv is unreachable ({reason}); try again later"
+    assert raised.value.for_cli() == f"{raised.value}, or use --demo or --offline"
 
 
 async def test_a_source_slower_than_its_timeout_is_cut_off_by_the_real_timeout(
