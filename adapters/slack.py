@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -277,11 +278,48 @@ def make_slack_adapter(
     return SlackAdapter(make_web_client(settings, token, clock), clock=clock)
 
 
-async def check_slack(settings: Settings, clock: Clock | None = None) -> str:
-    """``auth.test`` with ``SLACK_BOT_TOKEN`` for ``hotpapers check``: who the bot is, where."""
-    adapter = make_slack_adapter(settings, clock)
+_REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+                  "token_expired", "not_allowed_token_type"}  # fmt: skip
+
+
+async def _auth_test(adapter: SlackAdapter, settings: Settings) -> dict[str, Any]:
+    """``auth.test`` with the adapter's token: a refused token or no Slack is one line."""
     try:
         answer = await adapter.client.auth_test()
     except SlackApiError as exc:
-        raise slack_error(exc, "-") from None
-    return f"authenticated as {answer.get('user', '?')} in {answer.get('team', '?')}"
+        error = slack_error(exc, "-")
+        if error.code in _REFUSED_TOKEN:  # a setup mistake, not a delivery that may work later
+            raise ConfigError(str(error)) from None
+        raise error from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DeliveryError(
+            "slack_unavailable",
+            f"cannot reach Slack at {settings.url('slack_api_url')} ({type(exc).__name__})",
+        ) from None
+    return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+async def verified_slack_adapter(settings: Settings, clock: Clock | None = None) -> SlackAdapter:
+    """``make_slack_adapter``, its token checked with ``auth.test`` before any work is done."""
+    adapter = make_slack_adapter(settings, clock)
+    await _auth_test(adapter, settings)
+    return adapter
+
+
+async def check_slack(settings: Settings, clock: Clock | None = None) -> str:
+    """``hotpapers check``: ``auth.test`` with ``SLACK_BOT_TOKEN`` (who the bot is, where) and,
+    when set, ``apps.connections.open`` with ``SLACK_APP_TOKEN`` (Socket Mode would connect)."""
+    answer = await _auth_test(make_slack_adapter(settings, clock), settings)
+    found = f"authenticated as {answer.get('user', '?')} in {answer.get('team', '?')}"
+    app_token = settings.secret("slack_app_token")
+    if app_token:
+        client = make_web_client(settings, app_token, clock or SystemClock())
+        try:
+            await client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            code = slack_error(exc, "-").code
+            raise ConfigError(
+                f"SLACK_APP_TOKEN was refused by Slack ({code}): make an app-level token with "
+                "the connections:write scope (Basic Information, App-Level Tokens)"
+            ) from None
+    return found

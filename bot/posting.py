@@ -31,9 +31,9 @@ async def make_adapter(platform: str, settings: Settings, clock: Clock) -> Adapt
 
         return ConsoleAdapter()
     if platform == "slack":
-        from adapters.slack import make_slack_adapter
+        from adapters.slack import verified_slack_adapter
 
-        return make_slack_adapter(settings, clock)
+        return await verified_slack_adapter(settings, clock)
     if platform == "discord":
         from adapters.discord import make_discord_rest_adapter
 

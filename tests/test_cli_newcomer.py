@@ -80,15 +80,15 @@ def test_check_with_a_copied_env_example(monkeypatch, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("variables", "mode"),
+    ("variables", "mode", "asked"),
     [
-        ({"SLACK_APP_TOKEN": "xapp-1-test"}, "Socket Mode"),
+        ({"SLACK_APP_TOKEN": "xapp-1-test"}, "Socket Mode", ["auth.test", "apps.connections.open"]),
         ({"SLACK_SIGNING_SECRET": "sign", "HOTPAPERS_PORT": "8080"},
-         "HTTP mode at POST /slack/events on port 8080"),
+         "HTTP mode at POST /slack/events on port 8080", ["auth.test"]),
     ],
 )  # fmt: skip
 def test_check_says_how_slack_commands_will_be_answered(
-    monkeypatch, capsys, fake_slack, variables: dict[str, str], mode: str
+    monkeypatch, capsys, fake_slack, variables: dict[str, str], mode: str, asked: list[str]
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     for key, value in variables.items():
@@ -96,7 +96,7 @@ def test_check_says_how_slack_commands_will_be_answered(
     code, out, _ = run_cli(monkeypatch, capsys, "check")
     assert code == 1
     assert f"✓ Slack: authenticated as hotpapers in Fake; {mode}" in out.splitlines()
-    assert [c.method for c in fake_slack.calls] == ["auth.test"]
+    assert [c.method for c in fake_slack.calls] == asked
 
 
 def test_check_multi_workspace_has_no_single_token_to_test(monkeypatch, capsys) -> None:

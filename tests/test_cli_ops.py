@@ -169,6 +169,38 @@ def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
     assert "xoxb-revoked" not in out
 
 
+def test_check_tries_the_app_level_token_too(monkeypatch, capsys, db_url, fake_slack) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-good")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-revoked")
+    fake_slack.fail_token("xapp-revoked", "invalid_auth")
+    code, out, err = run(monkeypatch, capsys, "check", transport=httpx.MockTransport(FakeSources()))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[8] == (
+        "✗ Slack: SLACK_APP_TOKEN was refused by Slack (invalid_auth): make an app-level token "
+        "with the connections:write scope (Basic Information, App-Level Tokens)"
+    )
+    assert [c.method for c in fake_slack.calls] == ["auth.test", "apps.connections.open"]
+    assert "xapp-revoked" not in out
+
+
+def test_post_stops_at_a_refused_slack_token_before_building(
+    monkeypatch, capsys, db_url, fake_slack
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    fake_slack.fail_token("xoxb-revoked", "invalid_auth")
+    sources = FakeSources()
+    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel", "C1",
+                         "-c", "cs.CL", "--date", "2026-11-20",
+                         transport=httpx.MockTransport(sources))  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Slack rejected the bot token (invalid_auth): check SLACK_BOT_TOKEN or reinstall "
+        "the app\n"
+    )
+    assert [c.method for c in fake_slack.calls] == ["auth.test"]  # nothing posted
+    assert sources.seen == []  # and no source asked: the digest was never built
+
+
 def test_check_uses_base_url_settings_and_reports_failures(
     monkeypatch, capsys, db_url, fake_discord
 ) -> None:
