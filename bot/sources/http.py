@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import math
 from collections import deque
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -19,6 +21,27 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0
+
+MB = 1_000_000
+# The largest answer body read into memory (decoded, so a gzip bomb stops here too); a bigger one
+# is refused, not retried. 20 MB is 4x a full arXiv page: 2000 entries (the API's maximum per
+# call) at ~2.5 kB each (observed) is ~5 MB, and a few thousand-author papers fit in the rest.
+MAX_ANSWER_BYTES = 20 * MB
+# Services whose largest page is known to be small get a tighter cap (API-FACTS.md sizes):
+ANSWER_CAPS = {
+    # 1000 hits a page (Algolia's maximum) at ~5 kB each with highlights and story_text: ~5 MB.
+    "hackernews": 10 * MB,
+    # 100 items a page (the limit we ask) at ~6 kB each (observed, authors included): ~0.6 MB.
+    "huggingface": 4 * MB,
+    # 500 ids a batch at < 2 kB each (observed with every field; we ask four): < 1 MB.
+    "semantic_scholar": 4 * MB,
+    # 100 posts a page at ~1.8 kB each (observed, embeds included): ~0.2 MB.
+    "bluesky": 4 * MB,
+    # 100 tweets plus their authors a page, each well under 2 kB: ~0.3 MB.
+    "x": 4 * MB,
+    # One completion of at most 160 tokens: a few kB.
+    "llm": 1 * MB,
+}
 
 
 class SourceError(Exception):
@@ -119,6 +142,14 @@ class Http:
     requests: int = 0
     # Headers holding the epoch second a 429's window resets, used when Retry-After is absent.
     reset_headers: tuple[str, ...] = ()
+    # The largest answer body read; ``None``: the service's entry in ANSWER_CAPS, or the default.
+    max_bytes: int | None = None
+
+    @property
+    def answer_cap(self) -> int:
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return ANSWER_CAPS.get(self.name, MAX_ANSWER_BYTES)
 
     @classmethod
     def for_service(
@@ -146,14 +177,16 @@ class Http:
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send rate-limited; retry 429/5xx/transport errors; raise ``SourceError`` at the end.
 
-        A non-retryable 4xx is returned to the caller, who knows what it means for that API.
+        A non-retryable 4xx is returned to the caller, who knows what it means for that API. The
+        body is read only up to ``answer_cap`` bytes: a bigger answer is refused (``SourceError``,
+        not retried, since a retry would get the same).
         """
         last = ""
         for attempt in range(self.retries + 1):
             await self.limiter.wait()
             self.requests += 1
             try:
-                response = await self.client.request(method, url, timeout=self.timeout, **kwargs)
+                response = await self._send(method, url, **kwargs)
             except httpx.TimeoutException:
                 last = f"timed out after {self.timeout:g} s"
                 wait = self.backoff * 2**attempt
@@ -175,6 +208,20 @@ class Http:
                 await self.clock.sleep(wait)
         raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request, its body read (bounded) unless the status means a retry; closed either way.
+
+        Transport errors and timeouts while reading the body propagate, and are retried like any.
+        """
+        request = self.client.build_request(method, url, timeout=self.timeout, **kwargs)
+        response = await self.client.send(request, stream=True)
+        try:
+            if response.status_code not in RETRY_STATUSES:
+                await read_bounded(response, self.answer_cap)
+        finally:
+            await response.aclose()
+        return response
+
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         response = await self.request("GET", url, **kwargs)
         return self.decode(response)
@@ -186,3 +233,37 @@ class Http:
             return response.json()
         except ValueError:
             raise SourceError("malformed JSON in response") from None
+
+
+def size_text(size: int) -> str:
+    """``20 MB``, ``512 kB`` or ``10 bytes``: a cap as a person would say it."""
+    if size >= MB and size % MB == 0:
+        return f"{size // MB} MB"
+    if size >= 1000 and size % 1000 == 0:
+        return f"{size // 1000} kB"
+    return f"{size} bytes"
+
+
+async def read_bounded(response: httpx.Response, cap: int) -> bytes:
+    """Read a streamed ``response``'s decoded body, refusing one longer than ``cap`` bytes.
+
+    A ``Content-Length`` above the cap is refused before any of the body is read; otherwise
+    reading stops at the first chunk past the cap. The caller closes the response.
+    """
+    refused = SourceError(f"answer larger than {size_text(cap)}; refused")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise refused
+    chunks: list[bytes] = []
+    size = 0
+    # An async generator under httpx's AsyncIterator annotation; closed at once when refused.
+    stream = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+    async with contextlib.aclosing(stream) as body:
+        async for chunk in body:
+            size += len(chunk)
+            if size > cap:
+                raise refused
+            chunks.append(chunk)
+    # What ``Response.aread`` stores: ``.content``, ``.text`` and ``.json()`` work as usual.
+    response._content = b"".join(chunks)
+    return response._content

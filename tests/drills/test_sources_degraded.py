@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,13 @@ async def build_with(tmp_path: Path, failing: str, kind: str) -> Digest:
     def handler(request: httpx.Request) -> httpx.Response:
         return bad(request) if HOSTS[request.url.host] == failing else healthy(request)
 
+    return await build_serving(tmp_path, handler)
+
+
+async def build_serving(
+    tmp_path: Path, handler: Callable[[httpx.Request], httpx.Response]
+) -> Digest:
+    """The digest built over ``handler`` playing every service."""
     clock = FakeClock(calendar.announcement_time(DATE) + dt.timedelta(days=1))
     store = Store(f"sqlite:///{tmp_path / 'drill.db'}")
     try:
@@ -223,3 +230,57 @@ async def test_nan_counts_are_unknown_counts_not_a_crash(
     assert digest.sources[failing].ok, digest.sources[failing]
     assert digest.entries and not digest.degraded
     assert "crashed" not in caplog.text and "internal error" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("failing", "cap_mb"),
+    [("huggingface", 4), ("bluesky", 4), ("hackernews", 10), ("semantic_scholar", 4)],
+)
+async def test_an_endless_answer_is_refused_at_its_cap_and_degrades_the_digest(
+    tmp_path: Path, failing: str, cap_mb: int
+) -> None:
+    """A service streaming a body that never ends: the bot stops reading one chunk past the
+    service's cap, and the digest comes out without that source, one line saying why."""
+    chunk = b" " * 1_000_000
+    taken: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            taken.append(len(chunk))
+            yield chunk
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if HOSTS[request.url.host] == failing:
+            return httpx.Response(200, content=endless())
+        return healthy(request)
+
+    digest = await build_serving(tmp_path, handler)
+    assert digest.entries
+    status = digest.sources[failing]
+    assert (status.ok, status.skipped) == (False, False)
+    assert status.error == f"answer larger than {cap_mb} MB; refused"
+    assert len(taken) == cap_mb + 1  # one request, read to one chunk past the cap, not retried
+    assert f"Degraded: {failing} failed; ranked without them." in digest.notes
+    assert all(digest.sources[other].ok for other in ATTENTION if other != failing)
+
+
+async def test_an_endless_arxiv_answer_is_one_clear_error_after_20_mb(tmp_path: Path) -> None:
+    """The 50 MB (or endless) arXiv title: refused once 20 MB are read, never retried."""
+    chunk = b"<feed><entry><title>" + b"A" * 999_980
+    taken: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            taken.append(len(chunk))
+            yield chunk
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if HOSTS[request.url.host] == "arxiv":
+            return httpx.Response(200, content=endless())
+        return healthy(request)
+
+    with pytest.raises(UserError) as raised:
+        await build_serving(tmp_path, handler)
+    reason = "answer larger than 20 MB; refused"
+    assert str(raised.value) == f"arXiv is unreachable ({reason}); try again later"
+    assert len(taken) == 21
