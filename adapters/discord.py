@@ -4,7 +4,8 @@ Posting needs no gateway: ``client.login(token)`` opens an HTTP session (``GET /
 ``GET /oauth2/applications/@me``), and every message is a REST call. The channel is fetched, not
 taken as a partial messageable: a partial one has no guild, and a message without a guild cannot
 open a thread. discord.py paces requests per rate-limit bucket and retries 429s itself (only those
-carrying a ``Via`` header: a bare 429 is a Cloudflare ban, reported here as ``rate_limited``).
+carrying a ``Via`` header: a bare 429 is a Cloudflare ban, reported as ``rate_limited`` by
+``adapters.discord_errors``).
 It has no pre-emptive global limiter, though: every client made here (``client_defaults``) waits
 on one limiter of Discord's global 50 requests a second before each REST request it sends, its
 retries included, so hundreds of channels posting at once queue instead of failing on 429s.
@@ -19,7 +20,6 @@ process talks to one Discord (or one shared rate-limit proxy such as nirn-proxy)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,10 +37,10 @@ from adapters.discord_embeds import (
     thread_name,
     to_embed,
 )
+from adapters.discord_errors import delivery_errors, snowflake, transient_reason
 from adapters.discord_limit import global_limit_trace
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.logs import redact
 from bot.models import Digest, Entry
 from bot.render import clamp
 
@@ -48,14 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
 MAX_RATELIMIT_WAIT = 60.0  # a longer 429 wait fails the delivery; the ledger resumes it later
-PERMISSIONS_FIX = (
-    "give the bot View Channel, Send Messages, Embed Links, Create Public Threads and "
-    "Send Messages in Threads there (or Create Posts in a forum)"
-)
-CHANNEL_FIX = (
-    "check the id (Discord: Developer Mode, right-click the channel, Copy Channel ID) "
-    "and that the bot was invited to that server"
-)
 
 
 def use_api_base(url: str) -> None:
@@ -112,7 +104,7 @@ class DiscordAdapter:
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
         """The header embed, then a thread from it; in a forum, one post holding the header."""
-        async with self._errors(f"channel {channel}", "post the header"):
+        async with delivery_errors(f"channel {channel}", "post the header", self.timeout):
             target = await self._channel(channel)
             embed = to_embed(header_embed(digest))
             if isinstance(target, discord.ForumChannel):
@@ -134,15 +126,15 @@ class DiscordAdapter:
 
     async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
         """One paper as a message in the thread (a partial messageable: sending needs no guild)."""
-        async with self._errors(f"thread {thread_id}", f"post paper {entry.rank}"):
-            thread = self.client.get_partial_messageable(_snowflake(thread_id))
+        async with delivery_errors(f"thread {thread_id}", f"post paper {entry.rank}", self.timeout):
+            thread = self.client.get_partial_messageable(snowflake(thread_id))
             embed = to_embed(entry_embed(digest, entry))
             message = await thread.send(embed=embed, allowed_mentions=no_mentions())
             return str(message.id)
 
     async def post_text(self, channel: str, text: str) -> str:
-        async with self._errors(f"channel {channel}", "post a notice"):
-            target = self.client.get_partial_messageable(_snowflake(channel))
+        async with delivery_errors(f"channel {channel}", "post a notice", self.timeout):
+            target = self.client.get_partial_messageable(snowflake(channel))
             message = await target.send(
                 clamp(text, CONTENT_LIMIT), allowed_mentions=no_mentions(), suppress_embeds=True
             )
@@ -154,7 +146,7 @@ class DiscordAdapter:
             await self.client.close()
 
     async def _channel(self, channel: str) -> discord.abc.Messageable | discord.ForumChannel:
-        channel_id = _snowflake(channel)
+        channel_id = snowflake(channel)
         found = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
         if not isinstance(found, discord.abc.Messageable | discord.ForumChannel):
             kind = type(found).__name__
@@ -164,65 +156,6 @@ class DiscordAdapter:
                 "pick a text, announcement or forum channel",
             )
         return found
-
-    @contextlib.asynccontextmanager
-    async def _errors(self, where: str, action: str) -> AsyncIterator[None]:
-        """Discord's refusals as ``DeliveryError``: one line with the fix, never a token."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                yield
-        except discord.Forbidden as exc:
-            raise DeliveryError(
-                "missing_permissions",
-                f"Discord refused to {action} in {where} (403 {_reason(exc)}): {PERMISSIONS_FIX}",
-            ) from None
-        except discord.NotFound as exc:
-            raise DeliveryError(
-                "unknown_channel",
-                f"cannot {action}: Discord does not know {where} "
-                f"(404 {_reason(exc)}): {CHANNEL_FIX}",
-            ) from None
-        except (
-            discord.RateLimited,
-            discord.DiscordServerError,
-            aiohttp.ClientError,
-            TimeoutError,
-        ) as exc:
-            raise DeliveryError(
-                "discord_unavailable",
-                f"cannot {action} in {where}: {_transient(exc)}; the next run resumes the thread",
-            ) from None
-        except discord.HTTPException as exc:
-            code = "rate_limited" if exc.status == 429 else "rejected"
-            raise DeliveryError(
-                code,
-                f"Discord refused to {action} in {where} ({exc.status} {_reason(exc)})",
-            ) from None
-
-
-def _snowflake(value: str) -> int:
-    if value.isdigit():
-        return int(value)
-    raise DeliveryError(
-        "unknown_channel", f"{clamp(value, 40)!r} is not a Discord channel id: {CHANNEL_FIX}"
-    )
-
-
-def _reason(exc: discord.HTTPException) -> str:
-    """Discord's own words for an error ("Missing Permissions", code 50013), one short line."""
-    text = " ".join(str(exc.text or "").split())
-    reason = clamp(f"{text} (code {exc.code})" if exc.code else text or "no reason given", 200)
-    return redact(reason)  # a proxy's page may echo the request, token included
-
-
-def _transient(exc: BaseException) -> str:
-    if isinstance(exc, discord.RateLimited):
-        return f"rate limited for {exc.retry_after:.0f} s"
-    if isinstance(exc, discord.DiscordServerError):
-        return f"Discord answered {exc.status} after retries"
-    if isinstance(exc, TimeoutError):
-        return "Discord did not answer in time"
-    return f"cannot reach Discord ({type(exc).__name__})"
 
 
 async def login_rest_client(settings: Settings, client: discord.Client) -> None:
@@ -247,7 +180,8 @@ async def login_rest_client(settings: Settings, client: discord.Client) -> None:
         await client.close()
         raise DeliveryError(
             "discord_unavailable",
-            f"cannot log in to Discord at {settings.url('discord_api_url')}: {_transient(exc)}",
+            f"cannot log in to Discord at {settings.url('discord_api_url')}: "
+            f"{transient_reason(exc)}",
         ) from None
 
 

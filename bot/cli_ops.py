@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot import calendar
-from bot.cli import (
+from bot.cli_common import (
     CategoryOpt,
     CliError,
     OfflineOpt,

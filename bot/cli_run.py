@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import (
+from bot.cli_common import (
     CategoryOpt,
     CliError,
     State,
@@ -21,7 +21,7 @@ from bot.cli import (
     open_store,
     parse_categories,
 )
-from bot.cli import settings as load_settings
+from bot.cli_common import settings as load_settings
 from bot.config import check_timezone
 from bot.subscriptions import (
     PLATFORMS,

@@ -9,24 +9,24 @@ user, fix included; the user's words are echoed only cleaned of mention syntax a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import html
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 from bot import calendar
-from bot.categories import close_matches, expand
+from bot.categories import expand
+from bot.command_hints import (
+    TAXONOMY_URL,
+    quote,
+    unknown_word_message,
+    unknown_zone_message,
+    zones,
+)
 from bot.config import MAX_TOP, Settings
 
 MAX_CATEGORIES = 40
-QUOTE_LIMIT = 40
-USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
 SUBSCRIBE_EXAMPLE = "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin`"
-TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
-_HELP_HINT = "Try `/hotpapers help`."
 
 HELP_TEXT = (
     "Hot Papers: the day's arXiv papers, ranked by the attention they get.\n"
@@ -46,9 +46,7 @@ _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TOP = re.compile(r"top(?:[=:](.*))?", re.DOTALL)
-_CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
 _HELP_WORDS = frozenset({"help", "-h", "--help", "?", "usage"})
-_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10")
 
 
 @dataclass(frozen=True)
@@ -90,14 +88,6 @@ class CommandError(ValueError):
     def __init__(self, message: str, *, nearest: dt.date | None = None) -> None:
         super().__init__(message)
         self.nearest = nearest
-
-
-def quote(token: str) -> str:
-    """A user's word as a code span that can ping nobody: no ``<>@&``, clamped to 40 characters."""
-    cleaned = "".join(ch for ch in token if ch not in "<>@&`" and ch.isprintable()).strip()
-    if len(cleaned) > QUOTE_LIMIT:
-        cleaned = cleaned[: QUOTE_LIMIT - 1] + "…"
-    return f"`{cleaned or '?'}`"
 
 
 def tokenize(text: str) -> list[str]:
@@ -202,7 +192,7 @@ class _Parser:
             self._set_date(token)
         elif self.subscribing and _TIME_LIKE.fullmatch(lowered):
             self._set_time(token)
-        elif self.subscribing and (zone := _zones().get(lowered)) is not None:
+        elif self.subscribing and (zone := zones().get(lowered)) is not None:
             self.tz = _once(self.tz, zone, "Give one time zone, not two")
         else:
             self.categories.extend(_categories_of(token, self.subscribing))
@@ -276,56 +266,9 @@ def _categories_of(token: str, subscribing: bool) -> list[str]:
     found = expand(token)
     if found:
         return found
-    if subscribing and (message := _unknown_zone_message(token)) is not None:
+    if subscribing and (message := unknown_zone_message(token)) is not None:
         raise CommandError(message)
-    raise CommandError(_unknown_word_message(token))
-
-
-def _unknown_word_message(token: str) -> str:
-    probe = token.lower()[:64]
-    keyword = difflib.get_close_matches(probe, _KEYWORDS, n=1, cutoff=0.75)
-    if keyword:
-        return f"I don't understand {quote(token)}. Did you mean `{keyword[0]}`? {_HELP_HINT}"
-    matches = close_matches(probe)
-    if matches:
-        suggestion = _alternatives(matches)
-        return f"Unknown category {quote(token)}. Did you mean {suggestion}? {_HELP_HINT}"
-    if _CATEGORY_LIKE.fullmatch(probe):
-        return (
-            f"Unknown category {quote(token)}. See the list at {TAXONOMY_URL} "
-            "or try `/hotpapers help`."
-        )
-    return f"I don't understand {quote(token)}. Usage: {USAGE}. {_HELP_HINT}"
-
-
-def _alternatives(options: Sequence[str]) -> str:
-    """```a`, `b` or `c``` for a "did you mean" question."""
-    quoted = [f"`{option}`" for option in options]
-    if len(quoted) == 1:
-        return quoted[0]
-    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    """IANA zone names by their lower-case spelling (``europe/berlin`` -> ``Europe/Berlin``)."""
-    names = available_timezones() - {"localtime", "Factory"}
-    return {name.lower(): name for name in sorted(names)}
-
-
-def _unknown_zone_message(token: str) -> str | None:
-    """For a word that looks like a time zone, the error that suggests the right one."""
-    probe = token.lower()[:64]
-    by_city = [name for key, name in _zones().items() if key.rsplit("/", 1)[-1] == probe]
-    close = difflib.get_close_matches(probe, list(_zones()), n=3, cutoff=0.8)
-    suggestions = list(dict.fromkeys(by_city + [_zones()[key] for key in close]))[:3]
-    if not suggestions and "/" not in probe:
-        return None
-    hint = f" Did you mean {_alternatives(suggestions)}?" if suggestions else ""
-    return (
-        f"Unknown time zone {quote(token)}.{hint} "
-        "Use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`."
-    )
+    raise CommandError(unknown_word_message(token))
 
 
 def parse_for(settings: Settings, text: str, *, now: dt.datetime) -> Command:

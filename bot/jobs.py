@@ -3,10 +3,10 @@
 ``DigestScheduler`` owns an ``AsyncIOScheduler`` with an in-memory job store rebuilt from the
 subscriptions table (never a shared job store: two schedulers on one store double-post). Only the
 leader (``bot.leader``) has jobs, and each job asks the leader again before it posts. Digests are
-cached for a few minutes by (date, categories, top, filters), so channels that fire together share
-one build; channels are posted concurrently, at most ``POST_CONCURRENCY[platform]`` of a platform
-at a time, each through ``bot.posting.deliver``, which claims the ledger first and resumes a
-broken thread.
+cached for a few minutes by (date, categories, top, filters) in a ``bot.digest_cache.DigestCache``,
+so channels that fire together share one build; channels are posted concurrently, at most
+``POST_CONCURRENCY[platform]`` of a platform at a time (``bot.post_slots``), each through
+``bot.posting.deliver``, which claims the ledger first and resumes a broken thread.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,30 +22,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from adapters.base import Adapter
 from bot.clock import Clock
 from bot.digest import Filters
+from bot.digest_cache import DigestCache
 from bot.ledger import Ledger, categories_key
 from bot.models import Digest
+from bot.post_slots import PostingSlots
 from bot.posting import deliver
 from bot.scheduler import GRACE, RunPlan, last_run_at_or_before, plan_run, trigger_for
 from bot.subscriptions import Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
-# How many channels of one platform post at once. A channel sends one message at a time, so
-# these only need to be large enough that the platform's own limits, kept by the adapters, are
-# what bounds a fan-out (the figures are the platforms' published rate limits):
-# - Slack: chat.postMessage allows about 1 message a second per channel, with short bursts
-#   (adapters.slack.ChannelPacer keeps it), so 100 channels post about 100 messages a second:
-#   500 channels of 11 messages take about 5 x 10 s, not 500 / 8 x 10 s. Slack also keeps a
-#   workspace-wide limit it does not quantify; its 429s carry Retry-After, which the adapter
-#   waits out, and a run that still fails is retried later, resuming from the ledger.
-# - Discord: 50 requests a second for the whole bot (adapters.discord_limit). A channel has one
-#   request in flight and a round trip takes well under a second, so 50 channels keep that
-#   budget full; more would only lengthen the limiter's queue.
-# - console: one terminal; threads printed at once would interleave.
-POST_CONCURRENCY = {"slack": 100, "discord": 50, "console": 1}
-DEFAULT_POST_CONCURRENCY = 8  # a platform with no figure of its own
 RETRY_DELAY = dt.timedelta(minutes=10)
-DIGEST_TTL = 600.0
 NOTICE_KEY = ("notice:no-listing",)
 _INSTANCES: dict[str, DigestScheduler] = {}
 
@@ -85,33 +72,6 @@ async def run_subscription_job(instance: str, subscription_id: int, scheduled: s
         log.info("stopping: the run of subscription %s is left to the drain", subscription_id)
 
 
-class DigestCache:
-    """Digests by key for ``ttl`` seconds; concurrent callers of one key share one build."""
-
-    def __init__(self, clock: Clock, ttl: float = DIGEST_TTL) -> None:
-        self.clock = clock
-        self.ttl = ttl
-        self._entries: dict[Any, tuple[float, asyncio.Future[Digest]]] = {}
-        self.builds = 0
-
-    async def get(self, key: Any, build: Callable[[], Awaitable[Digest]]) -> Digest:
-        now = self.clock.monotonic()
-        for old in [k for k, (expires, _) in self._entries.items() if expires <= now]:
-            del self._entries[old]
-        if key not in self._entries:
-            self.builds += 1
-            started: asyncio.Future[Digest] = asyncio.ensure_future(build())
-            started.add_done_callback(lambda f: f.cancelled() or f.exception())
-            self._entries[key] = (now + self.ttl, started)
-        future = self._entries[key][1]
-        try:
-            return await asyncio.shield(future)
-        except Exception:
-            if self._entries.get(key, (0, None))[1] is future:
-                del self._entries[key]  # failures are not cached
-            raise
-
-
 class DigestScheduler:
     """Per-subscription cron jobs, leader-gated, with health figures for ``/healthz``."""
 
@@ -138,7 +98,7 @@ class DigestScheduler:
         self.last_error: str | None = None
         self._scheduled: dict[int, tuple[Subscription, int]] = {}
         self._unschedulable: dict[int, Subscription] = {}
-        self._posting: dict[str, asyncio.Semaphore] = {}
+        self._slots = PostingSlots()
         self._running: set[asyncio.Task[Any]] = set()
         _INSTANCES[name] = self
 
@@ -288,7 +248,7 @@ class DigestScheduler:
             return f"{sub.where}: no paper of {plan.listing} got attention; nothing posted"
         adapter = await self.adapters.adapter(sub.platform, sub.workspace)
         try:
-            async with self._slots(sub.platform):
+            async with self._slots.of(sub.platform):
                 outcome = await deliver(adapter, self.ledger, sub.workspace, sub.channel, digest)
         except Exception as exc:  # connection lost mid-thread...: the ledger resumes it
             self._retry_later(sub, plan.scheduled)
@@ -300,13 +260,6 @@ class DigestScheduler:
             self._retry_later(sub, plan.scheduled)  # another owner's claim: resume once stale
             return f"{sub.where}: another instance holds the delivery of {plan.listing}"
         return outcome.message
-
-    def _slots(self, platform: str) -> asyncio.Semaphore:
-        """The platform's posting slots, shared by every job of this scheduler."""
-        if platform not in self._posting:
-            size = POST_CONCURRENCY.get(platform, DEFAULT_POST_CONCURRENCY)
-            self._posting[platform] = asyncio.Semaphore(size)
-        return self._posting[platform]
 
     def _unfinished(self, sub: Subscription, digest: Digest) -> bool:
         state = self.ledger.status(sub.platform, sub.workspace, sub.channel, digest.date,

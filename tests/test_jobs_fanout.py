@@ -2,7 +2,7 @@
 
 110 Slack and 60 Discord channels fire together through the real adapters and the loopback
 fakes. The fakes hold every message request until released, so the channels in flight can be
-counted: 100 Slack and 50 Discord at once (``bot.jobs.POST_CONCURRENCY``), the rest waiting.
+counted: 100 Slack and 50 Discord at once (``bot.post_slots.POST_CONCURRENCY``), the rest waiting.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import adapters.discord_limit as discord_limit
 from adapters.discord import make_discord_rest_adapter
 from adapters.slack import make_slack_adapter
 from bot.clock import FakeClock
-from bot.jobs import POST_CONCURRENCY, DigestScheduler
+from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.models import Digest
+from bot.post_slots import POST_CONCURRENCY
 from bot.sources.http import RateLimiter
 from bot.store import Store
 from bot.subscriptions import Subscription, SubscriptionStore

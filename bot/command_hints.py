@@ -1,0 +1,74 @@
+"""The replies to a word ``bot.commands`` does not understand: "did you mean" a keyword, a
+category or an IANA time zone, with the user's word quoted so it can ping nobody."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot.categories import close_matches
+
+QUOTE_LIMIT = 40
+USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
+TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
+_HELP_HINT = "Try `/hotpapers help`."
+_CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
+_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10")
+
+
+def quote(token: str) -> str:
+    """A user's word as a code span that can ping nobody: no ``<>@&``, clamped to 40 characters."""
+    cleaned = "".join(ch for ch in token if ch not in "<>@&`" and ch.isprintable()).strip()
+    if len(cleaned) > QUOTE_LIMIT:
+        cleaned = cleaned[: QUOTE_LIMIT - 1] + "…"
+    return f"`{cleaned or '?'}`"
+
+
+def unknown_word_message(token: str) -> str:
+    probe = token.lower()[:64]
+    keyword = difflib.get_close_matches(probe, _KEYWORDS, n=1, cutoff=0.75)
+    if keyword:
+        return f"I don't understand {quote(token)}. Did you mean `{keyword[0]}`? {_HELP_HINT}"
+    matches = close_matches(probe)
+    if matches:
+        suggestion = alternatives(matches)
+        return f"Unknown category {quote(token)}. Did you mean {suggestion}? {_HELP_HINT}"
+    if _CATEGORY_LIKE.fullmatch(probe):
+        return (
+            f"Unknown category {quote(token)}. See the list at {TAXONOMY_URL} "
+            "or try `/hotpapers help`."
+        )
+    return f"I don't understand {quote(token)}. Usage: {USAGE}. {_HELP_HINT}"
+
+
+def alternatives(options: Sequence[str]) -> str:
+    """```a`, `b` or `c``` for a "did you mean" question."""
+    quoted = [f"`{option}`" for option in options]
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+@lru_cache(maxsize=1)
+def zones() -> dict[str, str]:
+    """IANA zone names by their lower-case spelling (``europe/berlin`` -> ``Europe/Berlin``)."""
+    names = available_timezones() - {"localtime", "Factory"}
+    return {name.lower(): name for name in sorted(names)}
+
+
+def unknown_zone_message(token: str) -> str | None:
+    """For a word that looks like a time zone, the error that suggests the right one."""
+    probe = token.lower()[:64]
+    by_city = [name for key, name in zones().items() if key.rsplit("/", 1)[-1] == probe]
+    close = difflib.get_close_matches(probe, list(zones()), n=3, cutoff=0.8)
+    suggestions = list(dict.fromkeys(by_city + [zones()[key] for key in close]))[:3]
+    if not suggestions and "/" not in probe:
+        return None
+    hint = f" Did you mean {alternatives(suggestions)}?" if suggestions else ""
+    return (
+        f"Unknown time zone {quote(token)}.{hint} "
+        "Use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`."
+    )
