@@ -82,8 +82,10 @@ class DiscordBot:
         await login_rest_client(self.settings, self.client)
         self.task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
 
-    async def close(self) -> None:
-        """Close the gateway and the HTTP session, then wait for the connect task to end."""
+    async def close(self, drain: float = 0.0) -> None:
+        """Let answers in flight finish (``drain`` seconds at most), close the gateway and the
+        HTTP session, then wait for the connect task to end."""
+        await self.command.drain(drain)
         await self.client.close()
         if self.task is None:
             return

@@ -14,9 +14,10 @@ follow-up points at it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -37,7 +38,7 @@ from bot.commands import (
 from bot.config import MAX_TOP, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
-from bot.ondemand import SharedDigests
+from bot.ondemand import SharedDigests, drain_tasks
 from bot.render import clamp, render
 from bot.service import UserError
 
@@ -129,6 +130,11 @@ class HotpapersCommand:
         self.digests = SharedDigests(service)
         self.adapter = adapter
         self.subscriptions = subscriptions
+        self.answering: set[asyncio.Task[Any]] = set()  # discord.py's tasks running ``answer``
+
+    async def drain(self, seconds: float) -> None:
+        """Answers in flight get ``seconds`` to finish, then are cancelled (clean shutdown)."""
+        await drain_tasks(self.answering, seconds)
 
     async def run(self, request: CommandRequest) -> str:
         """The ephemeral reply for ``request``; a digest is posted to the channel on the way."""
@@ -204,11 +210,18 @@ def request_of(interaction: discord.Interaction, text: str) -> CommandRequest:
 
 async def answer(interaction: discord.Interaction, handler: HotpapersCommand, text: str) -> None:
     """Defer first (before any work), then run the command and follow up ephemerally."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    reply = await handler.run(request_of(interaction, text))
-    await interaction.followup.send(
-        clamp(reply, CONTENT_LIMIT), ephemeral=True, allowed_mentions=no_mentions()
-    )
+    task = asyncio.current_task()
+    if task is not None:  # known to the handler until answered, so a shutdown can wait for it
+        handler.answering.add(task)
+    try:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await handler.run(request_of(interaction, text))
+        await interaction.followup.send(
+            clamp(reply, CONTENT_LIMIT), ephemeral=True, allowed_mentions=no_mentions()
+        )
+    finally:
+        if task is not None:
+            handler.answering.discard(task)
 
 
 def build_app_command(

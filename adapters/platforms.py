@@ -177,7 +177,7 @@ class DiscordPlatform:
     async def stop(self) -> None:
         if self.connected:
             self.connected = False
-            await self.bot.close()
+            await self.bot.close(drain=DRAIN_SECONDS)  # answers in flight finish their threads
             self.bot = self._new_bot()  # a closed discord.Client cannot log in again
 
     async def on_leadership(self, leading: bool) -> None:

@@ -34,7 +34,7 @@ from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, ShowSettin
 from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
 from bot.models import Digest
-from bot.ondemand import SharedDigests
+from bot.ondemand import SharedDigests, drain_tasks
 from bot.service import UserError
 
 log = logging.getLogger(__name__)
@@ -106,16 +106,8 @@ class SlashCommand:
         self._connections = SharedSession()
 
     async def drain(self, seconds: float) -> None:
-        """Let answers in flight (a thread half posted) finish for ``seconds``, then cancel the
-        rest: part of a clean shutdown, once no new command can arrive."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while self._answering and (left := deadline - loop.time()) > 0:
-            await asyncio.wait(set(self._answering), timeout=left)
-        late = set(self._answering)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        """Answers in flight get ``seconds`` to finish, then are cancelled (clean shutdown)."""
+        await drain_tasks(self._answering, seconds)
 
     def start(self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient) -> None:
         """Answer in a task of its own (kept referenced until done): the ack returns at once."""

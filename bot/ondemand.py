@@ -8,13 +8,26 @@ is store work on the event loop the platform connections need too); of distinct 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.commands import Query
 from bot.models import Digest
 
 #: On-demand builds running at once; the rest of a burst waits, already acknowledged.
 BUILD_CONCURRENCY = 4
+
+
+async def drain_tasks(tasks: set[asyncio.Task[Any]], seconds: float) -> None:
+    """Let ``tasks`` (answers in flight: a thread half posted) finish for ``seconds``, then cancel
+    the rest; part of a clean shutdown, once no new command can arrive."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while tasks and (left := deadline - loop.time()) > 0:
+        await asyncio.wait(set(tasks), timeout=left)
+    late = {task for task in tasks if not task.done()}
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
 
 
 class DigestProvider(Protocol):

@@ -9,8 +9,8 @@
 SIGTERM/SIGINT stop it in order: the scheduler (runs in flight get ``DRAIN_SECONDS``; one cut
 short releases its ledger claim, so the next run, on any instance, resumes it at once), then Slack
 (no new command; answers in flight get ``adapters.platforms.DRAIN_SECONDS`` to finish their
-threads), then Discord, then the web server and the store. Worst case about 20 s: give the
-container that long to stop (Docker's default is 10 s, then SIGKILL).
+threads), then Discord (the same for its answers), then the web server and the store. Worst case
+about 30 s: give the container that long to stop (Docker's default is 10 s, then SIGKILL).
 """
 
 from __future__ import annotations

@@ -161,6 +161,43 @@ async def test_two_asking_at_once_share_one_build(fake: FakeDiscord, running: An
     assert len(headers) == 2  # and each asker still gets the thread posted
 
 
+async def building(fake: FakeDiscord, service: FakeService, payload: dict[str, Any]) -> None:
+    """Send the command; return once it is deferred and its digest is being built."""
+    await fake.send_interaction(payload)
+    deferred = f"/interactions/{payload['id']}/{payload['token']}/callback"
+    await fake.wait_for(lambda f: any(r.path == deferred for r in f.requests))
+    async with asyncio.timeout(10):
+        while not service.queries:
+            await asyncio.sleep(0)
+
+
+async def test_closing_lets_an_answer_in_flight_finish_its_thread(fake: FakeDiscord) -> None:
+    bot, service = await _start(fake)
+    service.release.clear()  # the digest is being built when the shutdown comes
+    payload = fake.interaction([CATEGORY, DATE, TOP])
+    await building(fake, service, payload)
+    closing = asyncio.create_task(bot.close(drain=30))
+    await asyncio.sleep(0)
+    assert not closing.done()  # waiting for the answer, not cutting it off
+    service.release.set()
+    async with asyncio.timeout(10):
+        await closing
+    paths = [r.path for r in fake.requests]
+    assert paths.count("/channels/2000/messages") == 1  # the header, then its thread and replies
+    assert f"/webhooks/{fake.app_id}/{payload['token']}" in paths  # and the user's answer
+    assert bot.status()["state"] == "closed"
+
+
+async def test_closing_cancels_an_answer_that_outlasts_the_drain(fake: FakeDiscord) -> None:
+    bot, service = await _start(fake)
+    service.release.clear()  # never released: a build that hangs
+    await building(fake, service, fake.interaction([CATEGORY, DATE, TOP]))
+    async with asyncio.timeout(10):
+        await bot.close(drain=0.05)  # real seconds: the drain's own deadline
+    assert not bot.command.answering
+    assert "/channels/2000/messages" not in [r.path for r in fake.requests]
+
+
 async def test_bad_input_is_answered_ephemerally_with_the_fix(
     fake: FakeDiscord,
     running: Any,

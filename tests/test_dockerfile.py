@@ -122,7 +122,7 @@ def test_compose_runs_two_bots_on_postgres() -> None:
         "postgresql+psycopg://hotpapers:${POSTGRES_PASSWORD:?"
     )
     assert bot["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert bot["stop_grace_period"] == "30s"  # the scheduler's and Slack's drains, 10 s each
+    assert bot["stop_grace_period"] == "40s"  # the scheduler's, Slack's and Discord's drains
     assert db["image"] == "postgres:16"
     assert db["volumes"] == ["pgdata:/var/lib/postgresql/data"]
     assert "pg_isready" in db["healthcheck"]["test"][1]
