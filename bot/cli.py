@@ -22,6 +22,7 @@ from bot.cli_common import (
     State,
     TopOpt,
     app,
+    check_platform,
     open_store,
     run_async,
     selection,
@@ -127,8 +128,7 @@ def post(
     ] = "default",
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
-    if platform not in ("slack", "discord", "console"):
-        raise CliError(f"unknown --platform {platform!r}; choose slack, discord or console", 2)
+    check_platform(platform)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
         post_now(platform, workspace, channel, selected, offline or use_demo, force)

@@ -88,6 +88,15 @@ def resolve_date(word: str | None) -> dt.date:
         raise CliError(str(exc), 2) from None
 
 
+def check_platform(value: str) -> str:
+    """``--platform``: one of the platforms a digest can be posted to or subscribed on."""
+    from bot.subscriptions import PLATFORMS
+
+    if value not in PLATFORMS:
+        raise CliError(f"unknown --platform {value!r}; choose {', '.join(PLATFORMS)}", 2)
+    return value
+
+
 def check_top(top: int | None) -> int:
     value = settings().default_top if top is None else top
     if not 1 <= value <= MAX_TOP:

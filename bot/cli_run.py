@@ -17,6 +17,7 @@ from bot.cli_common import (
     State,
     TopOpt,
     app,
+    check_platform,
     check_top,
     open_store,
     parse_categories,
@@ -24,7 +25,6 @@ from bot.cli_common import (
 from bot.cli_common import settings as load_settings
 from bot.config import check_timezone
 from bot.subscriptions import (
-    PLATFORMS,
     Subscription,
     SubscriptionStore,
     UnreadableSubscription,
@@ -38,12 +38,6 @@ ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel id (Slack Câ
                                          "snowflake; any name for console).")]  # fmt: skip
 WorkspaceOpt = Annotated[str, typer.Option("--workspace", help="Slack team id or Discord guild "
                                            "id (as a chat subscription stores it).")]  # fmt: skip
-
-
-def _platform(value: str) -> str:
-    if value not in PLATFORMS:
-        raise CliError(f"unknown --platform {value!r}; choose {', '.join(PLATFORMS)}", 2)
-    return value
 
 
 @app.command()
@@ -79,7 +73,7 @@ def subscribe(
     ] = False,
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
-    chosen = _platform(platform)
+    chosen = check_platform(platform)
     try:
         at = parse_time(time)
         zone = tz or load_settings().default_timezone
@@ -141,7 +135,7 @@ def _as_json(sub: Subscription) -> dict[str, object]:
 def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
                 workspace: WorkspaceOpt = "default") -> None:  # fmt: skip
     """Stop a channel's daily digest."""
-    chosen = _platform(platform)
+    chosen = check_platform(platform)
     store = open_store()
     try:
         sub = SubscriptionStore(store, State.clock).deactivate(chosen, workspace, channel)
