@@ -141,46 +141,27 @@ class FakeDiscord:
         self.channels[str(data["id"])] = data
         return data
 
-    def add_text_channel(self, channel_id: int | str, *, name: str = "papers") -> dict[str, Any]:
+    def _guild_channel(
+        self, channel_id: int | str, kind: int, name: str, **extra: Any
+    ) -> dict[str, Any]:
+        """A guild channel as Discord's REST API describes it (``kind``: 0 text, 15 forum)."""
         return self.add_channel(
             {
-                "id": str(channel_id),
-                "type": 0,
-                "guild_id": self.guild_id,
-                "name": name,
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-                "flags": 0,
+                "id": str(channel_id), "type": kind, "guild_id": self.guild_id, "name": name,
+                "position": 0 if kind == 0 else 1, "permission_overwrites": [], "nsfw": False,
+                "parent_id": None, "topic": None, "last_message_id": None,
+                "rate_limit_per_user": 0, "flags": 0, **extra,
             }
-        )
+        )  # fmt: skip
+
+    def add_text_channel(self, channel_id: int | str, *, name: str = "papers") -> dict[str, Any]:
+        return self._guild_channel(channel_id, 0, name)
 
     def add_forum_channel(self, channel_id: int | str, *, name: str = "papers") -> dict[str, Any]:
-        return self.add_channel(
-            {
-                "id": str(channel_id),
-                "type": 15,
-                "guild_id": self.guild_id,
-                "name": name,
-                "position": 1,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "available_tags": [],
-                "default_reaction_emoji": None,
-                "default_sort_order": None,
-                "default_forum_layout": 0,
-                "default_thread_rate_limit_per_user": 0,
-            }
-        )
+        return self._guild_channel(
+            channel_id, 15, name, available_tags=[], default_reaction_emoji=None,
+            default_sort_order=None, default_forum_layout=0, default_thread_rate_limit_per_user=0,
+        )  # fmt: skip
 
     def add_thread(
         self, thread_id: int | str, parent_id: int | str, *, name: str = "papers"

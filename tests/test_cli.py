@@ -190,50 +190,19 @@ def test_bad_setting_stops_with_one_line(monkeypatch, capsys) -> None:
     )
 
 
+POST_TO_LAB = ("post", "--platform", "console", "--channel", "lab", "--demo", "--top", "2")
+
+
 def test_post_console_once_then_already_posted(monkeypatch, capsys) -> None:
-    code, out, err = run(
-        monkeypatch,
-        capsys,
-        "post",
-        "--platform",
-        "console",
-        "--channel",
-        "lab",
-        "--demo",
-        "--top",
-        "2",
-    )
+    code, out, err = run(monkeypatch, capsys, *POST_TO_LAB)
     assert code == 0, err
     assert out.startswith("[lab] Hot Papers 2021-04-12")
     assert "    ↳ reply in thread console-1\n    │ 1. CutPaste" in out
     assert out.endswith("posted Hot Papers 2021-04-12 to lab: header and 2 replies\n")
-    code, out, _ = run(
-        monkeypatch,
-        capsys,
-        "post",
-        "--platform",
-        "console",
-        "--channel",
-        "lab",
-        "--demo",
-        "--top",
-        "2",
-    )
+    code, out, _ = run(monkeypatch, capsys, *POST_TO_LAB)
     assert code == 0
     assert out == ("already posted Hot Papers 2021-04-12 to lab (use --force to post it again)\n")
-    code, out, _ = run(
-        monkeypatch,
-        capsys,
-        "post",
-        "--platform",
-        "console",
-        "--channel",
-        "lab",
-        "--demo",
-        "--top",
-        "2",
-        "--force",
-    )
+    code, out, _ = run(monkeypatch, capsys, *POST_TO_LAB, "--force")
     assert code == 0 and out.startswith("[lab] Hot Papers 2021-04-12")
 
 
