@@ -46,7 +46,6 @@ from bot.render import clamp
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://discord.com/api/v10"
 MAX_RATELIMIT_WAIT = 60.0  # a longer 429 wait fails the delivery; the ledger resumes it later
 
 

@@ -27,10 +27,6 @@ def _load(date: dt.date) -> dict[str, Any]:
     return data
 
 
-def bundled_dates() -> list[dt.date]:
-    return sorted(_FILES)
-
-
 def is_bundled(date: dt.date) -> bool:
     return date in _FILES
 

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 #: A run missed by less than this (restart, outage) still happens, once; an older one is dropped.
 GRACE = dt.timedelta(hours=1)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_ANNOUNCEMENT_WEEKDAYS = (6, 0, 1, 2, 3)  # Sunday to Thursday evenings, US Eastern
 _WEEK = dt.timedelta(days=7)
 
 
