@@ -127,7 +127,7 @@ class HotpapersCommand:
         subscriptions: SubscriptionHandler | None = None,
     ) -> None:
         self.service = service
-        self.digests = SharedDigests(service)
+        self.digests = SharedDigests(service, service.clock)
         self.adapter = adapter
         self.subscriptions = subscriptions
         self.answering: set[asyncio.Task[Any]] = set()  # discord.py's tasks running ``answer``

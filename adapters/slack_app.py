@@ -98,7 +98,7 @@ class SlashCommand:
         subscriptions: SubscriptionHandler | None, pacer: ChannelPacer,
     ) -> None:  # fmt: skip
         self.settings = settings
-        self.digests = SharedDigests(service)
+        self.digests = SharedDigests(service, clock)
         self.clock = clock
         self.subscriptions = subscriptions
         self.pacer = pacer

@@ -1,4 +1,5 @@
-"""On-demand digests for chat commands: one build per query in flight, a few builds at once.
+"""On-demand digests for chat commands: one build per query (in flight or just answered), a few
+builds at once.
 
 Fifty people asking ``/hotpapers`` for the same day at once cost one build instead of fifty (each
 is store work on the event loop the platform connections need too); of distinct queries at most
@@ -10,11 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from bot.clock import Clock
 from bot.commands import Query
+from bot.digest_cache import DigestCache
 from bot.models import Digest
 
 #: On-demand builds running at once; the rest of a burst waits, already acknowledged.
 BUILD_CONCURRENCY = 4
+#: Seconds an answered query's digest is reused for the same question (a burst, a repeat).
+ON_DEMAND_TTL = 60.0
 
 
 async def drain_tasks(tasks: set[asyncio.Task[Any]], seconds: float) -> None:
@@ -35,33 +40,25 @@ class DigestProvider(Protocol):
 
 
 class SharedDigests:
-    """The commands' digests: identical queries in flight share one build, ``limit`` at once."""
+    """The commands' digests, through a short-lived ``DigestCache``: identical queries in flight
+    (or answered in the last ``ttl`` seconds) share one build; ``limit`` builds run at once."""
 
-    def __init__(self, service: DigestProvider, limit: int = BUILD_CONCURRENCY) -> None:
+    def __init__(
+        self, service: DigestProvider, clock: Clock, *, limit: int = BUILD_CONCURRENCY,
+        ttl: float = ON_DEMAND_TTL,
+    ) -> None:  # fmt: skip
         self._service = service
         self._turns = asyncio.Semaphore(limit)
-        self._building: dict[Query, asyncio.Task[Digest]] = {}
+        self._cache = DigestCache(clock, ttl)
 
     def start(self, query: Query) -> asyncio.Task[Digest]:
-        """The build of ``query`` in flight, or a new one; await it with ``asyncio.shield``, so
-        one asker going away does not cancel the build the others wait for."""
-        build = self._building.get(query)
-        if build is None:
-            build = asyncio.create_task(self._build(query), name=f"digest {query}")
-            self._building[query] = build
-            build.add_done_callback(lambda done: self._finished(query, done))
-        return build
+        """The digest of ``query`` under way (joined when already building), as a task."""
+        return asyncio.ensure_future(self.get(query))
 
     async def get(self, query: Query) -> Digest:
-        """The digest of ``query``, built once for every concurrent asker."""
-        return await asyncio.shield(self.start(query))
+        """The digest of ``query``; one asker going away does not cancel the others' build."""
+        return await self._cache.get(query, lambda: self._build(query))
 
     async def _build(self, query: Query) -> Digest:
         async with self._turns:
             return await self._service.digest_for(query)
-
-    def _finished(self, query: Query, build: asyncio.Task[Digest]) -> None:
-        if self._building.get(query) is build:
-            del self._building[query]
-        if not build.cancelled():
-            build.exception()  # retrieved: every asker got it, or nobody was left to care
