@@ -11,6 +11,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
+COPY hotpapers ./hotpapers
 COPY templates ./templates
 # The project's wheel plus one wheel per dependency (psycopg for PostgreSQL included).
 RUN pip wheel --wheel-dir /wheels ".[postgres]"

@@ -28,7 +28,6 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.base import DeliveryError
 from adapters.discord_embeds import (
     AUTO_ARCHIVE_MINUTES,
     CONTENT_LIMIT,
@@ -42,6 +41,7 @@ from adapters.discord_limit import global_limit_trace
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
+from bot.ports import DeliveryError
 from bot.render import clamp
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def new_client(intents: discord.Intents | None = None, **options: Any) -> discor
 
 
 class DiscordAdapter:
-    """``adapters.base.Adapter`` for Discord over any logged-in ``discord.Client``.
+    """``bot.ports.Adapter`` for Discord over any logged-in ``discord.Client``.
 
     The same adapter serves ``hotpapers post``, the scheduler (a REST-only client from
     ``make_discord_rest_adapter``) and the slash command (the gateway bot's own client).

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from adapters.base import DeliveryError
 from bot.logs import redact
+from bot.ports import DeliveryError
 from bot.render import clamp
 
 PERMISSIONS_FIX = (

@@ -26,7 +26,6 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import DeliveryError
 from adapters.slack_blocks import (
     MAX_SECTION_TEXT,
     Payload,
@@ -38,6 +37,7 @@ from adapters.slack_blocks import (
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
+from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 

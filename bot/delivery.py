@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from adapters.base import Adapter, Delivery, DeliveryError, ThreadSink
 from bot.models import Digest
+from bot.ports import Adapter, Delivery, DeliveryError, ThreadSink
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.base import Adapter
 from bot.clock import Clock
 from bot.digest import Filters
 from bot.digest_cache import DigestCache
 from bot.ledger import Ledger, categories_key
 from bot.models import Digest
+from bot.ports import Adapter
 from bot.post_slots import PostingSlots
 from bot.posting import deliver
 from bot.scheduler import GRACE, RunPlan, last_run_at_or_before, plan_run, trigger_for

@@ -6,12 +6,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from adapters.base import Adapter, Delivery
-from bot.clock import Clock
-from bot.config import Settings
 from bot.delivery import post_thread
 from bot.ledger import Claim, ClaimLost, Ledger
 from bot.models import Digest
+from bot.ports import Adapter, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +20,6 @@ class Outcome:
     message: str
     delivery: Delivery | None = None
     skipped: bool = False
-
-
-async def make_adapter(platform: str, settings: Settings, clock: Clock) -> Adapter:
-    """A REST-only adapter for posting outside the long-running bot."""
-    if platform == "console":
-        from adapters.console import ConsoleAdapter
-
-        return ConsoleAdapter()
-    if platform == "slack":
-        from adapters.slack import verified_slack_adapter
-
-        return await verified_slack_adapter(settings, clock)
-    if platform == "discord":
-        from adapters.discord import make_discord_rest_adapter
-
-        return await make_discord_rest_adapter(settings, clock)
-    raise ValueError(f"unknown platform {platform!r}")
 
 
 async def deliver(

@@ -1,7 +1,9 @@
 """Text rendering shared by every output: the jinja2 environment and small formatting helpers.
 
-Templates live in the ``templates`` package, one folder per output (``text``, ``markdown``,
-``slack``, ``discord``). They produce text only; payload JSON is built as data by the adapters.
+Templates live in the repository's ``templates/`` folder, one folder per output (``text``,
+``markdown``, ``slack``, ``discord``), installed as ``bot.templates`` (package data of the core, so
+no top-level ``templates`` package reaches site-packages). They produce text only; payload JSON is
+built as data by the adapters.
 Autoescape is off: each platform escapes third-party text its own way before it reaches a template.
 """
 
@@ -127,7 +129,7 @@ def source_label(name: str) -> str:
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("templates", ""),
+        loader=jinja2.PackageLoader("bot.templates", ""),
         autoescape=False,  # noqa: S701 - text for terminals and chat; escaping is per platform
         trim_blocks=True,
         lstrip_blocks=True,

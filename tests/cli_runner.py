@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot import cli
 from bot.clock import FakeClock
+from hotpapers import cli
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import cli_ops
-from bot.cli import hoist_global_flags
+from hotpapers import cli_ops
+from hotpapers.cli import hoist_global_flags
 from tests.cli_runner import run_cli
 from tests.fake_slack import FakeSlack
 from tests.threaded import served

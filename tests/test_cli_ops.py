@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import adapters.discord
-from bot import checks, cli, cli_ops
+from hotpapers import checks, cli, cli_ops
 from tests.cli_runner import run_cli
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from discord.http import Route
 
-from adapters.base import DeliveryError
 from adapters.discord import DiscordAdapter, make_discord_rest_adapter, use_api_base
 from adapters.discord_embeds import entry_embed, validate_message
 from bot.config import ConfigError
 from bot.delivery import post_thread
+from bot.ports import DeliveryError
 from tests.factories import adversarial_digest, make_digest
 from tests.fake_discord import FakeDiscord, serving
 

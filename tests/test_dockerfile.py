@@ -75,7 +75,14 @@ def test_dockerignore_sends_no_tests_or_secrets() -> None:
     lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert lines[1] == "**"  # everything excluded, then only what the build needs
     allowed = sorted(ln[1:] for ln in lines if ln.startswith("!"))
-    assert allowed == ["README.md", "adapters/", "bot/", "pyproject.toml", "templates/"]
+    assert allowed == [
+        "README.md",
+        "adapters/",
+        "bot/",
+        "hotpapers/",
+        "pyproject.toml",
+        "templates/",
+    ]
 
 
 def healthcheck_argv() -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the Docker build context holds (.dockerignore): the wheel is built from exactly this.
-BUILD_INPUTS = ("pyproject.toml", "README.md", "bot", "adapters", "templates")
+BUILD_INPUTS = ("pyproject.toml", "README.md", "bot", "adapters", "hotpapers", "templates")
 
 
 def run(argv: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -49,14 +49,20 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_holds_package_data_and_no_tests(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    assert "templates/text/digest.j2" in names
-    assert "templates/slack/header_text.j2" in names
-    assert "templates/discord/entry.j2" in names
+    assert "bot/templates/text/digest.j2" in names
+    assert "bot/templates/slack/header_text.j2" in names
+    assert "bot/templates/discord/entry.j2" in names
+    # One folder per layer at the top of site-packages, and no generic "templates" package.
+    assert {name.split("/")[0] for name in names if "dist-info" not in name} == {
+        "bot",
+        "adapters",
+        "hotpapers",
+    }
     assert "bot/data/demo-2021-04-12.json" in names
     assert "adapters/slack.py" in names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "hotpapers = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "hotpapers = hotpapers.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path: Path) -> None:

@@ -22,9 +22,9 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.runtime import Runtime
 from bot.store import Store
 from bot.subscriptions import SubscriptionStore
+from hotpapers.runtime import Runtime
 from tests.fake_discord import FakeDiscord, point_gateway_at, serving
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 

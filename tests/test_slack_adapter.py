@@ -7,12 +7,12 @@ import socket
 
 import pytest
 
-from adapters.base import Delivery, DeliveryError
 from adapters.slack import ChannelPacer, SlackAdapter, make_slack_adapter, make_web_client
 from adapters.slack_blocks import header_message, validate_message
 from bot.clock import FakeClock
 from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
+from bot.ports import Delivery, DeliveryError
 from tests.factories import adversarial_digest, make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 

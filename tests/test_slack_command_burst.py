@@ -162,7 +162,7 @@ async def test_the_shared_session_closes_when_its_last_user_leaves() -> None:
 async def test_a_slash_answer_waits_its_turn_behind_a_scheduled_post(
     fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
-    from adapters.platforms import SlackPlatform
+    from hotpapers.platforms import SlackPlatform
 
     settings = make_settings(fake_slack)
     service = FakeService(settings, clock, make_digest(1))
@@ -183,7 +183,7 @@ async def test_a_slash_answer_waits_its_turn_behind_a_scheduled_post(
 async def test_scheduled_posts_reuse_one_connection_until_the_platform_stops(
     clock: FakeClock,
 ) -> None:
-    from adapters.platforms import SlackPlatform
+    from hotpapers.platforms import SlackPlatform
 
     async with PeerSlack() as fake:
         settings = make_settings(fake)

@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.runtime import Runtime
 from bot.store import SubscriptionRow
+from hotpapers.runtime import Runtime
 from tests.fake_discord import FakeDiscord, fake_discord, point_gateway_at  # noqa: F401 (fixture)
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 from tests.test_discord_command import _followup, _invoke

@@ -21,11 +21,11 @@ from adapters.discord import make_discord_rest_adapter
 from adapters.slack import SlackAdapter, make_web_client
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.formats import format_digest
 from bot.ledger import Ledger
 from bot.models import Digest
 from bot.posting import deliver
 from bot.store import Store
+from hotpapers.formats import format_digest
 from tests.drills.hostile import (
     ATTACK,
     ATTACKS,

@@ -25,11 +25,11 @@ from bench.fakes import atom_feed, make_day
 from bot import calendar
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
-from bot.formats import format_digest
-from bot.health import health_report
 from bot.logs import setup_logging
 from bot.service import DigestService
 from bot.store import Store
+from hotpapers.formats import format_digest
+from hotpapers.health import health_report
 from tests.cli_runner import run_cli
 from tests.fake_slack import FakeSlack
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from aiohttp import web
 
-from adapters.base import Adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.logs import redact
+from bot.ports import Adapter
 
 if TYPE_CHECKING:
     from bot.service import DigestService
@@ -209,3 +209,20 @@ def chat_configured(settings: Settings) -> dict[str, bool]:
     oauth = bool(settings.slack_client_id and settings.secret("slack_client_secret"))
     slack = bool(settings.secret("slack_bot_token")) or oauth
     return {"slack": slack, "discord": bool(settings.secret("discord_token"))}
+
+
+async def make_adapter(platform: str, settings: Settings, clock: Clock) -> Adapter:
+    """A REST-only adapter for posting outside the long-running bot."""
+    if platform == "console":
+        from adapters.console import ConsoleAdapter
+
+        return ConsoleAdapter()
+    if platform == "slack":
+        from adapters.slack import verified_slack_adapter
+
+        return await verified_slack_adapter(settings, clock)
+    if platform == "discord":
+        from adapters.discord import make_discord_rest_adapter
+
+        return await make_discord_rest_adapter(settings, clock)
+    raise ValueError(f"unknown platform {platform!r}")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot import calendar
-from bot.cli_common import (
+from bot.logs import redact
+from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
     OfflineOpt,
@@ -24,7 +25,6 @@ from bot.cli_common import (
     run_async,
     settings,
 )
-from bot.logs import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -55,7 +55,7 @@ def check() -> None:
     """
     config = settings()
 
-    from bot.checks import run_checks
+    from hotpapers.checks import run_checks
 
     async def probe() -> tuple[list[str], bool]:
         async with http_client() as client:
@@ -78,9 +78,9 @@ def discord_invite() -> None:
     DISCORD_TOKEN. Permissions: send messages, embed links, create public threads, send messages
     in threads, read message history; scopes: bot and applications.commands.
     """
-    from adapters.base import DeliveryError
     from adapters.discord import application_id, invite_url
     from bot.config import ConfigError
+    from bot.ports import DeliveryError
 
     try:
         app_id = run_async(application_id(settings()))

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import (
+from bot.config import check_timezone
+from bot.subscriptions import (
+    Subscription,
+    SubscriptionStore,
+    UnreadableSubscription,
+    describe,
+    next_delivery_text,
+    parse_time,
+)
+from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
     State,
@@ -22,16 +31,7 @@ from bot.cli_common import (
     open_store,
     parse_categories,
 )
-from bot.cli_common import settings as load_settings
-from bot.config import check_timezone
-from bot.subscriptions import (
-    Subscription,
-    SubscriptionStore,
-    UnreadableSubscription,
-    describe,
-    next_delivery_text,
-    parse_time,
-)
+from hotpapers.cli_common import settings as load_settings
 
 PlatformOpt = Annotated[str, typer.Option("--platform", help="slack, discord or console.")]
 ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
@@ -174,8 +174,8 @@ def run(
     import logging
     import os
 
-    from bot.checks import slack_mode
-    from bot.runtime import serve
+    from hotpapers.checks import slack_mode
+    from hotpapers.runtime import serve
 
     config = load_settings()
     if config.secret("slack_bot_token") and not config.slack_client_id:

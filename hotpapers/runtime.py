@@ -8,7 +8,7 @@
 
 SIGTERM/SIGINT stop it in order: the scheduler (runs in flight get ``DRAIN_SECONDS``; one cut
 short releases its ledger claim, so the next run, on any instance, resumes it at once), then Slack
-(no new command; answers in flight get ``adapters.platforms.DRAIN_SECONDS`` to finish their
+(no new command; answers in flight get ``hotpapers.platforms.DRAIN_SECONDS`` to finish their
 threads), then Discord (the same for its answers), then the web server and the store. Worst case
 about 30 s: give the container that long to stop (Docker's default is 10 s, then SIGKILL).
 """
@@ -24,24 +24,24 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from adapters.base import Adapter
-from adapters.platforms import (
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.jobs import DigestScheduler
+from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
+from bot.ledger import Ledger
+from bot.logs import redact
+from bot.ports import Adapter
+from bot.service import DigestService
+from bot.store import Store
+from bot.subscriptions import SubscriptionHandler, SubscriptionStore
+from hotpapers.health import health_report, health_routes
+from hotpapers.platforms import (
     ConsolePlatform,
     DiscordPlatform,
     Platform,
     SlackPlatform,
     chat_configured,
 )
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.health import health_report, health_routes
-from bot.jobs import DigestScheduler
-from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
-from bot.ledger import Ledger
-from bot.logs import redact
-from bot.service import DigestService
-from bot.store import Store
-from bot.subscriptions import SubscriptionHandler, SubscriptionStore
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_common import (
+from bot.config import ConfigError
+from bot.logs import redact, setup_logging
+from bot.store import Store, StoreError
+from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
     DateOpt,
@@ -28,10 +31,7 @@ from bot.cli_common import (
     selection,
     settings,
 )
-from bot.config import ConfigError
-from bot.formats import FORMATS, format_digest
-from bot.logs import redact, setup_logging
-from bot.store import Store, StoreError
+from hotpapers.formats import FORMATS, format_digest
 
 log = logging.getLogger("hotpapers")
 
@@ -62,10 +62,11 @@ async def post_now(
     offline: bool, force: bool,
 ) -> Any:  # fmt: skip
     """Check the platform's credentials first, then build the digest and deliver it."""
-    from adapters.base import DeliveryError
     from bot.config import ConfigError
     from bot.ledger import Ledger
-    from bot.posting import deliver, make_adapter
+    from bot.ports import DeliveryError
+    from bot.posting import deliver
+    from hotpapers.platforms import make_adapter
 
     try:
         adapter = await make_adapter(platform, settings(), State.clock)
@@ -206,4 +207,4 @@ def main() -> None:
 
 # Commands of the long-running bot, subscriptions and operations live in their own modules;
 # importing them registers their commands on ``app``.
-from bot import cli_ops, cli_run  # noqa: E402,F401
+from hotpapers import cli_ops, cli_run  # noqa: E402,F401

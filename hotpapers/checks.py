@@ -16,9 +16,9 @@ from typing import Literal
 import httpx
 from sqlalchemy.engine import make_url
 
-from adapters.base import DeliveryError
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.ports import DeliveryError
 from bot.render import source_label
 from bot.sources.base import AttentionSource, PaperSource
 from bot.sources.http import SourceError, SourceSkipped

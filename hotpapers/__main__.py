@@ -1,0 +1,3 @@
+from hotpapers.cli import main
+
+main()
