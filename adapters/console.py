@@ -12,6 +12,7 @@ from bot.render import render
 class ConsoleAdapter:
     name = "console"
     max_message_chars = 1_000_000
+    post_concurrency = 1  # one terminal: threads printed at once would interleave
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout

@@ -41,7 +41,7 @@ from adapters.discord_limit import global_limit_trace
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Refusal
 from bot.render import clamp
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ class DiscordAdapter:
 
     name = "discord"
     max_message_chars = CONTENT_LIMIT
+    # 50 requests a second for the whole bot (adapters.discord_limit); a channel has one request
+    # in flight and a round trip takes well under a second, so 50 channels keep that budget full.
+    post_concurrency = 50
 
     def __init__(
         self, client: discord.Client, *, timeout: float = 120.0, owns_client: bool = False
@@ -153,6 +156,7 @@ class DiscordAdapter:
                 "unsupported_channel",
                 f"Discord channel {channel} is a {kind}, which holds no messages: "
                 "pick a text, announcement or forum channel",
+                Refusal.INVALID,
             )
         return found
 
@@ -181,6 +185,7 @@ async def login_rest_client(settings: Settings, client: discord.Client) -> None:
             "discord_unavailable",
             f"cannot log in to Discord at {settings.url('discord_api_url')}: "
             f"{transient_reason(exc)}",
+            Refusal.UNAVAILABLE,
         ) from None
 
 

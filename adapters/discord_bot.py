@@ -24,13 +24,9 @@ from adapters.discord import (
     client_defaults,
     login_rest_client,
 )
-from adapters.discord_commands import (
-    DigestProvider,
-    HotpapersCommand,
-    SubscriptionHandler,
-    build_app_command,
-)
+from adapters.discord_commands import build_app_command
 from bot.config import Settings
+from bot.handler import CommandHandler
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +45,8 @@ class _GatewayClient(discord.Client):
 
 
 class DiscordBot:
-    """The gateway side of Discord: app commands in, digests out, status for ``/healthz``.
+    """The gateway side of Discord: app commands in (answered by the core's ``handler``), digests
+    out, status for ``/healthz``.
 
     ``client_options`` go to ``discord.Client`` (tests pass ``guild_ready_timeout=0``).
     """
@@ -57,12 +54,12 @@ class DiscordBot:
     def __init__(
         self,
         settings: Settings,
-        service: DigestProvider,
+        handler: CommandHandler,
         *,
-        subscriptions: SubscriptionHandler | None = None,
         client_options: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
+        self.handler = handler
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
         self.client = _GatewayClient(
@@ -72,8 +69,7 @@ class DiscordBot:
         self.adapter = DiscordAdapter(
             self.client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT
         )
-        self.command = HotpapersCommand(service, self.adapter, subscriptions)
-        self.tree.add_command(build_app_command(self.command))
+        self.tree.add_command(build_app_command(handler, self.adapter))
         self.task: asyncio.Task[None] | None = None
         self.commands_synced = False
 
@@ -85,7 +81,7 @@ class DiscordBot:
     async def close(self, drain: float = 0.0) -> None:
         """Let answers in flight finish (``drain`` seconds at most), close the gateway and the
         HTTP session, then wait for the connect task to end."""
-        await self.command.drain(drain)
+        await self.handler.drain(drain)
         await self.client.close()
         if self.task is None:
             return

@@ -11,7 +11,7 @@ import aiohttp
 import discord
 
 from bot.logs import redact
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Refusal
 from bot.render import clamp
 
 PERMISSIONS_FIX = (
@@ -36,12 +36,14 @@ async def delivery_errors(where: str, action: str, timeout: float) -> AsyncItera
             "missing_permissions",
             f"Discord refused to {action} in {where} (403 {refusal_reason(exc)}): "
             f"{PERMISSIONS_FIX}",
+            Refusal.NO_PERMISSION,
         ) from None
     except discord.NotFound as exc:
         raise DeliveryError(
             "unknown_channel",
             f"cannot {action}: Discord does not know {where} "
             f"(404 {refusal_reason(exc)}): {CHANNEL_FIX}",
+            Refusal.NOT_IN_CHANNEL,
         ) from None
     except (
         discord.RateLimited,
@@ -52,12 +54,14 @@ async def delivery_errors(where: str, action: str, timeout: float) -> AsyncItera
         raise DeliveryError(
             "discord_unavailable",
             f"cannot {action} in {where}: {transient_reason(exc)}; the next run resumes the thread",
+            Refusal.UNAVAILABLE,
         ) from None
     except discord.HTTPException as exc:
-        code = "rate_limited" if exc.status == 429 else "rejected"
+        limited = exc.status == 429
         raise DeliveryError(
-            code,
+            "rate_limited" if limited else "rejected",
             f"Discord refused to {action} in {where} ({exc.status} {refusal_reason(exc)})",
+            Refusal.UNAVAILABLE if limited else Refusal.OTHER,
         ) from None
 
 
@@ -66,7 +70,9 @@ def snowflake(value: str) -> int:
     if value.isdigit():
         return int(value)
     raise DeliveryError(
-        "unknown_channel", f"{clamp(value, 40)!r} is not a Discord channel id: {CHANNEL_FIX}"
+        "unknown_channel",
+        f"{clamp(value, 40)!r} is not a Discord channel id: {CHANNEL_FIX}",
+        Refusal.NOT_IN_CHANNEL,
     )
 
 

@@ -1,29 +1,18 @@
 """Slack: posting a digest as a thread through the Web API, paced and within Slack's limits.
 
 The slash command, HTTP routes and Socket Mode live in ``adapters.slack_app``; Block Kit payloads in
-``adapters.slack_blocks``; the multi-workspace OAuth stores in ``adapters.slack_oauth``.
+``adapters.slack_blocks``; the Web API client, its retries and pacing in ``adapters.slack_client``;
+the multi-workspace OAuth stores in ``adapters.slack_oauth``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_blocks import (
@@ -34,15 +23,14 @@ from adapters.slack_blocks import (
     text_message,
     validate_message,
 )
+from adapters.slack_client import RATE_LIMIT_RETRIES, ChannelPacer, make_web_client
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Refusal
 
 log = logging.getLogger(__name__)
 
-RATE_LIMIT_RETRIES = 3
-MAX_RETRY_AFTER = 300.0
 INVITE = "invite it with /invite @Hot Papers"
 
 _SLACK_ERRORS: dict[str, str] = {
@@ -70,6 +58,18 @@ _SLACK_ERRORS: dict[str, str] = {
 }
 
 
+_REFUSALS = {
+    "not_in_channel": Refusal.NOT_IN_CHANNEL,
+    "channel_not_found": Refusal.NOT_IN_CHANNEL,
+    "is_archived": Refusal.NO_PERMISSION,
+    "restricted_action": Refusal.NO_PERMISSION,
+    "invalid_auth": Refusal.AUTH,
+    "not_authed": Refusal.AUTH,
+    "account_inactive": Refusal.AUTH,
+    "token_revoked": Refusal.AUTH,
+    "missing_scope": Refusal.AUTH,
+    "ratelimited": Refusal.UNAVAILABLE,
+}
 _ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")  # Slack's error codes: invalid_auth, not_in_channel
 
 
@@ -84,137 +84,8 @@ def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
     if code == "rate_limited":
         code = "ratelimited"
     template = _SLACK_ERRORS.get(code, "Slack refused the message to {channel} ({code})")
-    return DeliveryError(code, template.format(channel=channel, code=code))
-
-
-class ClockRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler, sleeping ``Retry-After`` (+ jitter) on the injected clock.
-
-    The stock handler calls ``asyncio.sleep`` itself; going through ``Clock`` keeps the behaviour
-    and lets tests check the wait without waiting.
-    """
-
-    def __init__(
-        self, clock: Clock, max_retry_count: int = RATE_LIMIT_RETRIES,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:  # fmt: skip
-        super().__init__(max_retry_count=max_retry_count)
-        self._clock = clock
-        self._jitter = jitter
-
-    async def prepare_for_next_attempt_async(
-        self, *, state: RetryState, request: HttpRequest,
-        response: HttpResponse | None = None, error: Exception | None = None,
-    ) -> None:  # fmt: skip
-        if response is None:
-            raise error or RuntimeError("rate-limit retry without a response")
-        state.next_attempt_requested = True
-        await self._clock.sleep(retry_after(response) + self._jitter())
-        state.increment_current_attempt()
-
-
-def retry_after(response: HttpResponse) -> float:
-    """Seconds the 429 asked us to wait (1 when absent or unreadable, at most 5 minutes)."""
-    for name, values in response.headers.items():
-        if name.lower() == "retry-after":
-            value = values[0] if isinstance(values, list) else values
-            try:
-                return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-            except ValueError:
-                break
-    return 1.0
-
-
-class ClockConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
-    """slack_sdk's retry on a dropped connection, backing off on the injected clock."""
-
-    def __init__(self, clock: Clock, max_retry_count: int = 2) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._clock = clock
-
-    async def prepare_for_next_attempt_async(
-        self, *, state: RetryState, request: HttpRequest,
-        response: HttpResponse | None = None, error: Exception | None = None,
-    ) -> None:  # fmt: skip
-        state.next_attempt_requested = True
-        await self._clock.sleep(
-            self.interval_calculator.calculate_sleep_duration(state.current_attempt)
-        )
-        state.increment_current_attempt()
-
-
-def retry_handlers(clock: Clock) -> list[AsyncRetryHandler]:
-    """Connection drops and 429s are retried (the client's defaults retry neither 429 nor waits)."""
-    return [ClockConnectionErrorRetryHandler(clock), ClockRateLimitRetryHandler(clock)]
-
-
-def make_web_client(settings: Settings, token: str | None, clock: Clock) -> AsyncWebClient:
-    """The Web API client: ``HOTPAPERS_SLACK_API_URL``, the HTTP timeout, 429/connection retries."""
-    return AsyncWebClient(
-        token=token,
-        base_url=settings.url("slack_api_url") + "/",
-        timeout=max(1, round(settings.http_timeout)),
-        retry_handlers=retry_handlers(clock),
-    )
-
-
-class SharedSession:
-    """One aiohttp session for the Web API calls of work in flight, so the calls reuse connections.
-
-    Without a session slack_sdk opens (and closes) one per call: a new TCP (and TLS) connection for
-    every message of every thread. A session held for the process's life would have to be closed at
-    shutdown; this one opens with its first user and closes when the last one leaves, so a burst of
-    slash commands shares a few connections and nothing stays open between bursts.
-    """
-
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
-        self._users = 0
-
-    @asynccontextmanager
-    async def use(self, client: AsyncWebClient) -> AsyncIterator[AsyncWebClient]:
-        """``client`` (the caller's own, e.g. Bolt's per-request one) on the shared session."""
-        if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=client.timeout)
-            self._session = aiohttp.ClientSession(timeout=timeout)
-        session = self._session
-        self._users += 1
-        client.session = session
-        try:
-            yield client
-        finally:
-            client.session = None
-            self._users -= 1
-            if self._users == 0 and self._session is session:
-                self._session = None
-                await session.close()
-
-
-class ChannelPacer:
-    """About one message a second per channel (chat.postMessage's rate), in order.
-
-    Shared by every adapter of a process, so a slash command and a scheduled digest posting into the
-    same channel take turns instead of tripping Slack's limit together.
-    """
-
-    def __init__(self, clock: Clock, interval: float = 1.0) -> None:
-        self._clock = clock
-        self._interval = interval
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._last: dict[str, float] = {}
-
-    @asynccontextmanager
-    async def turn(self, channel: str) -> AsyncIterator[None]:
-        async with self._locks.setdefault(channel, asyncio.Lock()):
-            last = self._last.get(channel)
-            if last is not None:
-                wait = self._interval - (self._clock.monotonic() - last)
-                if wait > 0:
-                    await self._clock.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last[channel] = self._clock.monotonic()
+    refusal = _REFUSALS.get(code, Refusal.OTHER)
+    return DeliveryError(code, template.format(channel=channel, code=code), refusal)
 
 
 class SlackAdapter:
@@ -222,6 +93,11 @@ class SlackAdapter:
 
     name = "slack"
     max_message_chars = MAX_SECTION_TEXT
+    # chat.postMessage allows about 1 message a second per channel, with short bursts
+    # (ChannelPacer keeps it), so 100 channels post about 100 messages a second: 500 channels of
+    # 11 messages take about 5 x 10 s. Slack's workspace-wide limit is not quantified; its 429s
+    # carry Retry-After, which the client waits out.
+    post_concurrency = 100
 
     def __init__(
         self, client: AsyncWebClient, *, clock: Clock | None = None,
@@ -243,7 +119,8 @@ class SlackAdapter:
     async def _post(self, channel: str, payload: Payload, thread_ts: str | None = None) -> str:
         problems = validate_message(payload)
         if problems:  # fit_message should make this impossible; never send what Slack refuses
-            raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0])
+            raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
+                                Refusal.INVALID)  # fmt: skip
         async with self.pacer.turn(channel):
             try:
                 response = await self.client.chat_postMessage(
@@ -257,6 +134,7 @@ class SlackAdapter:
                     "connection_error",
                     f"could not reach the Slack API ({type(exc).__name__}): "
                     "check the network or HOTPAPERS_SLACK_API_URL",
+                    Refusal.UNAVAILABLE,
                 ) from exc
         return str(response["ts"])
 
@@ -295,6 +173,7 @@ async def _auth_test(adapter: SlackAdapter, settings: Settings) -> dict[str, Any
         raise DeliveryError(
             "slack_unavailable",
             f"cannot reach Slack at {settings.url('slack_api_url')} ({type(exc).__name__})",
+            Refusal.UNAVAILABLE,
         ) from None
     return dict(answer.data) if isinstance(answer.data, dict) else {}
 

@@ -1,23 +1,25 @@
 """The Slack app: ``/hotpapers`` on slack-bolt's AsyncApp, over HTTP (aiohttp) or Socket Mode.
 
-The command is acknowledged before anything else (Slack gives 3 s), then answered: help and errors
-as ephemeral replies through ``response_url``, a query as a digest thread in the channel, posted
-with the request's client, which carries that workspace's token when installed through OAuth.
+This module only translates. A slash command becomes a ``bot.ports.Request`` (its text un-wrapped
+of Slack's own markup here, before the core sees it), the core's ``CommandHandler`` answers it,
+and the ``Reply`` becomes an ephemeral message through ``response_url``. The digest thread itself
+is posted in the channel by a ``SlackAdapter`` on the request's client, which carries that
+workspace's token when installed through OAuth.
 
-The ack is the whole of the listener Bolt runs (``process_before_response``: no polling for it); the
-answer is a task of its own, so the HTTP 200 never waits for a digest build or a post. A burst of
-commands shares its builds (``SharedDigests``) and its Web API connections (``SharedSession``)
-rather than crowding the event loop that has to send the next ack.
+The command is acknowledged before anything else (Slack gives 3 s): the ack is the whole of the
+listener Bolt runs (``process_before_response``: no polling for it), and the answer is a task of
+its own (``CommandHandler.spawn``), so the HTTP 200 never waits for a build or a post. A burst of
+commands shares its Web API connections (``SharedSession``).
 """
 
 from __future__ import annotations
 
-import asyncio
+import html
 import logging
+import re
 import secrets
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -26,54 +28,56 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import ChannelPacer, SharedSession, SlackAdapter, make_web_client
+from adapters.slack import SlackAdapter
 from adapters.slack_blocks import escape_mrkdwn
+from adapters.slack_client import ChannelPacer, SharedSession, make_web_client
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
 from bot.clock import Clock
-from bot.commands import HELP_TEXT, CommandError, HelpRequest, Query, ShowSettings, parse_for
 from bot.config import ConfigError, Settings
-from bot.delivery import post_thread
-from bot.models import Digest
-from bot.ondemand import SharedDigests, drain_tasks
-from bot.service import UserError
+from bot.handler import CommandHandler
+from bot.ports import Adapter, Reply, ReplyKind, Request
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 COMMAND = "/hotpapers"
-NOT_IN_CHANNEL = (
-    "I can't post in this channel because I'm not in it: invite me with `/invite @Hot Papers`, "
-    "then run the command again."
-)
-NO_SUBSCRIPTIONS = (
-    "Subscriptions are managed with the `hotpapers subscribe` command line on the bot's server "
-    "(see `hotpapers subscribe --help`)."
-)
-SOMETHING_WRONG = "Something went wrong while answering `/hotpapers`; the error was logged. Please try again later."  # noqa: E501
+MANAGERS = "workspace admins and owners"
+INVITE = "invite me with `/invite @Hot Papers`"
+#: What Slack replies show: the thread speaks for itself once posted.
+SILENT = frozenset({ReplyKind.POSTED})
 
 Respond = Callable[..., Awaitable[Any]]
-_ANSWERS: weakref.WeakKeyDictionary[AsyncApp, SlashCommand] = weakref.WeakKeyDictionary()
+_SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
-class DigestProvider(Protocol):
-    async def digest_for(self, query: Query) -> Digest: ...
+def command_text(text: str) -> str:
+    """What the user typed after ``/hotpapers``, with Slack's auto-formatting undone.
+
+    Slack turns ``cs.AI`` into ``<http://cs.AI|cs.AI>`` and escapes ``&<>``; the label (or the
+    link without its scheme) stands for what the user typed.
+    """
+    return html.unescape(_SLACK_ENTITY.sub(_unwrap_slack_entity, text))
 
 
-class SubscriptionHandler(Protocol):
-    async def handle(
-        self,
-        platform: str,
-        team_id: str,
-        channel_id: str,
-        user_id: str,
-        request: Any,
-        *,
-        allowed: bool,
-        managers: str,
-    ) -> str: ...
+def _unwrap_slack_entity(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if label:
+        return f" {label} "
+    for scheme in ("http://", "https://", "mailto:"):
+        if target.lower().startswith(scheme):
+            return f" {target[len(scheme) :]} "
+    return f" {target} "
 
 
-MANAGERS = "workspace admins and owners"
+def request_of(command: Mapping[str, Any]) -> Request:
+    """A slash command's payload as the core's ``Request``."""
+    return Request(
+        platform="slack",
+        workspace=str(command.get("team_id", "")),
+        channel=str(command.get("channel_id", "")),
+        user=str(command.get("user_id", "")),
+        text=command_text(str(command.get("text") or "")),
+    )
 
 
 async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
@@ -90,98 +94,68 @@ async def workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
-class SlashCommand:
-    """``/hotpapers`` after the ack: parse, then reply or post the digest thread. Never raises."""
+class SlackConversation:
+    """``bot.ports.Conversation`` for one slash command: its channel, its asker, its replies."""
 
-    def __init__(
-        self, settings: Settings, service: DigestProvider, clock: Clock,
-        subscriptions: SubscriptionHandler | None, pacer: ChannelPacer,
-    ) -> None:  # fmt: skip
-        self.settings = settings
-        self.digests = SharedDigests(service, clock)
+    how_to_invite = INVITE
+    managers = MANAGERS
+
+    def __init__(self, client: AsyncWebClient, respond: Respond, user_id: str, *,
+                 clock: Clock, pacer: ChannelPacer) -> None:  # fmt: skip
+        self.client = client
+        self.respond = respond
+        self.user_id = user_id
+        self._adapter = SlackAdapter(client, clock=clock, pacer=pacer)
+
+    @property
+    def adapter(self) -> Adapter:
+        return self._adapter
+
+    async def may_manage(self) -> bool:
+        return await workspace_admin(self.client, self.user_id)
+
+    async def progress(self, reply: Reply) -> None:
+        await self.send(reply)
+
+    async def send(self, reply: Reply) -> None:
+        """The reply as an ephemeral message (``&<>`` escaped: nothing in it can ping)."""
+        if reply.kind in SILENT:
+            return
+        try:
+            await self.respond(text=escape_mrkdwn(reply.text), response_type="ephemeral")
+        except Exception as exc:  # response_url gone or unreachable: the log is all we have
+            log.warning("slack: could not reply to %s: %s", COMMAND, type(exc).__name__)
+
+
+class SlashCommand:
+    """``/hotpapers`` after the ack: the core answers, the reply goes back ephemerally."""
+
+    def __init__(self, handler: CommandHandler, clock: Clock, pacer: ChannelPacer) -> None:
+        self.handler = handler
         self.clock = clock
-        self.subscriptions = subscriptions
         self.pacer = pacer
-        self._answering: set[asyncio.Task[None]] = set()
         self._connections = SharedSession()
 
-    async def drain(self, seconds: float) -> None:
-        """Answers in flight get ``seconds`` to finish, then are cancelled (clean shutdown)."""
-        await drain_tasks(self._answering, seconds)
-
     def start(self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient) -> None:
-        """Answer in a task of its own (kept referenced until done): the ack returns at once."""
-        task = asyncio.create_task(self(command, respond, client), name=f"slack {COMMAND}")
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
+        """Answer in a task of its own, known to the handler's drain: the ack returns at once."""
+        self.handler.spawn(self(command, respond, client), name=f"slack {COMMAND}")
 
     async def __call__(
         self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
-        try:
-            async with self._connections.use(client):
-                await self._answer(command, respond, client)
-        except Exception:
-            log.exception("slack: %s %r failed", COMMAND, command.get("text", ""))
-            await self._reply(respond, SOMETHING_WRONG)
-
-    async def _reply(self, respond: Respond, text: str) -> None:
-        try:
-            await respond(text=escape_mrkdwn(text), response_type="ephemeral")
-        except Exception as exc:  # response_url gone or unreachable: the log is all we have
-            log.warning("slack: could not reply to %s: %s", COMMAND, type(exc).__name__)
-
-    async def _answer(
-        self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        try:
-            request = parse_for(self.settings, str(command.get("text") or ""), now=self.clock.now())
-        except CommandError as exc:
-            return await self._reply(respond, str(exc))
-        if isinstance(request, HelpRequest):
-            return await self._reply(respond, HELP_TEXT)
-        if isinstance(request, Query):
-            return await self._post_digest(request, command, respond, client)
-        if self.subscriptions is None:
-            return await self._reply(respond, NO_SUBSCRIPTIONS)
-        user_id = str(command.get("user_id", ""))
-        # Anyone may read the settings: users.info is asked only for a change.
-        allowed = isinstance(request, ShowSettings) or await workspace_admin(client, user_id)
-        answer = await self.subscriptions.handle(
-            "slack", str(command.get("team_id", "")), str(command.get("channel_id", "")),
-            user_id, request, allowed=allowed, managers=MANAGERS,
-        )  # fmt: skip
-        await self._reply(respond, answer)
-
-    async def _post_digest(
-        self, query: Query, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        what = f"{', '.join(query.categories)} on {query.date.isoformat()} (top {query.top})"
-        build = self.digests.start(query)  # under way (or joined) while the reply goes out
-        await self._reply(respond, f"Looking up Hot Papers for {what}; the thread follows here.")
-        try:
-            digest = await asyncio.shield(build)  # this answer cancelled: the build goes on
-        except UserError as exc:
-            return await self._reply(respond, str(exc))
-        if not digest.entries:
-            return await self._reply(respond, f"No paper in {what} got any attention yet.")
-        channel = str(command.get("channel_id", ""))
-        adapter = SlackAdapter(client, clock=self.clock, pacer=self.pacer)
-        delivery = await post_thread(adapter, channel, digest)
-        if delivery.ok:
-            return
-        code, _, message = (delivery.error or "").partition(": ")
-        if code in ("not_in_channel", "channel_not_found"):
-            return await self._reply(respond, NOT_IN_CHANNEL)
-        await self._reply(respond, f"I couldn't post the digest: {message or code}")
+        request = request_of(command)
+        async with self._connections.use(client):
+            conversation = SlackConversation(client, respond, request.user, clock=self.clock,
+                                             pacer=self.pacer)  # fmt: skip
+            reply = await self.handler.answer(request, conversation)
+            await conversation.send(reply)
 
 
 def build_slack_app(
     settings: Settings,
-    service: DigestProvider,
+    handler: CommandHandler,
     *,
     clock: Clock,
-    subscriptions: SubscriptionHandler | None = None,
     client: AsyncWebClient | None = None,
     oauth: SlackOAuth | None = None,
     pacer: ChannelPacer | None = None,
@@ -203,8 +177,7 @@ def build_slack_app(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    answer = SlashCommand(settings, service, clock, subscriptions, pacer or ChannelPacer(clock))
-    _ANSWERS[app] = answer
+    answer = SlashCommand(handler, clock, pacer or ChannelPacer(clock))
 
     @app.command(COMMAND)
     async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name
@@ -212,13 +185,6 @@ def build_slack_app(
         answer.start(command, respond, client)
 
     return app
-
-
-async def drain(app: AsyncApp, seconds: float) -> None:
-    """``SlashCommand.drain`` of the app's ``/hotpapers`` (``SlackPlatform.stop`` calls it)."""
-    answer = _ANSWERS.get(app)
-    if answer is not None:
-        await answer.drain(seconds)
 
 
 def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:

@@ -10,22 +10,17 @@ import asyncio
 import hashlib
 import hmac
 import math
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 
-from bench.fakes import PacedDiscord, PacedSlack
+from bench.chat_fakes import PacedDiscord, PacedSlack
+from bench.processes import rss_mb, start_run, stop
 from bench.scenarios import Scale, maxrss_mb
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -41,71 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "bench-signing-secret"  # noqa: S105 (a fake's, loopback only)
 BOT_TOKEN = "xoxb-bench-token"  # noqa: S105
 DISCORD_TOKEN = "bench-discord-token"  # noqa: S105
-
-
-# ----- processes of `hotpapers run` -------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[bytes]
-    port: int
-    startup_s: float | None
-    reason: str | None
-    log: Path
-
-
-async def start_run(env: dict[str, str], tmp: str, timeout: float = 20.0) -> Running:
-    """``python -m bot run`` in ``tmp`` (no .env there); waits until GET /healthz answers 200."""
-    port = free_port()
-    full_env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "HOTPAPERS_PORT": str(port),
-        "HOTPAPERS_DATABASE_URL": f"sqlite:///{tmp}/run.db",
-        **env,
-    }
-    log = Path(tmp) / "run.log"
-    started = time.perf_counter()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=tmp, env=full_env, stdout=out, stderr=out
-        )
-    async with httpx.AsyncClient(timeout=1.0) as client:
-        while time.perf_counter() - started < timeout:
-            if process.poll() is not None:
-                tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-                reason = f"`hotpapers run` exited {process.returncode}: " + " | ".join(tail)
-                return Running(process, port, None, reason, log)
-            try:
-                answer = await client.get(f"http://127.0.0.1:{port}/healthz")
-                if answer.status_code == 200:
-                    return Running(process, port, time.perf_counter() - started, None, log)
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.02)
-    return Running(process, port, None, f"/healthz not 200 within {timeout:g} s", log)
-
-
-def stop(running: Running) -> None:
-    if running.process.poll() is None:
-        running.process.terminate()
-        try:
-            running.process.wait(10)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
-            running.process.wait()
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc status")
 
 
 # ----- 4. idle footprint ------------------------------------------------------------------------

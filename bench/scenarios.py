@@ -18,7 +18,7 @@ import httpx
 
 from bench.fakes import CS_CATEGORIES, SourceFakes, make_day
 from bot import calendar
-from bot.clock import SystemClock
+from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
@@ -43,16 +43,6 @@ class Scale:
 FULL = Scale(papers=1500, posts=5000, channels=500)
 QUICK = Scale(papers=300, posts=1000, channels=50)
 SMOKE = Scale(papers=40, posts=120, channels=3, commands=6, concurrency=3, latency=0.005, entries=1)
-
-
-class ShiftedClock(SystemClock):
-    """Real time and sleeps, but ``now()`` reads as the day after the bench date's listing."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self._offset = now - dt.datetime.now(dt.UTC)
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self._offset
 
 
 def maxrss_mb() -> float:
@@ -120,8 +110,10 @@ async def digest_scenario(scale: Scale) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             settings = source_settings(fakes, f"sqlite:///{tmp}/bench.db")
             store = Store(settings.database_url)
+            # Real time and sleeps, but now() reads as the day after the bench date's listing.
             now = calendar.announcement_time(BENCH_DATE) + dt.timedelta(days=1)
-            service = DigestService(settings, store, clock=ShiftedClock(now))
+            shifted = ShiftedClock(now - dt.datetime.now(dt.UTC))
+            service = DigestService(settings, store, clock=shifted)
             rss_before = maxrss_mb()
             started = time.perf_counter()
             digest = await service.build(BENCH_DATE, CS_CATEGORIES, 10)

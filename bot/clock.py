@@ -17,10 +17,18 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def wall_offset(self) -> dt.timedelta:
+        """How far ``now()`` runs ahead of the wall clock that APScheduler's timers follow: zero
+        for the system clock; a shifted clock (the drills') fires its jobs that much earlier."""
+        ...
+
 
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+    def wall_offset(self) -> dt.timedelta:
+        return dt.timedelta(0)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -44,6 +52,11 @@ class FakeClock:
     def monotonic(self) -> float:
         return self._mono
 
+    def wall_offset(self) -> dt.timedelta:
+        """Zero: APScheduler's own timers are never relied on in tests that use this clock;
+        they call the jobs themselves, at the fake time."""
+        return dt.timedelta(0)
+
     def advance(self, seconds: float) -> None:
         self._now += dt.timedelta(seconds=seconds)
         self._mono += seconds
@@ -57,3 +70,21 @@ class FakeClock:
         if seconds > 0:
             self.advance(seconds)
         await asyncio.sleep(0)
+
+
+class ShiftedClock(SystemClock):
+    """The system clock moved by a fixed ``offset``: a process that believes it is another time.
+
+    Real time still passes (sleeps are real), so a drill can start ``hotpapers run`` a few
+    seconds before a subscription's minute instead of waiting for the wall clock to get there;
+    APScheduler's timers follow through ``wall_offset``.
+    """
+
+    def __init__(self, offset: dt.timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def wall_offset(self) -> dt.timedelta:
+        return self.offset

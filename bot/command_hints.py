@@ -1,5 +1,5 @@
-"""The replies to a word ``bot.commands`` does not understand: "did you mean" a keyword, a
-category or an IANA time zone, with the user's word quoted so it can ping nobody."""
+"""The help, and the replies to a word ``bot.commands`` does not understand: "did you mean" a
+keyword, a category or an IANA time zone, with the user's word quoted so it can ping nobody."""
 
 from __future__ import annotations
 
@@ -72,3 +72,36 @@ def unknown_zone_message(token: str) -> str | None:
         f"Unknown time zone {quote(token)}.{hint} "
         "Use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`."
     )
+
+
+# Each form of the command once: how it is typed as text (Slack), as typed options (Discord),
+# and what it does. ``help_text`` is the one help every platform shows.
+HELP_FORMS = (
+    ("`/hotpapers`", "`/hotpapers`", "the latest listing for the default categories"),
+    ("`/hotpapers cs.CL cs.LG`", "`/hotpapers category:cs.CL cs.LG`",
+     "pick categories (`cs.*` means every cs category)"),
+    ("`/hotpapers cs.CV 2021-04-12 top=5`", "`/hotpapers category:cs.CV date:2021-04-12 top:5`",
+     "a past listing, the top 5 papers"),
+    ("`/hotpapers today` or `/hotpapers yesterday`", "`/hotpapers date:today` or `date:yesterday`",
+     "dates in US Eastern time"),
+    ("`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10`",
+     "`/hotpapers action:subscribe category:cs.CL time:09:00 Europe/Berlin top:10`",
+     "a daily digest in this channel"),
+    ("`/hotpapers unsubscribe` stops it; `/hotpapers settings` shows it",
+     "`/hotpapers action:unsubscribe` stops it; `action:settings` shows it", ""),
+    ("`/hotpapers help`", "`/hotpapers action:help`", "this text"),
+)  # fmt: skip
+
+
+def help_text(*, options: bool, max_top: int) -> str:
+    """The help, with each form as the platform's users type it (``options``: typed options)."""
+    lines = ["Hot Papers: the day's arXiv papers, ranked by the attention they get."]
+    for text, typed, what in HELP_FORMS:
+        form = typed if options else text
+        lines.append(f"{form}: {what}" if what else form)
+    lines.append(
+        f"top goes from 1 to {max_top}. arXiv lists new papers Monday to Friday: weekends and "
+        "arXiv holidays have no listing."
+    )
+    lines.append(f"Categories: {TAXONOMY_URL}")
+    return "\n".join(lines)

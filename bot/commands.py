@@ -1,7 +1,8 @@
 """Parse the text of ``/hotpapers ...`` into a command, the same way for Slack and Discord.
 
 Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``help``,
-``subscribe [category ...] at HH:MM [Area/City] [top=N]``, ``unsubscribe`` and ``settings``.
+``subscribe [category ...] at HH:MM [Area/City] [top=N]``, ``unsubscribe`` and ``settings``; or
+the same as typed ``Options`` (``from_options``), checked by the same code with the same replies.
 Any input gives either a command or a ``CommandError`` whose text is the short reply to show the
 user, fix included; the user's words are echoed only cleaned of mention syntax and clamped.
 """
@@ -9,7 +10,6 @@ user, fix included; the user's words are echoed only cleaned of mention syntax a
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -17,31 +17,17 @@ from dataclasses import dataclass, field
 from bot import calendar
 from bot.categories import expand
 from bot.command_hints import (
-    TAXONOMY_URL,
     quote,
     unknown_word_message,
     unknown_zone_message,
     zones,
 )
 from bot.config import MAX_TOP, Settings
+from bot.ports import Options
 
 MAX_CATEGORIES = 40
 SUBSCRIBE_EXAMPLE = "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin`"
 
-HELP_TEXT = (
-    "Hot Papers: the day's arXiv papers, ranked by the attention they get.\n"
-    "`/hotpapers` the latest listing for the default categories\n"
-    "`/hotpapers cs.CL cs.LG` pick categories (`cs.*` means every cs category)\n"
-    "`/hotpapers cs.CV 2021-04-12 top=5` a past listing, the top 5 papers\n"
-    "`/hotpapers today` or `/hotpapers yesterday` (dates in US Eastern time)\n"
-    "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10` a daily digest in this channel\n"
-    "`/hotpapers unsubscribe` stop it; `/hotpapers settings` show it\n"
-    "`/hotpapers help` this text\n"
-    "arXiv lists new papers Monday to Friday: weekends and arXiv holidays have no listing.\n"
-    f"Categories: {TAXONOMY_URL}"
-)
-
-_SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -91,22 +77,9 @@ class CommandError(ValueError):
 
 
 def tokenize(text: str) -> list[str]:
-    """Words of a command, with Slack's auto-formatting undone.
-
-    Slack turns ``cs.AI`` into ``<http://cs.AI|cs.AI>`` and escapes ``&<>``; the label (or the
-    link without its scheme) stands for what the user typed.
-    """
-    return html.unescape(_SLACK_ENTITY.sub(_unwrap_slack_entity, text)).split()
-
-
-def _unwrap_slack_entity(match: re.Match[str]) -> str:
-    target, label = match.group(1), match.group(2)
-    if label:
-        return f" {label} "
-    for scheme in ("http://", "https://", "mailto:"):
-        if target.lower().startswith(scheme):
-            return f" {target[len(scheme) :]} "
-    return f" {target} "
+    """Words of a command. A platform's own markup (Slack's ``<http://cs.AI|cs.AI>`` links and
+    ``&amp;`` escapes) is undone by its adapter before the text reaches the core."""
+    return text.split()
 
 
 def parse_command(
@@ -135,6 +108,44 @@ def parse_command(
     if words and words[0] == "subscribe":
         return _Parser(context, subscribing=True).subscription(tokens[1:])
     return _Parser(context, subscribing=False).query(tokens)
+
+
+def from_options(
+    options: Options,
+    *,
+    now: dt.datetime,
+    default_categories: Sequence[str],
+    default_top: int,
+    max_top: int = 50,
+    holidays: Collection[dt.date] = (),
+    default_tz: str = "UTC",
+) -> Command:
+    """The command typed options stand for, checked exactly like the text form (same replies)."""
+    context = _Context(now, tuple(default_categories), default_top, max_top, holidays, default_tz)
+    action = (options.action or "digest").lower()
+    if action == "help":
+        return HelpRequest()
+    if action in ("unsubscribe", "settings"):
+        return Unsubscribe() if action == "unsubscribe" else ShowSettings()
+    subscribing = action == "subscribe"
+    if action not in ("digest", "subscribe"):
+        raise CommandError(unknown_word_message(action))
+    parser = _Parser(context, subscribing=subscribing)
+    for word in (options.categories or "").split():
+        parser.categories.extend(_categories_of(word, subscribing))
+    if options.top is not None:
+        parser.top_token = f"top={options.top}"
+    if subscribing:
+        return parser.subscription(_time_words(options.time))
+    if options.date:
+        parser._set_date(options.date.strip())
+    return parser.query(())
+
+
+def _time_words(time: str | None) -> list[str]:
+    """``09:00 Europe/Berlin`` as the words ``at 09:00 Europe/Berlin`` of the text form."""
+    words = (time or "").split()
+    return ["at", words[0], *words[1:]] if words else []
 
 
 @dataclass(frozen=True)
@@ -271,10 +282,11 @@ def _categories_of(token: str, subscribing: bool) -> list[str]:
     raise CommandError(unknown_word_message(token))
 
 
-def parse_for(settings: Settings, text: str, *, now: dt.datetime) -> Command:
-    """``parse_command`` with the deployment's defaults: what every platform's command calls."""
-    return parse_command(
-        text,
+def parse_for(settings: Settings, given: str | Options, *, now: dt.datetime) -> Command:
+    """The command in ``given`` (text, or typed options) with the deployment's defaults."""
+    parse = parse_command if isinstance(given, str) else from_options
+    return parse(
+        given,  # type: ignore[arg-type]
         now=now,
         default_categories=settings.default_categories,
         default_top=settings.default_top,

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     discord_app_id: str | None = Field(default=None, description="Discord application id.")
 
     database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL.")
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     port: int = Field(default=3000, ge=1, le=65535, description="HTTP port (Slack events, health).")
 
     slack_api_url: HttpUrl = HttpUrl("https://slack.com/api/")

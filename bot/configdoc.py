@@ -23,6 +23,7 @@ DESCRIPTIONS: dict[str, str] = {
     "discord_token": "Discord bot token.",
     "discord_app_id": "Discord application id (asked from Discord when unset).",
     "database_url": "SQLAlchemy URL of the store; PostgreSQL for several instances.",
+    "sqlite_busy_timeout_ms": "Milliseconds a SQLite store waits for another process's lock.",
     "port": "HTTP port for Slack HTTP mode and GET /healthz.",
     "slack_api_url": "Slack Web API base URL (proxies, tests).",
     "discord_api_url": "Discord REST base URL (shared rate-limit proxy, tests).",

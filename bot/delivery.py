@@ -46,6 +46,5 @@ async def post_thread(
             await on_posted(part, message_id, delivery.thread_id)
     except DeliveryError as exc:
         log.warning("%s: delivery to %s failed: %s", adapter.name, channel, exc)
-        delivery.ok = False
-        delivery.error = f"{exc.code}: {exc}"
+        delivery.failure = exc
     return delivery

@@ -10,10 +10,9 @@ import datetime as dt
 import json
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.store import Snapshot
+from bot.models import Snapshot
 
 DEMO_DATE = dt.date(2021, 4, 12)
 _FILES = {DEMO_DATE: "demo-2021-04-12.json"}
@@ -41,8 +40,6 @@ def bundled_categories(date: dt.date) -> list[str]:
 
 def bundled_snapshot(source: str, date: dt.date, scope: str) -> Snapshot | None:
     """The bundled snapshot of ``source`` for ``date``: an exact scope, or the all-papers one."""
-    from bot.store import Snapshot
-
     if date not in _FILES:
         return None
     data = _load(date)

@@ -6,7 +6,8 @@ Every model is frozen: once built, a digest is shared by every adapter and never
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -147,3 +148,15 @@ class Digest(_Frozen):
     @property
     def sources_missing(self) -> dict[str, str]:
         return {n: (s.error or "unavailable") for n, s in self.sources.items() if not s.ok}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One source's stored answer for a listing date and scope (see ``bot.store``)."""
+
+    source: str
+    date: dt.date
+    scope: str
+    payload: dict[str, Any]
+    fetched_at: dt.datetime
+    bundled: bool = False

@@ -1,25 +1,62 @@
-"""Posting a digest to one channel through the ledger: once, resumable, with a clear outcome."""
+"""Posting a digest to one channel through the ledger: once, resumable, with a typed outcome."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.delivery import post_thread
-from bot.ledger import Claim, ClaimLost, Ledger
+from bot.ledger import ClaimLost, Ledger
 from bot.models import Digest
 from bot.ports import Adapter, Delivery
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+class Posted(StrEnum):
+    """How a ``deliver`` call ended."""
+
+    POSTED = "posted"  # the whole thread, now
+    RESUMED = "resumed"  # the rest of a thread an earlier attempt began
+    ALREADY = "already"  # the ledger has it (done, or claimed by another owner): nothing sent
+    TAKEN_OVER = "taken_over"  # this owner froze past its lease; another finishes the thread
+    FAILED = "failed"  # the platform refused a message: ``delivery.failure`` says why
+
+
+@dataclass(frozen=True)
 class Outcome:
-    ok: bool
-    message: str
+    """``deliver``'s result: what happened (``status``), to which channel, with what."""
+
+    status: Posted
+    channel: str
+    digest: Digest
     delivery: Delivery | None = None
-    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not Posted.FAILED
+
+    @property
+    def skipped(self) -> bool:
+        """Nothing was sent because someone else has (or had) this thread."""
+        return self.status in (Posted.ALREADY, Posted.TAKEN_OVER)
+
+    @property
+    def message(self) -> str:
+        """One line for the CLI and the log."""
+        date, channel = self.digest.date, self.channel
+        if self.status is Posted.ALREADY:
+            return f"already posted Hot Papers {date} to {channel} (use --force to post it again)"
+        if self.status is Posted.TAKEN_OVER:
+            return f"another instance took over Hot Papers {date} to {channel}"
+        if self.status is Posted.FAILED:
+            failure = self.delivery.failure if self.delivery else None
+            return f"could not post to {channel}: {failure.record() if failure else 'unknown'}"
+        replies = len(self.digest.entries)
+        plural = "reply" if replies == 1 else "replies"
+        return f"{self.status.value} Hot Papers {date} to {channel}: header and {replies} {plural}"
 
 
 async def deliver(
@@ -36,11 +73,7 @@ async def deliver(
         adapter.name, workspace, channel, digest.date, digest.categories, force=force
     )
     if claim is None:
-        return Outcome(
-            True,
-            f"already posted Hot Papers {digest.date} to {channel} (use --force to post it again)",
-            skipped=True,
-        )
+        return Outcome(Posted.ALREADY, channel, digest)
 
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
         ledger.record(claim, part, message_id, thread_id)
@@ -49,21 +82,12 @@ async def deliver(
         delivery = await post_thread(adapter, channel, digest, already=claim.parts,
                                      thread_id=claim.thread_id, on_posted=record)  # fmt: skip
     except ClaimLost:  # frozen past the lease: another instance finishes the thread
-        return Outcome(True, f"another instance took over Hot Papers {digest.date} to {channel}",
-                       skipped=True)  # fmt: skip
+        return Outcome(Posted.TAKEN_OVER, channel, digest)
     except (Exception, asyncio.CancelledError) as exc:  # free the claim for the next run at once
         ledger.release(claim, f"interrupted: {type(exc).__name__}")
         raise
-    ledger.finish(claim, ok=delivery.ok, error=delivery.error)
-    return _outcome(delivery, claim, digest, channel)
-
-
-def _outcome(delivery: Delivery, claim: Claim, digest: Digest, channel: str) -> Outcome:
-    if not delivery.ok:
-        return Outcome(False, f"could not post to {channel}: {delivery.error}", delivery)
-    verb = "resumed" if claim.resumed else "posted"
-    return Outcome(
-        True,
-        f"{verb} Hot Papers {digest.date} to {channel}: header and {len(digest.entries)} replies",
-        delivery,
-    )
+    failure = delivery.failure
+    ledger.finish(claim, ok=delivery.ok, error=failure.record() if failure else None)
+    if failure is not None:
+        return Outcome(Posted.FAILED, channel, digest, delivery)
+    return Outcome(Posted.RESUMED if claim.resumed else Posted.POSTED, channel, digest, delivery)

@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot import demo
+from bot.models import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +110,6 @@ class SummaryRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    source: str
-    date: dt.date
-    scope: str
-    payload: dict[str, Any]
-    fetched_at: dt.datetime
-    bundled: bool = False
-
-
 def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
@@ -135,12 +125,12 @@ def _prepare_sqlite(url: str) -> None:
     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
 
@@ -159,7 +149,9 @@ def describe_db_error(exc: Exception) -> str:
 class Store:
     """All persistent state. ``Store(url)`` creates the tables it needs on first use."""
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, busy_timeout_ms: int = 5000) -> None:
+        """``busy_timeout_ms``: how long SQLite waits for another process's lock before saying
+        the database is locked (``HOTPAPERS_SQLITE_BUSY_TIMEOUT_MS``)."""
         self.url = url
         try:
             _prepare_sqlite(url)
@@ -167,7 +159,7 @@ class Store:
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise StoreError(f"cannot open the database: {exc}") from None
         if self.engine.dialect.name == "sqlite":
-            _sqlite_pragmas(self.engine)
+            _sqlite_pragmas(self.engine, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
             with self._guard():

@@ -2,40 +2,26 @@
 
 A subscription is keyed by (platform, workspace, channel): subscribing again updates it, and
 unsubscribing deactivates it (the row stays, so ``hotpapers subscriptions --all`` can show it).
-Every change is handed to ``on_change`` so a running scheduler adds, replaces or removes the job
-without a restart.
-
-From chat, only people who may manage the channel can change its subscription (anyone may see
-it with ``settings``): the adapter knows the platform's rule (Slack: workspace admins and owners;
-Discord: Manage Channels) and passes its verdict as ``allowed``, and who may as ``managers``.
+The chat commands that change them are ``bot.subscription_commands``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import calendar
 from bot.clock import Clock
-from bot.commands import SUBSCRIBE_EXAMPLE, ShowSettings, Subscribe, Unsubscribe
 from bot.config import check_timezone
 from bot.store import Store, SubscriptionRow
 
 log = logging.getLogger(__name__)
 
 PLATFORMS = ("slack", "discord", "console")
-NO_SUBSCRIPTION = (
-    "This channel has no Hot Papers subscription. Start one with " + SUBSCRIBE_EXAMPLE + "."
-)
-REFUSAL = (
-    "Only {managers} can change this channel's Hot Papers subscription. Please ask one of them; "
-    "`/hotpapers settings` shows the current one."
-)
 
 
 class UnreadableSubscription(ValueError):
@@ -45,12 +31,6 @@ class UnreadableSubscription(ValueError):
         self.row_id = row_id
         self.reason = reason
         super().__init__(f"subscription {row_id} cannot be read ({reason})")
-
-
-UNREADABLE = (
-    "This channel's subscription is stored in a form I cannot read ({reason}). "
-    "`/hotpapers subscribe ...` replaces it; `/hotpapers unsubscribe` stops it."
-)
 
 
 @dataclass(frozen=True)
@@ -211,98 +191,3 @@ def describe(sub: Subscription) -> str:
     if sub.exclude:
         text += f", without {' or '.join(sub.exclude)}"
     return text
-
-
-def next_delivery_text(sub: Subscription, now: dt.datetime, holidays: Collection[dt.date]) -> str:
-    """``Tuesday 2021-04-13 09:00 Europe/Berlin (the listing of Tuesday 2021-04-13)``."""
-    from bot.scheduler import next_deliveries
-
-    found = next_deliveries(sub, now, 1, holidays)
-    if not found:
-        return "not within the next weeks"
-    when, listing = found[0]
-    local = when.astimezone(check_timezone(sub.tz))
-    return f"{local:%A %Y-%m-%d %H:%M} {sub.tz} (the listing of {calendar.describe(listing)})"
-
-
-OnChange = Callable[[Subscription], None]
-
-
-class SubscriptionHandler:
-    """``/hotpapers subscribe|unsubscribe|settings`` from any chat platform: store, then reply."""
-
-    def __init__(
-        self, subscriptions: SubscriptionStore, clock: Clock, *,
-        holidays: Collection[dt.date] = (), on_change: OnChange | None = None,
-    ) -> None:  # fmt: skip
-        self.subscriptions = subscriptions
-        self.clock = clock
-        self.holidays = tuple(holidays)
-        self.on_change = on_change
-
-    async def handle(
-        self, platform: str, workspace_id: str, channel_id: str, user_id: str,
-        request: Subscribe | Unsubscribe | ShowSettings, *, allowed: bool,
-        managers: str = "the channel's managers",
-    ) -> str:  # fmt: skip
-        """The reply for the user; ``allowed``: may this user manage the channel (the adapter's
-        verdict by its platform's rule). Reading the settings needs no permission."""
-        if not allowed and not isinstance(request, ShowSettings):
-            log.info("%s: user %s may not manage the subscription of %s", platform, user_id,
-                     channel_id)  # fmt: skip
-            return REFUSAL.format(managers=managers)
-        if isinstance(request, Subscribe):
-            return self._subscribe(platform, workspace_id, channel_id, request)
-        if isinstance(request, Unsubscribe):
-            return self._unsubscribe(platform, workspace_id, channel_id)
-        return self._settings(platform, workspace_id, channel_id)
-
-    def _subscribe(self, platform: str, workspace: str, channel: str, req: Subscribe) -> str:
-        # The command sets categories, time and top; keyword filters and the holiday notice
-        # (set with the CLI) are kept, and the reply's description shows them.
-        try:
-            kept = self.subscriptions.get(platform, workspace, channel)
-        except UnreadableSubscription:
-            kept = None  # replaced whole by this command
-        sub, created = self.subscriptions.upsert(
-            platform, workspace, channel, categories=req.categories, time=req.time, tz=req.tz,
-            top=req.top, include=kept.include if kept else (),
-            exclude=kept.exclude if kept else (),
-            notify_no_listing=kept.notify_no_listing if kept else False,
-        )  # fmt: skip
-        self._changed(sub)
-        verb = "Subscribed" if created else "Updated the subscription"
-        return (
-            f"{verb}: this channel gets Hot Papers for {describe(sub)}, on every arXiv "
-            f"listing day. Next: {next_delivery_text(sub, self.clock.now(), self.holidays)}."
-        )
-
-    def _unsubscribe(self, platform: str, workspace: str, channel: str) -> str:
-        try:
-            sub = self.subscriptions.deactivate(platform, workspace, channel)
-        except UnreadableSubscription:  # stopped all the same; it was never scheduled
-            return "Unsubscribed: this channel no longer gets Hot Papers."
-        if sub is None:
-            return NO_SUBSCRIPTION
-        self._changed(sub)
-        return f"Unsubscribed: this channel no longer gets Hot Papers ({describe(sub)})."
-
-    def _settings(self, platform: str, workspace: str, channel: str) -> str:
-        try:
-            sub = self.subscriptions.get(platform, workspace, channel)
-        except UnreadableSubscription as exc:
-            return UNREADABLE.format(reason=exc.reason)
-        if sub is None:
-            return NO_SUBSCRIPTION
-        return (
-            f"This channel gets Hot Papers for {describe(sub)}. Next: "
-            f"{next_delivery_text(sub, self.clock.now(), self.holidays)}. Change it with "
-            "`/hotpapers subscribe ...`, stop it with `/hotpapers unsubscribe`."
-        )
-
-    def _changed(self, sub: Subscription) -> None:
-        if self.on_change is not None:
-            try:
-                self.on_change(sub)
-            except Exception:  # the row is stored; the scheduler picks it up at its next start
-                log.exception("scheduler update for %s failed", sub.where)

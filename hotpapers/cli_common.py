@@ -53,7 +53,8 @@ def settings() -> Settings:
 
 def open_store() -> Store:
     try:
-        return Store(settings().database_url)
+        config = settings()
+        return Store(config.database_url, busy_timeout_ms=config.sqlite_busy_timeout_ms)
     except StoreError as exc:
         raise CliError(str(exc)) from None
 

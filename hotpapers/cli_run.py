@@ -12,12 +12,12 @@ from typing import Annotated
 import typer
 
 from bot.config import check_timezone
+from bot.subscription_commands import next_delivery_text
 from bot.subscriptions import (
     Subscription,
     SubscriptionStore,
     UnreadableSubscription,
     describe,
-    next_delivery_text,
     parse_time,
 )
 from hotpapers.cli_common import (
@@ -183,7 +183,7 @@ def run(
         if mode.startswith("post-only"):
             logging.getLogger("hotpapers").warning("slack: %s", mode)
     try:
-        asyncio.run(serve(config, schedule=not no_scheduler, host=host))
+        asyncio.run(serve(config, schedule=not no_scheduler, host=host, clock=State.clock))
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise

@@ -17,8 +17,7 @@ from bot.logs import redact
 from bot.ports import Adapter
 
 if TYPE_CHECKING:
-    from bot.service import DigestService
-    from bot.subscriptions import SubscriptionHandler
+    from bot.handler import CommandHandler
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +72,18 @@ class SlackPlatform:
 
     name = "slack"
 
-    def __init__(self, settings: Settings, service: DigestService,
-                 handler: SubscriptionHandler, clock: Clock) -> None:  # fmt: skip
-        from adapters.slack import ChannelPacer
+    def __init__(self, settings: Settings, handler: CommandHandler, clock: Clock) -> None:
         from adapters.slack_app import build_slack_app
+        from adapters.slack_client import ChannelPacer
         from adapters.slack_oauth import build_slack_oauth, oauth_configured
 
         self.settings = settings
         self.clock = clock
         self.oauth = build_slack_oauth(settings) if oauth_configured(settings) else None
         self.pacer = ChannelPacer(clock)  # one for slash answers and scheduled posts alike
-        self.app = build_slack_app(settings, service, clock=clock, subscriptions=handler,
-                                   oauth=self.oauth, pacer=self.pacer)  # fmt: skip
+        self.handler = handler
+        self.app = build_slack_app(settings, handler, clock=clock, oauth=self.oauth,
+                                   pacer=self.pacer)  # fmt: skip
         self.app_token = settings.secret("slack_app_token")
         self.http = settings.slack_signing_secret is not None
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
@@ -107,12 +106,12 @@ class SlackPlatform:
 
     async def stop(self) -> None:
         """No new command (the socket closes), then answers in flight get ``DRAIN_SECONDS``."""
-        from adapters.slack_app import drain, stop_socket_mode
+        from adapters.slack_app import stop_socket_mode
 
         if self.socket is not None:
             await stop_socket_mode(self.socket)
             self.socket = None
-        await drain(self.app, DRAIN_SECONDS)
+        await self.handler.drain(DRAIN_SECONDS)
         if self.oauth is not None:
             await self.oauth.close()
         if self._session is not None:
@@ -126,7 +125,8 @@ class SlackPlatform:
         return {"ok": ok, "mode": self.mode, "error": self.error}
 
     async def adapter(self, workspace: str) -> Adapter:
-        from adapters.slack import SlackAdapter, make_web_client
+        from adapters.slack import SlackAdapter
+        from adapters.slack_client import make_web_client
 
         token = (await self.oauth.bot_token(workspace) if self.oauth is not None
                  else self.settings.secret("slack_bot_token"))  # fmt: skip
@@ -152,11 +152,11 @@ class DiscordPlatform:
 
     name = "discord"
 
-    def __init__(self, settings: Settings, service: DigestService, handler: SubscriptionHandler,
-                 *, leader_only: bool = False) -> None:  # fmt: skip
+    def __init__(self, settings: Settings, handler: CommandHandler, *,
+                 leader_only: bool = False) -> None:  # fmt: skip
         from adapters.discord_bot import DiscordBot
 
-        self._new_bot = lambda: DiscordBot(settings, service, subscriptions=handler)
+        self._new_bot = lambda: DiscordBot(settings, handler)
         self.bot = self._new_bot()
         self.leader_only = leader_only
         self.connected = False

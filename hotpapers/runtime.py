@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.handler import CommandHandler
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
 from bot.ledger import Ledger
@@ -33,7 +34,8 @@ from bot.logs import redact
 from bot.ports import Adapter
 from bot.service import DigestService
 from bot.store import Store
-from bot.subscriptions import SubscriptionHandler, SubscriptionStore
+from bot.subscription_commands import SubscriptionHandler
+from bot.subscriptions import SubscriptionStore
 from hotpapers.health import health_report, health_routes
 from hotpapers.platforms import (
     ConsolePlatform,
@@ -63,18 +65,21 @@ class Runtime:
         self.requested_port = settings.port if port is None else port
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.schedule = schedule
-        self.store = Store(settings.database_url)
+        self.store = Store(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         self.service = DigestService(settings, self.store, clock=self.clock)
         self.leader = leader or make_leader(settings.database_url, self.clock)
         self.subscriptions = SubscriptionStore(self.store, self.clock)
         self.scheduler = DigestScheduler(
             subscriptions=self.subscriptions, service=self.service, adapters=self,
             ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
-            clock=self.clock, holidays=settings.holidays, name=f"runtime-{id(self)}",
+            clock=self.clock, holidays=settings.holidays,
         )  # fmt: skip
-        self.handler = SubscriptionHandler(self.subscriptions, self.clock,
-                                           holidays=settings.holidays,
-                                           on_change=self.scheduler.sync)  # fmt: skip
+        subscription_commands = SubscriptionHandler(
+            self.subscriptions, self.clock, holidays=settings.holidays,
+            on_change=self.scheduler.sync,
+        )  # fmt: skip
+        self.handler = CommandHandler(settings, self.service, self.clock,
+                                      subscriptions=subscription_commands)  # fmt: skip
         self.platforms = self._platforms(console_out)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
@@ -85,11 +90,10 @@ class Runtime:
         wanted = chat_configured(self.settings)
         platforms: dict[str, Platform] = {}
         if wanted["slack"]:
-            platforms["slack"] = SlackPlatform(self.settings, self.service, self.handler,
-                                               self.clock)  # fmt: skip
+            platforms["slack"] = SlackPlatform(self.settings, self.handler, self.clock)
         if wanted["discord"]:
             platforms["discord"] = DiscordPlatform(
-                self.settings, self.service, self.handler,
+                self.settings, self.handler,
                 leader_only=self.schedule and not isinstance(self.leader, AlwaysLeader),
             )  # fmt: skip
         if not platforms:
@@ -167,13 +171,16 @@ class Runtime:
         return health_report(platforms, scheduler)
 
 
-async def serve(settings: Settings, *, schedule: bool = True, host: str = "0.0.0.0") -> None:  # noqa: S104
+async def serve(
+    settings: Settings, *, schedule: bool = True, host: str = "0.0.0.0",  # noqa: S104
+    clock: Clock | None = None,
+) -> None:  # fmt: skip
     """Run until SIGTERM or SIGINT, then stop cleanly (what ``hotpapers run`` calls)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = Runtime(settings, schedule=schedule, host=host)
+    runtime = Runtime(settings, schedule=schedule, host=host, clock=clock)
     try:
         await runtime.start()
         await stop.wait()

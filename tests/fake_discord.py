@@ -82,6 +82,7 @@ class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     forbidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)  # channels answered 404 Unknown Channel
     commands: list[dict[str, Any]] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
 
@@ -261,7 +262,7 @@ class FakeDiscord:
 
     def _channel_route(self, r: Recorded, channel_id: str, rest: list[str]) -> web.Response:
         channel = self.channels.get(channel_id)
-        if channel is None:
+        if channel is None or channel_id in self.gone:
             return _json({"message": "Unknown Channel", "code": 10003}, 404)
         if r.method in self.forbidden.get(channel_id, ()):
             return _json({"message": "Missing Permissions", "code": 50013}, 403)

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.slack_app import command_text
 from bot.calendar import ET
 from bot.categories import ARCHIVES
+from bot.command_hints import HELP_FORMS, help_text
 from bot.commands import (
-    HELP_TEXT,
     MAX_CATEGORIES,
     CommandError,
     HelpRequest,
@@ -20,10 +21,11 @@ from bot.commands import (
     ShowSettings,
     Subscribe,
     Unsubscribe,
+    from_options,
     parse_command,
     quote,
-    tokenize,
 )
+from bot.ports import Options
 
 D = dt.date
 NOW = dt.datetime(2021, 4, 13, 12, 0, tzinfo=ET).astimezone(dt.UTC)  # Tuesday noon in New York
@@ -103,14 +105,6 @@ def test_no_date_means_the_latest_announced_listing() -> None:
     )
 
 
-def test_slack_auto_links_are_undone() -> None:
-    # Slack turns cs.AI (.ai is a top-level domain) into a link before sending the text.
-    assert parse("<http://cs.AI|cs.AI> <http://stat.ML> top=3") == Query(
-        ("cs.AI", "stat.ML"), D(2021, 4, 13), 3
-    )
-    assert tokenize("<mailto:a@b.io|a@b.io> x&amp;y &lt;!here&gt;") == ["a@b.io", "x&y", "<!here>"]
-
-
 def test_max_top_is_configurable() -> None:
     assert parse("top=80", max_top=100) == Query(DEFAULTS, D(2021, 4, 13), 80)
     assert error("top=11", max_top=10) == (
@@ -126,19 +120,45 @@ def test_help(text: str) -> None:
     assert parse(text) == HelpRequest()
 
 
+HELP = help_text(options=False, max_top=50)
+TYPED_HELP = help_text(options=True, max_top=50)
+
+
 def test_help_text_is_short_plain_and_shows_the_grammar() -> None:
-    assert len(HELP_TEXT) < 1500
-    assert "*" not in HELP_TEXT.replace("`cs.*`", "")  # no platform-specific bold
+    for text in (HELP, TYPED_HELP):
+        assert len(text) < 1500
+        assert "*" not in text.replace("`cs.*`", "")  # no platform-specific bold
     for example in (
         "`/hotpapers cs.CV 2021-04-12 top=5`",
         "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10`",
         "`/hotpapers unsubscribe`",
         "`/hotpapers settings`",
     ):
-        assert example in HELP_TEXT
-    for line in HELP_TEXT.splitlines()[1:-2]:  # every example parses
-        command = line.split("`")[1].removeprefix("/hotpapers").strip()
-        assert not isinstance(parse(command), CommandError)
+        assert example in HELP
+    assert "`/hotpapers category:cs.CV date:2021-04-12 top:5`" in TYPED_HELP
+
+
+def typed(example: str) -> Options:
+    """``/hotpapers category:cs.CV date:2021-04-12 top:5`` as the options Discord would send."""
+    fields: dict[str, Any] = {}
+    name = None
+    for word in example.removeprefix("/hotpapers").split():
+        if ":" in word and word.split(":")[0] in ("category", "date", "top", "action", "time"):
+            name, _, word = word.partition(":")
+            fields[name] = word
+        elif name is not None:
+            fields[name] += " " + word
+    renamed = {"category": "categories"}
+    values = {renamed.get(k, k): int(v) if k == "top" else v for k, v in fields.items()}
+    return Options(**values)
+
+
+def test_every_form_in_the_help_means_the_same_typed_or_as_text() -> None:
+    for text_form, typed_form, _ in HELP_FORMS:
+        text = text_form.split("`")[1].removeprefix("/hotpapers").strip()
+        options = typed(typed_form.split("`")[1])
+        now = {"now": NOW, "default_categories": DEFAULTS, "default_top": 10}
+        assert from_options(options, **now) == parse(text), (text_form, typed_form)
 
 
 @pytest.mark.parametrize(
@@ -339,7 +359,9 @@ def test_errors_never_echo_mentions_or_markup() -> None:
     assert error("<!channel>") == f"I don't understand `!channel`. Usage: {USAGE}. {HINT}"
     assert error("@everyone") == f"I don't understand `everyone`. Usage: {USAGE}. {HINT}"
     assert error("<@&123456789>") == f"I don't understand `123456789`. Usage: {USAGE}. {HINT}"
-    assert error("&lt;!here&gt;") == f"I don't understand `!here`. Usage: {USAGE}. {HINT}"
+    assert error(command_text("&lt;!here&gt;")) == (
+        f"I don't understand `!here`. Usage: {USAGE}. {HINT}"
+    )
     assert error("a`b") == f"I don't understand `ab`. Usage: {USAGE}. {HINT}"
 
 
@@ -413,3 +435,38 @@ def test_any_text_gives_a_command_or_a_command_error(text: str, now: dt.datetime
         assert not set("<>@&").intersection(message.replace("`…", "")), message
     else:
         assert isinstance(result, Query | HelpRequest | Subscribe | Unsubscribe | ShowSettings)
+
+
+def _as_text(options: Options) -> str:
+    """The words a Slack user would type for what ``options`` say."""
+    cats, top = options.categories or "", f"top={options.top}" if options.top else ""
+    if options.action in ("help", "unsubscribe", "settings"):
+        return options.action
+    if options.action == "subscribe":
+        return " ".join(["subscribe", cats, f"at {options.time}" if options.time else "", top])
+    return " ".join([cats, options.date or "", top])
+
+
+_OPTIONS = st.builds(
+    Options,
+    action=st.sampled_from([None, "digest", "help", "settings", "unsubscribe", "subscribe"]),
+    categories=st.lists(st.sampled_from(["cs.CL", "cs.*", "stat.ML", "cs.XX", "math"]),
+                        max_size=3).map(" ".join),
+    date=st.sampled_from([None, "today", "yesterday", "2021-04-12", "2021-04-10", "2031-01-01"]),
+    top=st.one_of(st.none(), st.integers(1, 60)),
+    time=st.sampled_from([None, "09:00", "09:00 Europe/Berlin", "25:00", "berlin"]),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(options=_OPTIONS)
+def test_typed_options_mean_what_the_same_words_mean(options: Options) -> None:
+    """Discord's typed options skip the text, never the checks: same command, same reply."""
+    context = {"now": NOW, "default_categories": DEFAULTS, "default_top": 10}
+    outcomes = []
+    for attempt in (lambda: from_options(options, **context), lambda: parse(_as_text(options))):
+        try:
+            outcomes.append(attempt())
+        except CommandError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]

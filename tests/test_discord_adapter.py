@@ -12,7 +12,7 @@ from adapters.discord import DiscordAdapter, make_discord_rest_adapter, use_api_
 from adapters.discord_embeds import entry_embed, validate_message
 from bot.config import ConfigError
 from bot.delivery import post_thread
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Refusal
 from tests.factories import adversarial_digest, make_digest
 from tests.fake_discord import FakeDiscord, serving
 
@@ -170,8 +170,8 @@ async def test_unknown_channel_is_a_failed_delivery_with_the_fix(
     adapter: DiscordAdapter,
 ) -> None:
     delivery = await post_thread(adapter, "999", make_digest(2))
-    assert not delivery.ok
-    assert delivery.error == (
+    assert delivery.failure is not None and delivery.failure.refusal is Refusal.NOT_IN_CHANNEL
+    assert delivery.failure.record() == (
         "unknown_channel: cannot post the header: Discord does not know channel 999 "
         "(404 Unknown Channel (code 10003)): check the id (Discord: Developer Mode, "
         "right-click the channel, Copy Channel ID) and that the bot was invited to that server"
@@ -201,7 +201,10 @@ async def test_a_forbidden_channel_fetch_is_missing_permissions(
 ) -> None:
     fake.forbid(2000)
     delivery = await post_thread(adapter, "2000", make_digest(1))
-    assert delivery.error is not None and delivery.error.startswith("missing_permissions: ")
+    assert delivery.failure is not None
+    assert (delivery.failure.code, delivery.failure.refusal) == (
+        "missing_permissions", Refusal.NO_PERMISSION
+    )  # fmt: skip
 
 
 async def test_a_429_with_via_is_retried_by_discord_py(
@@ -225,8 +228,8 @@ async def test_a_429_without_via_is_a_cloudflare_ban_and_fails_the_delivery(
 ) -> None:
     fake.rate_limit(times=1, via=False, retry_after=0.0)
     delivery = await post_thread(adapter, "2000", make_digest(1))
-    assert not delivery.ok
-    assert delivery.error == (
+    assert delivery.failure is not None and delivery.failure.refusal is Refusal.UNAVAILABLE
+    assert delivery.failure.record() == (
         "rate_limited: Discord refused to post the header in channel 2000 "
         "(429 You are being rate limited.)"
     )

@@ -10,20 +10,13 @@ from typing import Any
 import pytest
 
 from adapters.discord_bot import DiscordBot
-from adapters.discord_commands import (
-    FAILED,
-    NO_SUBSCRIPTIONS,
-    category_choices,
-    command_text,
-)
+from adapters.discord_commands import category_choices
 from adapters.discord_embeds import validate_message
 from bot.clock import FakeClock
-from bot.commands import CommandError, Query, Subscribe, parse_command
-from bot.config import Settings
-from bot.models import Digest
-from bot.render import render
-from bot.service import UserError
-from tests.factories import make_digest
+from bot.commands import Query
+from bot.handler import CommandHandler
+from bot.ports import Options, Request
+from tests.chat_drivers import FakeService
 from tests.fake_discord import FakeDiscord, Recorded, point_gateway_at, serving
 
 
@@ -38,54 +31,26 @@ DATE = {"name": "date", "type": 3, "value": "2021-04-12"}
 TOP = {"name": "top", "type": 4, "value": 2}
 
 
-class FakeService:
-    """``DigestService``'s surface; records when it was asked, counted in fake requests."""
+class CountingService(FakeService):
+    """Records how many requests Discord had seen when the digest was asked for."""
 
-    def __init__(self, settings: Settings, fake: FakeDiscord) -> None:
-        self.settings = settings
-        self.clock = FakeClock()
+    def __init__(self, fake: FakeDiscord) -> None:
+        super().__init__()
         self.fake = fake
-        self.queries: list[Query] = []
         self.requests_before: list[int] = []
-        self.error: Exception | None = None
-        self.release = asyncio.Event()
-        self.release.set()
 
-    async def digest_for(self, query: Query) -> Digest:
-        self.queries.append(query)
+    async def digest_for(self, query: Query) -> Any:
         self.requests_before.append(len(self.fake.requests))
-        await self.release.wait()
-        if self.error is not None:
-            raise self.error
-        return make_digest(query.top, categories=query.categories, date=query.date)
+        return await super().digest_for(query)
 
 
-class FakeSubscriptions:
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self.allowed: list[bool] = []
-
-    async def handle(self, *args: Any, allowed: bool, managers: str) -> str:
-        self.calls.append(args)
-        self.allowed.append(allowed)
-        if not allowed:  # the real handler's rule (bot/subscriptions.py): refuse, change nothing
-            return f"Refused: only {managers}."
-        return "Subscribed: cs.CL at 09:00 Europe/Berlin."
-
-
-@pytest.fixture
-def subscriptions() -> FakeSubscriptions:
-    return FakeSubscriptions()
-
-
-async def _start(fake: FakeDiscord, subscriptions: Any = None) -> tuple[DiscordBot, FakeService]:
+async def _start(fake: FakeDiscord) -> tuple[DiscordBot, CountingService]:
     fake.add_text_channel(2000)
     point_gateway_at(fake)
     settings = fake.settings()
-    service = FakeService(settings, fake)
-    bot = DiscordBot(
-        settings, service, subscriptions=subscriptions, client_options={"guild_ready_timeout": 0}
-    )
+    service = CountingService(fake)
+    handler = CommandHandler(settings, service, FakeClock())
+    bot = DiscordBot(settings, handler, client_options={"guild_ready_timeout": 0})
     await bot.start()
     async with asyncio.timeout(10):
         await bot.client.wait_until_ready()
@@ -136,7 +101,7 @@ async def test_defer_first_then_the_thread_then_the_followup(
         ("POST", f"/webhooks/{fake.app_id}/{callback.path.split('/')[3]}"),
     ]
     assert _followup(requests)["content"] == (
-        f"Posted **Hot Papers 2021-04-12** (2 papers in cs.CL) in the thread <#{thread}>."
+        f"Posted Hot Papers 2021-04-12 (2 papers in cs.CL) in its thread. <#{thread}>"
     )
     for body in fake.message_bodies():
         assert body["allowed_mentions"] == {"parse": []}
@@ -194,59 +159,8 @@ async def test_closing_cancels_an_answer_that_outlasts_the_drain(fake: FakeDisco
     await building(fake, service, fake.interaction([CATEGORY, DATE, TOP]))
     async with asyncio.timeout(10):
         await bot.close(drain=0.05)  # real seconds: the drain's own deadline
-    assert not bot.command.answering
+    assert bot.handler.answering == 0
     assert "/channels/2000/messages" not in [r.path for r in fake.requests]
-
-
-async def test_bad_input_is_answered_ephemerally_with_the_fix(
-    fake: FakeDiscord,
-    running: Any,
-) -> None:
-    _, service = running
-    bad = {"name": "category", "type": 3, "value": "cs.CLL"}
-    requests = await _invoke(fake, [bad, DATE])
-    with pytest.raises(CommandError) as expected:
-        parse_command(
-            "cs.CLL 2021-04-12",
-            now=service.clock.now(),
-            default_categories=["cs.CL"],
-            default_top=10,
-        )
-    assert requests[0].json == {"type": 5, "data": {"flags": 64}}
-    assert _followup(requests)["content"] == str(expected.value)
-    assert "cs.CL" in str(expected.value)  # the suggestion
-    assert not [r for r in requests if r.path.startswith("/channels/")]
-    assert service.queries == []
-
-
-async def test_a_weekend_gets_the_nearest_listing(
-    fake: FakeDiscord,
-    running: Any,
-) -> None:
-    saturday = {"name": "date", "type": 3, "value": "2021-04-10"}
-    content = _followup(await _invoke(fake, [CATEGORY, saturday]))["content"]
-    assert "2021-04-09" in content
-
-
-async def test_a_service_error_is_answered_and_nothing_is_posted(
-    fake: FakeDiscord,
-    running: Any,
-) -> None:
-    _, service = running
-    service.error = UserError("arXiv did not answer; try again in a few minutes.")
-    requests = await _invoke(fake, [CATEGORY, DATE])
-    assert _followup(requests)["content"] == "arXiv did not answer; try again in a few minutes."
-    assert not [r for r in requests if r.path.startswith("/channels/")]
-
-
-async def test_an_unexpected_error_still_gets_an_answer(
-    fake: FakeDiscord,
-    running: Any,
-) -> None:
-    _, service = running
-    service.error = RuntimeError("boom")
-    content = _followup(await _invoke(fake, [CATEGORY, DATE]))["content"]
-    assert content == FAILED
 
 
 async def test_a_channel_the_bot_cannot_post_in_is_explained(
@@ -256,54 +170,9 @@ async def test_a_channel_the_bot_cannot_post_in_is_explained(
     fake.forbid(2000, methods=("POST",))
     content = _followup(await _invoke(fake, [CATEGORY, DATE]))["content"]
     assert content.startswith(
-        "I could not post here: missing_permissions: Discord refused to post the header in "
+        "I couldn't post the digest: Discord refused to post the header in "
         "channel 2000 (403 Missing Permissions (code 50013)): give the bot View Channel"
     )
-
-
-async def test_help(fake: FakeDiscord, running: Any) -> None:
-    action = {"name": "action", "type": 3, "value": "help"}
-    content = _followup(await _invoke(fake, [action]))["content"]
-    assert content == render("discord/help.j2", max_top=50)
-    assert content.startswith("**Hot Papers**: the day's arXiv papers")
-
-
-async def test_subscriptions_without_a_handler_point_at_the_cli(
-    fake: FakeDiscord,
-    running: Any,
-) -> None:
-    action = {"name": "action", "type": 3, "value": "unsubscribe"}
-    content = _followup(await _invoke(fake, [action]))["content"]
-    assert content == NO_SUBSCRIPTIONS.format(channel="2000")
-
-
-async def test_subscribe_goes_to_the_handler_for_channel_managers(
-    fake: FakeDiscord,
-    subscriptions: FakeSubscriptions,
-) -> None:
-    bot, _ = await _start(fake, subscriptions)
-    try:
-        options = [
-            {"name": "action", "type": 3, "value": "subscribe"},
-            CATEGORY,
-            {"name": "time", "type": 3, "value": "09:00 Europe/Berlin"},
-        ]
-        content = _followup(await _invoke(fake, options))["content"]
-        refused = _followup(await _invoke(fake, options, permissions="0"))["content"]
-    finally:
-        await bot.close()
-    assert content == "Subscribed: cs.CL at 09:00 Europe/Berlin."
-    call = (
-        "discord",
-        fake.guild_id,
-        "2000",
-        "336733686529654798",
-        Subscribe(("cs.CL",), dt.time(9, 0), "Europe/Berlin", 10),
-    )
-    # The interaction's Manage Channels permission is the verdict the handler gets.
-    assert subscriptions.calls == [call, call]
-    assert subscriptions.allowed == [True, False]
-    assert refused == "Refused: only members with the Manage Channels permission."
 
 
 async def test_autocomplete_offers_at_most_25_categories(
@@ -360,26 +229,29 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
 
 def test_a_bot_that_never_started_is_closed(fake: FakeDiscord) -> None:
     settings = fake.settings()
-    bot = DiscordBot(settings, FakeService(settings, fake))
+    bot = DiscordBot(settings, CommandHandler(settings, FakeService(), FakeClock()))
     assert bot.status()["state"] == "closed"
 
 
-@pytest.mark.parametrize(
-    ("options", "text"),
-    [
-        ({}, ""),
-        ({"category": "cs.CL cs.LG", "date": "yesterday", "top": 5}, "cs.CL cs.LG yesterday top=5"),
-        ({"action": "help", "category": "cs.CL"}, "help"),
-        ({"action": "settings"}, "settings"),
-        (
-            {"action": "subscribe", "category": "cs.CL", "time": "09:00 Europe/Berlin", "top": 3},
-            "subscribe cs.CL at 09:00 Europe/Berlin top=3",
-        ),
-        ({"action": "digest", "date": "2021-04-12"}, "2021-04-12"),
-    ],
-)
-def test_command_text(options: dict[str, Any], text: str) -> None:
-    assert command_text(**options) == text
+async def test_typed_options_reach_the_core_typed(fake: FakeDiscord, running: Any) -> None:
+    bot, _ = running
+    seen: list[Request] = []
+    answer = bot.handler.answer
+
+    async def spy(request: Request, conversation: Any) -> Any:
+        seen.append(request)
+        return await answer(request, conversation)
+
+    bot.handler.answer = spy  # type: ignore[method-assign]
+    await _invoke(fake, [CATEGORY, DATE, TOP, {"name": "action", "type": 3, "value": "digest"}])
+    assert seen == [
+        Request(
+            platform="discord", workspace=fake.guild_id, channel="2000",
+            user="336733686529654798", text="",
+            options=Options(action="digest", categories="cs.CL", date="2021-04-12", top=2),
+        )
+    ]  # fmt: skip
+    assert isinstance(seen[0].options and seen[0].options.top, int)  # no text round trip
 
 
 def test_category_choices_complete_the_last_code() -> None:

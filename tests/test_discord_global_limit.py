@@ -18,11 +18,11 @@ from adapters.discord import DiscordAdapter, make_discord_rest_adapter, new_clie
 from adapters.discord_bot import DiscordBot
 from adapters.discord_limit import GLOBAL_CALLS, GLOBAL_PERIOD, counts_globally, global_limiter
 from bot.clock import FakeClock
-from bot.commands import Query
 from bot.config import Settings
 from bot.delivery import post_thread
-from bot.models import Digest
+from bot.handler import CommandHandler
 from bot.sources.http import RateLimiter
+from tests.chat_drivers import FakeService
 from tests.factories import make_digest
 from tests.fake_discord import FakeDiscord, point_gateway_at, serving
 
@@ -121,15 +121,9 @@ async def test_discord_py_retries_wait_on_the_limiter_too(
     assert len(limiter.granted) == len(fake.requests) == 7
 
 
-class Provider:
-    """What the slash command needs of the digest service."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.clock = FakeClock()
-
-    async def digest_for(self, query: Query) -> Digest:
-        return make_digest(query.top, categories=query.categories, date=query.date)
+def handler_for(settings: Settings) -> CommandHandler:
+    """The core's command handler on a service answering every query with a digest."""
+    return CommandHandler(settings, FakeService(), FakeClock())
 
 
 async def test_the_gateway_bot_is_paced_but_interaction_answers_are_not(
@@ -138,7 +132,7 @@ async def test_the_gateway_bot_is_paced_but_interaction_answers_are_not(
     fake.add_text_channel(2000)
     point_gateway_at(fake)
     settings = fake.settings()
-    bot = DiscordBot(settings, Provider(settings), client_options={"guild_ready_timeout": 0})
+    bot = DiscordBot(settings, handler_for(settings), client_options={"guild_ready_timeout": 0})
     await bot.start()
     try:
         async with asyncio.timeout(10):
@@ -190,7 +184,7 @@ async def _limiter_of_a_new_loop() -> RateLimiter:
 def test_every_client_carries_the_global_limit_trace() -> None:
     rest = new_client()
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    gateway = DiscordBot(settings, Provider(settings)).client
+    gateway = DiscordBot(settings, handler_for(settings)).client
     for client in (rest, gateway):
         trace = client.http.http_trace
         assert trace is not None

@@ -2,7 +2,7 @@
 
 110 Slack and 60 Discord channels fire together through the real adapters and the loopback
 fakes. The fakes hold every message request until released, so the channels in flight can be
-counted: 100 Slack and 50 Discord at once (``bot.post_slots.POST_CONCURRENCY``), the rest waiting.
+counted: 100 Slack and 50 Discord at once (each adapter's ``post_concurrency``), the rest waiting.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from aiohttp import web
 from discord.http import Route
 
 import adapters.discord_limit as discord_limit
-from adapters.discord import make_discord_rest_adapter
-from adapters.slack import make_slack_adapter
+from adapters.discord import DiscordAdapter, make_discord_rest_adapter
+from adapters.slack import SlackAdapter, make_slack_adapter
 from bot.clock import FakeClock
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.models import Digest
-from bot.post_slots import POST_CONCURRENCY
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.sources.http import RateLimiter
 from bot.store import Store
 from bot.subscriptions import Subscription, SubscriptionStore
@@ -143,7 +143,7 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
     ledger = Ledger(store, "host-a", clock)
     scheduler = DigestScheduler(
         subscriptions=SubscriptionStore(store, clock), service=Service(), adapters=adapters,
-        ledger=ledger, leader=AlwaysLeader(), clock=clock, name="fanout",
+        ledger=ledger, leader=AlwaysLeader(), clock=clock,
     )  # fmt: skip
     subs = subscribe(store, clock)
     jobs = [asyncio.create_task(scheduler.run_job(sub.id)) for sub in subs]
@@ -151,8 +151,8 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
         await until(
             lambda: (
                 adapters.asked == len(subs)
-                and slack.gate.in_flight == POST_CONCURRENCY["slack"]
-                and discord.gate.in_flight == POST_CONCURRENCY["discord"]
+                and slack.gate.in_flight == SlackAdapter.post_concurrency == 100
+                and discord.gate.in_flight == DiscordAdapter.post_concurrency == 50
             )
         )
         # Every job has asked for its adapter; exactly the cap of each platform got a slot.
@@ -166,7 +166,10 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
         scheduler.shutdown()
 
     assert results == [
-        f"posted Hot Papers 2021-04-12 to {sub.channel}: header and 1 replies" for sub in subs
+        RunOutcome(
+            RunStatus.POSTED, f"posted Hot Papers 2021-04-12 to {sub.channel}: header and 1 reply"
+        )
+        for sub in subs
     ]
     assert (slack.gate.peak, discord.gate.peak) == (100, 50)
     posts = slack.calls_to("chat.postMessage")

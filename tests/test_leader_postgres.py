@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
-from bot.jobs import DigestScheduler, run_subscription_job
+from bot.jobs import DigestScheduler
 from bot.leader import INTERVAL, AlwaysLeader, Leader, LeadershipLoop, PostgresLeader, lock_key
 from bot.ledger import Ledger
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import Store
 from bot.subscriptions import Subscription, SubscriptionStore
 from tests.test_scheduler import MONDAY_0900, Adapters, FakeService, RecordingAdapter
@@ -91,7 +92,6 @@ def instances(
             ledger=Ledger(store, f"host-{i}", clock),
             leader=leader,
             clock=clock,
-            name=f"{name}-{i}",
         )  # fmt: skip
         for i, (store, leader, adapter) in enumerate(zip(stores, leaders, adapters, strict=True))
     ]
@@ -166,8 +166,8 @@ async def test_only_the_leader_schedules_and_the_other_takes_over(
         assert [await loops[1].tick(), await loops[0].tick()] == [True, False]
         assert [len(s.scheduler.get_jobs()) for s in schedulers] == [0, 1]
         # a job that still fires on the old leader posts nothing
-        assert await schedulers[0].run_job(sub.id) == (
-            "console:default:general: not the leader, nothing posted"
+        assert await schedulers[0].run_job(sub.id) == RunOutcome(
+            RunStatus.NOT_LEADER, "console:default:general: not the leader, nothing posted"
         )
 
 
@@ -216,20 +216,24 @@ async def test_the_leader_losing_its_connection_mid_thread_still_posts_one_threa
         terminate(admin, leaders[0].backend_pid)  # the leader is not told
         assert await loops[1].tick() is True
         assert schedulers[1].scheduler.get_job(sub.job_id).next_run_time == MONDAY_0900
-        assert await schedulers[1].run_job(sub.id) == (  # the catch-up, fired by APScheduler
-            "console:default:general: another instance holds the delivery of 2021-04-12"
+        assert await schedulers[1].run_job(
+            sub.id
+        ) == RunOutcome(  # the catch-up, fired by APScheduler
+            RunStatus.HELD_ELSEWHERE,
+            "console:default:general: another instance holds the delivery of 2021-04-12",
         )
         retry = schedulers[1].scheduler.get_job("retry:1")
         assert retry is not None
         slow.go.set()
-        assert await first == "posted Hot Papers 2021-04-12 to general: header and 10 replies"
+        assert await first == RunOutcome(
+            RunStatus.POSTED, "posted Hot Papers 2021-04-12 to general: header and 10 replies"
+        )
         assert await loops[0].tick() is False  # the old leader notices, and drops its jobs
         assert schedulers[0].scheduler.get_jobs() == []
         clock.set(retry.next_run_time)
         schedulers[1].scheduler.remove_job("retry:1")  # as APScheduler does when it fires
-        await run_subscription_job(*retry.args)  # the job APScheduler runs
-        assert schedulers[1].last_result is not None
-        assert schedulers[1].last_result.startswith("already posted Hot Papers 2021-04-12")
+        await retry.func(*retry.args)  # the job APScheduler runs
+        assert schedulers[1].last_status is RunStatus.ALREADY
         assert schedulers[1].scheduler.get_job("retry:1") is None
         assert [kind for kind, *_ in slow.sent] == ["header"] + ["reply"] * 10
         assert other.sent == []

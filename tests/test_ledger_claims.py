@@ -12,6 +12,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.ledger import ClaimLost, Ledger
 from bot.posting import deliver
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import Store
 from tests.factories import make_digest
 from tests.test_scheduler import (  # noqa: F401 (fixtures)
@@ -78,11 +79,13 @@ async def test_the_owner_that_lost_its_lease_stops_and_says_so(
     clock.advance(LEASE_AND_A_BIT)
     other = RecordingAdapter()
     b = make_scheduler(made, store, clock, other, owner="b")
-    assert await b.run_job(sub1.id) == (
-        "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
+    assert await b.run_job(sub1.id) == RunOutcome(
+        RunStatus.RESUMED, "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
     )
     slow.go.set()  # a's 4th reply finally goes out, then a notices it lost the claim
-    assert await first == "another instance took over Hot Papers 2021-04-12 to general"
+    assert await first == RunOutcome(
+        RunStatus.HELD_ELSEWHERE, "another instance took over Hot Papers 2021-04-12 to general"
+    )
     assert a.last_error is None
     assert slow.sent == [HEADER, *thread("general", "thread-m1", range(1, 5))]
     assert other.sent == thread("general", "thread-m1", range(4, 11))  # only reply 4 twice
@@ -111,6 +114,7 @@ async def test_a_thread_apscheduler_is_posting_gets_the_drain(
     await scheduler.drain(10)
     assert slow.sent == [HEADER, *thread("general", "thread-m1", range(1, 11))]
     assert scheduler.ledger.status(*KEY) == ("done", None, 11)
+    assert scheduler.last_status is RunStatus.POSTED
     assert scheduler.last_result == "posted Hot Papers 2021-04-12 to general: header and 10 replies"
 
 
@@ -132,8 +136,8 @@ async def test_a_run_cancelled_by_shutdown_is_resumed_at_once_by_a_new_process(
     clock.advance(20)
     fresh = RecordingAdapter()
     new = make_scheduler(made, store, clock, fresh, owner="host:200")
-    assert await new.run_job(sub1.id) == (
-        "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
+    assert await new.run_job(sub1.id) == RunOutcome(
+        RunStatus.RESUMED, "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
     )
     assert fresh.sent == thread("general", "thread-m1", range(4, 11))
 

@@ -22,6 +22,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import Store
 from bot.subscriptions import SubscriptionStore
 from hotpapers.runtime import Runtime
@@ -69,7 +70,7 @@ async def started(settings: Settings, clock: FakeClock, **kw: Any) -> Runtime:
 
 IDLE_SCHEDULER = {
     "running": True, "leader": True, "jobs": 0, "next_run": None, "last_run": None,
-    "last_result": None, "last_error": None, "election_error": None,
+    "last_status": None, "last_result": None, "last_error": None, "election_error": None,
 }  # fmt: skip
 
 
@@ -88,7 +89,9 @@ async def test_console_runtime_health_and_a_scheduled_post(database: str, clock:
             "version": "0.1.0",
         }
         result = await runtime.scheduler.run_job(sub_id)
-        assert result == "posted Hot Papers 2021-04-12 to general: header and 3 replies"
+        assert result == RunOutcome(
+            RunStatus.POSTED, "posted Hot Papers 2021-04-12 to general: header and 3 replies"
+        )
         assert out.getvalue().startswith("[general] ")
         assert out.getvalue().count("↳ reply in thread console-1") == 3
     finally:
@@ -108,10 +111,10 @@ async def test_slack_socket_mode_posts_once_across_a_restart(
         assert (status, body["platforms"]) == (
             200, {"slack": {"ok": True, "mode": "socket", "error": None}},
         )  # fmt: skip
-        assert await runtime.scheduler.run_job(sub_id) == (
-            "posted Hot Papers 2021-04-12 to C1: header and 3 replies"
+        assert await runtime.scheduler.run_job(sub_id) == RunOutcome(
+            RunStatus.POSTED, "posted Hot Papers 2021-04-12 to C1: header and 3 replies"
         )
-        assert (await runtime.scheduler.run_job(sub_id)).startswith("already posted")
+        assert (await runtime.scheduler.run_job(sub_id)).status is RunStatus.ALREADY
     finally:
         await runtime.stop()
     await fake_slack.wait_for(lambda f: not f.socket_connected)
@@ -124,7 +127,7 @@ async def test_slack_socket_mode_posts_once_across_a_restart(
     assert all(c.token == "xoxb-test" for c in fake_slack.calls_to("chat.postMessage"))
     restarted = await started(settings, clock)  # killed and restarted: the catch-up run
     try:
-        assert (await restarted.scheduler.run_job(sub_id)).startswith("already posted")
+        assert (await restarted.scheduler.run_job(sub_id)).status is RunStatus.ALREADY
     finally:
         await restarted.stop()
     assert len(fake_slack.posts) == 4
@@ -172,7 +175,9 @@ async def test_discord_gateway_health_and_a_scheduled_thread(
         assert status == 200
         assert body["platforms"]["discord"]["state"] == "connected"
         result = await runtime.scheduler.run_job(sub_id)
-        assert result == "posted Hot Papers 2021-04-12 to 2000: header and 3 replies"
+        assert result == RunOutcome(
+            RunStatus.POSTED, "posted Hot Papers 2021-04-12 to 2000: header and 3 replies"
+        )
     finally:
         await runtime.stop()
     posts = [(r.method, r.path) for r in fake_discord.requests if r.method == "POST"]

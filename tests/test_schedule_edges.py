@@ -10,7 +10,8 @@ import pytest
 
 from bot import calendar
 from bot.clock import FakeClock
-from bot.jobs import RETRY_DELAY
+from bot.job_table import RETRY_DELAY
+from bot.run_outcome import RunStatus
 from bot.scheduler import GRACE, next_deliveries, next_runs, plan_run, trigger_for
 from bot.store import Store
 from tests.test_scheduler import (  # noqa: F401 (fixtures)
@@ -106,10 +107,10 @@ async def test_the_repeated_hour_posts_once(store: Store, made) -> None:
     sub1 = add_sub(store, clock, time=dt.time(23, 30), tz="Africa/Cairo")
     adapter = RecordingAdapter()
     scheduler = make_scheduler(made, store, clock, adapter)
-    assert (await scheduler.run_job(sub1.id)).startswith("posted Hot Papers 2027-10-28")
+    assert (await scheduler.run_job(sub1.id)).status is RunStatus.POSTED
     clock.set(utc(2027, 10, 28, 21, 30, 5))  # the second 23:30, if anything fired then
     result = await scheduler.run_job(sub1.id)
-    assert "posted" not in result.replace("already posted", "")
+    assert result.status not in (RunStatus.POSTED, RunStatus.RESUMED)
     assert len(adapter.sent) == 11
 
 
@@ -222,7 +223,7 @@ async def test_catch_up_exactly_at_the_grace_boundary(
     first = scheduler.scheduler.get_job(sub1.job_id).next_run_time
     assert first == (MONDAY_0900 if runs else MONDAY_0900 + dt.timedelta(days=1))
     result = await scheduler.run_job(sub1.id, MONDAY_0900)
-    assert result.startswith("posted") if runs else result.endswith("too old to post; skipped")
+    assert result.status is (RunStatus.POSTED if runs else RunStatus.TOO_OLD)
     assert len(adapter.sent) == (11 if runs else 0)
 
 
@@ -262,17 +263,14 @@ async def test_retries_stop_at_the_grace_and_post_once(
         when, args = retry
         clock.set(when)
         retried_at.append(when)
-        await scheduler.run_job(args[1], dt.datetime.fromisoformat(args[2]))
+        await scheduler.run_job(args[0], dt.datetime.fromisoformat(args[1]))
     assert all(when - MONDAY_0900 <= GRACE for when in retried_at)
     if failures == 3:
         assert retried_at == [MONDAY_0900 + dt.timedelta(seconds=30) + RETRY_DELAY * n
                               for n in (1, 2, 3)]  # fmt: skip
         assert adapter.sent == [("header", "general", None, dt.date(2021, 4, 12)),
                                 *thread("general", "thread-m1", range(1, 11))]  # fmt: skip
-        assert (
-            scheduler.last_result
-            == "posted Hot Papers 2021-04-12 to general: header and 10 replies"
-        )
+        assert scheduler.last_status is RunStatus.POSTED
     else:
         assert len(retried_at) == 5  # 09:10:30 ... 09:50:30; 10:00:30 is past the hour
         assert adapter.sent == []

@@ -16,6 +16,7 @@ from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.models import Digest, Entry
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.scheduler import (
     fire_days,
     last_run_at_or_before,
@@ -175,6 +176,7 @@ class Killed(BaseException):
 class RecordingAdapter:
     name = "console"
     max_message_chars = 10_000
+    post_concurrency = 1
 
     def __init__(self, die_after_replies: int | None = None) -> None:
         self.sent: list[tuple[str, str, str | None, object]] = []
@@ -263,7 +265,6 @@ def make_scheduler(
         subscriptions=SubscriptionStore(store, clock), service=service or FakeService(),
         adapters=Adapters(adapter or RecordingAdapter()), ledger=Ledger(store, owner, clock),
         leader=leader or AlwaysLeader(), clock=clock, holidays=holidays,
-        name=f"test-{len(made)}-{owner}",
     )  # fmt: skip
     made.append(scheduler)
     return scheduler
@@ -281,10 +282,12 @@ async def test_scheduled_run_posts_once(store, clock, made) -> None:
     adapter = RecordingAdapter()
     scheduler = make_scheduler(made, store, clock, adapter)
     first = await scheduler.run_job(sub1.id)
-    assert first == "posted Hot Papers 2021-04-12 to general: header and 10 replies"
+    assert first == RunOutcome(
+        RunStatus.POSTED, "posted Hot Papers 2021-04-12 to general: header and 10 replies"
+    )
     assert adapter.sent == [HEADER, *thread("general", "thread-m1", range(1, 11))]
     second = await scheduler.run_job(sub1.id)
-    assert second.startswith("already posted Hot Papers 2021-04-12 to general")
+    assert second.status is RunStatus.ALREADY
     assert len(adapter.sent) == 11
     assert scheduler.status()["last_error"] is None
 
@@ -311,7 +314,7 @@ async def test_a_run_missed_past_the_grace_is_dropped(store, clock, made) -> Non
     scheduler.set_leader(True)
     assert scheduler.scheduler.get_job("sub:1").next_run_time == MONDAY_0900 + dt.timedelta(days=1)
     result = await scheduler.run_job(sub1.id, MONDAY_0900)
-    assert result.endswith("is too old to post; skipped")
+    assert result.status is RunStatus.TOO_OLD
     assert adapter.sent == []
 
 
@@ -320,7 +323,7 @@ async def test_yesterdays_digest_is_not_posted_today(store, clock, made) -> None
     clock.set(MONDAY_0900.astimezone(UTC) + dt.timedelta(days=1, minutes=5))  # Tuesday 09:05
     adapter = RecordingAdapter()
     scheduler = make_scheduler(made, store, clock, adapter)
-    assert (await scheduler.run_job(sub1.id, MONDAY_0900)).endswith("too old to post; skipped")
+    assert (await scheduler.run_job(sub1.id, MONDAY_0900)).status is RunStatus.TOO_OLD
     assert adapter.sent == []
     await scheduler.run_job(sub1.id)  # Tuesday's own run: Tuesday's listing
     assert adapter.sent[0] == ("header", "general", None, dt.date(2021, 4, 13))
@@ -362,7 +365,9 @@ async def test_a_run_killed_after_3_of_10_replies_resumes_the_thread(store, cloc
     clock.advance(20)  # the process restarts (same host) and its catch-up run fires
     fresh = RecordingAdapter()
     result = await make_scheduler(made, store, clock, fresh).run_job(sub1.id)
-    assert result == "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
+    assert result == RunOutcome(
+        RunStatus.RESUMED, "resumed Hot Papers 2021-04-12 to general: header and 10 replies"
+    )
     assert fresh.sent == thread("general", "thread-m1", range(4, 11))
 
 
@@ -374,9 +379,12 @@ async def test_another_instance_resumes_once_the_claim_is_stale(store, clock, ma
     b = make_scheduler(made, store, clock, other, owner="b")
     b.start(paused=True)
     result = await b.run_job(sub1.id)
-    assert result == "console:default:general: another instance holds the delivery of 2021-04-12"
+    assert result == RunOutcome(
+        RunStatus.HELD_ELSEWHERE,
+        "console:default:general: another instance holds the delivery of 2021-04-12",
+    )
     retry = b.scheduler.get_job("retry:1")
-    assert retry.args == (b.name, sub1.id, MONDAY_0900.isoformat())
+    assert retry.args == (sub1.id, MONDAY_0900.isoformat())
     clock.advance(11 * 60)  # the retry, after the 10-minute lease
     await b.run_job(sub1.id, MONDAY_0900)
     assert other.sent == thread("general", "thread-m1", range(4, 11))
@@ -386,8 +394,8 @@ async def test_a_follower_posts_nothing(store, clock, made) -> None:
     sub1 = add_sub(store, clock)
     adapter = RecordingAdapter()
     scheduler = make_scheduler(made, store, clock, adapter, leader=Follower())
-    assert await scheduler.run_job(sub1.id) == (
-        "console:default:general: not the leader, nothing posted"
+    assert await scheduler.run_job(sub1.id) == RunOutcome(
+        RunStatus.NOT_LEADER, "console:default:general: not the leader, nothing posted"
     )
     assert adapter.sent == []
 
@@ -425,7 +433,7 @@ async def test_jobs_follow_the_subscriptions(store, clock, made) -> None:
     assert jobs["sub:1"].misfire_grace_time == 3600
     assert scheduler.status() == {
         "running": True, "leader": True, "jobs": 2, "next_run": "2021-04-12T07:00:00+00:00",
-        "last_run": None, "last_result": None, "last_error": None,
+        "last_run": None, "last_status": None, "last_result": None, "last_error": None,
     }  # fmt: skip
     subs = SubscriptionStore(store, clock)
     scheduler.sync(subs.upsert("console", "default", "a", categories=("cs.LG",),

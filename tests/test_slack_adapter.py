@@ -7,12 +7,13 @@ import socket
 
 import pytest
 
-from adapters.slack import ChannelPacer, SlackAdapter, make_slack_adapter, make_web_client
+from adapters.slack import SlackAdapter, make_slack_adapter
 from adapters.slack_blocks import header_message, validate_message
+from adapters.slack_client import ChannelPacer, make_web_client
 from bot.clock import FakeClock
 from bot.config import ConfigError, Settings
 from bot.delivery import post_thread
-from bot.ports import Delivery, DeliveryError
+from bot.ports import Delivery, DeliveryError, Refusal
 from tests.factories import adversarial_digest, make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 
@@ -178,10 +179,11 @@ async def test_failed_thread_is_a_delivery_record_not_a_crash(
 ) -> None:
     fake_slack.fail_channel("C9", "not_in_channel")
     delivery = await post_thread(adapter, "C9", make_digest(2))
-    assert delivery == Delivery(
-        platform="slack", channel="C9", ok=False,
-        error="not_in_channel: the bot is not in channel C9: invite it with /invite @Hot Papers",
-    )  # fmt: skip
+    assert (delivery.platform, delivery.channel, delivery.ok) == ("slack", "C9", False)
+    assert delivery.failure is not None and delivery.failure.refusal is Refusal.NOT_IN_CHANNEL
+    assert delivery.failure.record() == (
+        "not_in_channel: the bot is not in channel C9: invite it with /invite @Hot Papers"
+    )
 
 
 async def test_pacing_is_per_channel(fake_slack: FakeSlack, clock: FakeClock) -> None:

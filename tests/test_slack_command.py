@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,10 +15,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack_app import (
-    NO_SUBSCRIPTIONS,
-    NOT_IN_CHANNEL,
-    SOMETHING_WRONG,
     build_slack_app,
+    command_text,
+    request_of,
     slack_routes,
     start_socket_mode,
     stop_socket_mode,
@@ -29,47 +25,19 @@ from adapters.slack_app import (
 from adapters.slack_blocks import escape_mrkdwn, validate_message
 from adapters.slack_oauth import SCOPES, build_slack_oauth
 from bot.clock import FakeClock
-from bot.commands import HELP_TEXT, CommandError, Query, Subscribe, parse_command
+from bot.commands import CommandError, Query, parse_command
 from bot.config import ConfigError, Settings
-from bot.models import Digest
-from bot.service import UserError
+from bot.handler import CommandHandler
+from bot.ports import Request
+from bot.store import Store
+from bot.subscription_commands import SubscriptionHandler
+from bot.subscriptions import SubscriptionStore
+from tests.chat_drivers import SECRET, TOKEN, FakeService, signed
 from tests.factories import make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 
-SECRET = "test-signing-secret"
-TOKEN = "xoxb-single-workspace"
 NOW = dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC)
 LOOKING = "Looking up Hot Papers for cs.CL on 2021-04-12 (top 10); the thread follows here."
-
-
-class FakeService:
-    """The DigestService surface the command uses; can hold a digest back until released."""
-
-    def __init__(self, settings: Settings, clock: FakeClock, outcome: Digest | Exception) -> None:
-        self.settings, self.clock, self.outcome = settings, clock, outcome
-        self.queries: list[Query] = []
-        self.release = asyncio.Event()
-        self.release.set()
-
-    async def digest_for(self, query: Query) -> Digest:
-        self.queries.append(query)
-        await self.release.wait()
-        if isinstance(self.outcome, Exception):
-            raise self.outcome
-        return self.outcome
-
-
-class FakeSubscriptions:
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self.allowed: list[bool] = []
-
-    async def handle(self, platform: str, team_id: str, channel_id: str, user_id: str,
-                     request: object, *, allowed: bool, managers: str) -> str:  # fmt: skip
-        assert managers == "workspace admins and owners"
-        self.calls.append((platform, team_id, channel_id, user_id, request))
-        self.allowed.append(allowed)
-        return "Subscribed <#C1> to cs.CL at 09:00"
 
 
 def make_settings(fake: FakeSlack, **kw: Any) -> Settings:
@@ -80,15 +48,8 @@ def make_settings(fake: FakeSlack, **kw: Any) -> Settings:
     return Settings(_env_file=None, **(base | kw))
 
 
-def signed(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
-    """Slack's signature: HMAC-SHA256 of ``v0:{ts}:{body}`` (Bolt checks it against time.time())."""
-    ts = str(int(time.time()) - age)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-    }
+def make_app(settings: Settings, service: FakeService, clock: FakeClock, **kw: Any) -> AsyncApp:
+    return build_slack_app(settings, CommandHandler(settings, service, clock), clock=clock, **kw)
 
 
 def command_body(fake: FakeSlack, text: str, *, team: str = "T111", channel: str = "C1") -> str:
@@ -117,8 +78,9 @@ async def http(
     fake_slack: FakeSlack, clock: FakeClock
 ) -> AsyncIterator[tuple[TestClient, FakeService]]:
     settings = make_settings(fake_slack)
-    service = FakeService(settings, clock, make_digest(3))
-    client = await serve(build_slack_app(settings, service, clock=clock))
+    service = FakeService()
+    service.outcome = make_digest(3)
+    client = await serve(make_app(settings, service, clock))
     yield client, service
     await client.close()
 
@@ -176,89 +138,57 @@ async def reply_to(client: TestClient, fake: FakeSlack, text: str, count: int = 
     return fake.responses
 
 
-async def test_help_is_an_ephemeral_reply(
-    http: tuple[TestClient, FakeService], fake_slack: FakeSlack
-) -> None:
-    client, service = http
-    replies = await reply_to(client, fake_slack, "help")
-    assert replies == [{"text": escape_mrkdwn(HELP_TEXT), "response_type": "ephemeral"}]
-    assert fake_slack.posts == [] and service.queries == []
-
-
 async def test_bad_input_gets_the_parser_message(
     http: tuple[TestClient, FakeService], fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
     client, service = http
     with pytest.raises(CommandError) as expected:
-        parse_command("cs.XX 2021-04-10 <!channel>", now=NOW, default_categories=["cs.CL"],
-                      default_top=10)  # fmt: skip
+        parse_command(command_text("cs.XX 2021-04-10 <!channel>"), now=NOW,
+                      default_categories=["cs.CL"], default_top=10)  # fmt: skip
     replies = await reply_to(client, fake_slack, "cs.XX 2021-04-10 <!channel>")
     assert replies == [{"text": escape_mrkdwn(str(expected.value)), "response_type": "ephemeral"}]
     assert "<!" not in replies[0]["text"]
     assert fake_slack.posts == [] and service.queries == []
 
 
-@pytest.mark.parametrize(
-    ("outcome", "channel_error", "answer"),
-    [
-        (UserError("No listing on 2021-04-12 yet"), None, "No listing on 2021-04-12 yet"),
-        (make_digest(2), "not_in_channel", NOT_IN_CHANNEL),
-        (make_digest(2), "channel_not_found", NOT_IN_CHANNEL),
-        (
-            make_digest(2), "invalid_auth",
-            "I couldn't post the digest: Slack rejected the bot token (invalid_auth): "
-            "check SLACK_BOT_TOKEN or reinstall the app",
-        ),
-        (make_digest(0), None, "No paper in cs.CL on 2021-04-12 (top 10) got any attention yet."),
-        (RuntimeError("boom"), None, SOMETHING_WRONG),
-    ],
-)  # fmt: skip
-async def test_failures_become_ephemeral_replies(
-    fake_slack: FakeSlack, clock: FakeClock, outcome: Any, channel_error: str | None, answer: str
-) -> None:
-    if channel_error:
-        fake_slack.fail_channel("C1", channel_error)
-    settings = make_settings(fake_slack)
-    client = await serve(build_slack_app(settings, FakeService(settings, clock, outcome),
-                                         clock=clock))  # fmt: skip
-    try:
-        replies = await reply_to(client, fake_slack, "cs.CL 2021-04-12", count=2)
-    finally:
-        await client.close()
-    assert replies == [
-        {"text": LOOKING, "response_type": "ephemeral"},
-        {"text": escape_mrkdwn(answer), "response_type": "ephemeral"},
-    ]
-    assert fake_slack.posts == []
+def test_command_text_undoes_slacks_formatting() -> None:
+    # Slack links what looks like a domain and escapes &<>: the core gets what was typed.
+    assert command_text("<http://cs.AI|cs.AI> <http://stat.ML> top=3").split() == [
+        "cs.AI", "stat.ML", "top=3"
+    ]  # fmt: skip
+    assert command_text("<mailto:a@b.io|a@b.io> x&amp;y &lt;!here&gt;").split() == [
+        "a@b.io", "x&y", "<!here>"
+    ]  # fmt: skip
 
 
-async def test_subscriptions_go_to_the_handler_or_the_cli(
-    fake_slack: FakeSlack, clock: FakeClock
+def test_a_slash_command_becomes_the_cores_request() -> None:
+    payload = {"command": "/hotpapers", "text": "<http://cs.AI|cs.AI> top=3", "team_id": "T1",
+               "channel_id": "C9", "user_id": "U7", "response_url": "https://x"}  # fmt: skip
+    assert request_of(payload) == Request(
+        platform="slack", workspace="T1", channel="C9", user="U7", text=" cs.AI  top=3"
+    )
+
+
+async def test_users_info_is_asked_only_for_a_change(
+    fake_slack: FakeSlack, clock: FakeClock, tmp_path: Path
 ) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'subs.sqlite3'}")
     settings = make_settings(fake_slack)
-    service = FakeService(settings, clock, make_digest(1))
-    client = await serve(build_slack_app(settings, service, clock=clock))
+    subscriptions = SubscriptionHandler(SubscriptionStore(store, clock), clock)
+    handler = CommandHandler(settings, FakeService(), clock, subscriptions=subscriptions)
+    client = await serve(build_slack_app(settings, handler, clock=clock))
+    fake_slack.admins = {"U42"}
     try:
-        assert (await reply_to(client, fake_slack, "unsubscribe"))[-1]["text"] == NO_SUBSCRIPTIONS
-    finally:
-        await client.close()
-    subscriptions = FakeSubscriptions()
-    app = build_slack_app(settings, service, clock=clock, subscriptions=subscriptions)
-    client = await serve(app)
-    fake_slack.admins = {"U42"}  # type: ignore[attr-defined]
-    try:
+        await reply_to(client, fake_slack, "settings")
+        assert fake_slack.calls_to("users.info") == []  # reading needs no permission
         replies = await reply_to(client, fake_slack, "subscribe cs.CL at 09:00", count=2)
     finally:
         await client.close()
-    # users.info said U42 is a workspace admin: the handler may change the subscription.
-    assert subscriptions.allowed == [True]
+        store.close()
     assert [c.body for c in fake_slack.calls_to("users.info")] == [
         {"user": "U42", "team_id": "T111"}
     ]
-    assert replies[-1]["text"] == "Subscribed &lt;#C1&gt; to cs.CL at 09:00"
-    [(platform, team, channel, user, request)] = subscriptions.calls
-    assert (platform, team, channel, user) == ("slack", "T111", "C1", "U42")
-    assert isinstance(request, Subscribe) and request.time == dt.time(9, 0)
+    assert replies[-1]["text"].startswith("Subscribed: this channel gets Hot Papers for cs.CL")
 
 
 # slack_sdk's oauth.v2.access still passes aiohttp.BasicAuth, deprecated in aiohttp 3.14.
@@ -273,8 +203,9 @@ async def test_oauth_install_and_a_command_from_the_new_workspace(
     )  # fmt: skip
     oauth = build_slack_oauth(settings)
     await oauth.create_tables()
-    service = FakeService(settings, clock, make_digest(1))
-    client = await serve(build_slack_app(settings, service, clock=clock, oauth=oauth), oauth=True)
+    service = FakeService()
+    service.outcome = make_digest(1)
+    client = await serve(make_app(settings, service, clock, oauth=oauth), oauth=True)
     try:
         install = await client.get("/slack/install", allow_redirects=False)
         assert install.status == 302
@@ -323,7 +254,9 @@ async def test_oauth_stores_create_their_tables(fake_slack: FakeSlack, tmp_path:
 
 async def test_socket_mode_command(fake_slack: FakeSlack, clock: FakeClock) -> None:
     settings = make_settings(fake_slack, slack_signing_secret=None)
-    app = build_slack_app(settings, FakeService(settings, clock, make_digest(1)), clock=clock)
+    service = FakeService()
+    service.outcome = make_digest(1)
+    app = make_app(settings, service, clock)
     handler = await start_socket_mode(app, "xapp-test")
     try:
         await fake_slack.wait_for(lambda f: f.socket_connected)
@@ -345,7 +278,7 @@ async def test_socket_mode_with_a_refused_app_token(
 ) -> None:
     fake_slack.fail_token("xapp-revoked", "invalid_auth")
     settings = make_settings(fake_slack, slack_signing_secret=None)
-    app = build_slack_app(settings, FakeService(settings, clock, make_digest(1)), clock=clock)
+    app = make_app(settings, FakeService(), clock)
     with pytest.raises(ConfigError) as caught:
         await start_socket_mode(app, "xapp-revoked")
     assert str(caught.value) == (

@@ -11,33 +11,24 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import SharedSession
-from adapters.slack_app import build_slack_app
+from adapters.slack_client import SharedSession
 from bot.clock import FakeClock
 from bot.commands import Query
+from bot.handler import CommandHandler
 from bot.models import Digest
 from bot.ondemand import BUILD_CONCURRENCY
+from tests.chat_drivers import FakeService, signed
 from tests.factories import make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
-from tests.test_slack_command import (
-    LOOKING,
-    NOW,
-    FakeService,
-    command_body,
-    make_settings,
-    serve,
-    signed,
-)
+from tests.test_slack_command import LOOKING, NOW, command_body, make_app, make_settings, serve
 
 CS_CL = Query(("cs.CL",), dt.date(2021, 4, 12), 10)
 
 
-class DatedService(FakeService):
-    """Holds every build until released, then answers a two-paper digest of the query's date."""
-
-    async def digest_for(self, query: Query) -> Digest:
-        await super().digest_for(query)
-        return make_digest(2, date=query.date)
+def service_of(outcome: Digest | None = None) -> FakeService:
+    service = FakeService()
+    service.outcome = outcome
+    return service
 
 
 class PeerSlack(FakeSlack):
@@ -77,9 +68,9 @@ async def test_a_burst_is_acked_while_its_one_shared_build_is_held(
     fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
     settings = make_settings(fake_slack)
-    service = FakeService(settings, clock, make_digest(3))
+    service = service_of(make_digest(3))
     service.release.clear()  # no digest until the test says so
-    client = await serve(build_slack_app(settings, service, clock=clock))
+    client = await serve(make_app(settings, service, clock))
     channels = [f"C{n}" for n in range(1, 6)]
     try:
         acks = await asyncio.gather(
@@ -105,9 +96,9 @@ async def test_distinct_queries_are_built_a_few_at_a_time(
     fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
     settings = make_settings(fake_slack)
-    service = DatedService(settings, clock, make_digest(0))
+    service = service_of()  # a digest of each query's own date
     service.release.clear()
-    client = await serve(build_slack_app(settings, service, clock=clock))
+    client = await serve(make_app(settings, service, clock))
     dates = [dt.date(2021, 4, day) for day in (5, 6, 7, 8, 9, 12)]  # six listing days
     try:
         acks = await asyncio.gather(
@@ -120,20 +111,20 @@ async def test_distinct_queries_are_built_a_few_at_a_time(
         assert fake_slack.posts == []
 
         service.release.set()
-        await fake_slack.wait_for(lambda f: len(f.posts) == 6 * 3)
+        await fake_slack.wait_for(lambda f: len(f.posts) == 6 * 11)
     finally:
         await client.close()
     assert sorted(q.date for q in service.queries) == dates
     for day in dates:
         header, replies = thread_of(fake_slack, f"C{day.day}")
-        assert header["text"].startswith(f"Hot Papers {day.isoformat()}") and len(replies) == 2
+        assert header["text"].startswith(f"Hot Papers {day.isoformat()}") and len(replies) == 10
 
 
 async def test_a_thread_is_posted_over_one_connection(clock: FakeClock) -> None:
     async with PeerSlack() as fake:
         settings = make_settings(fake)
-        service = FakeService(settings, clock, make_digest(3))
-        client = await serve(build_slack_app(settings, service, clock=clock))
+        service = service_of(make_digest(3))
+        client = await serve(make_app(settings, service, clock))
         try:
             assert await command(client, fake, "cs.CL 2021-04-12", "C1") == 200
             await fake.wait_for(lambda f: len(f.posts) == 4)
@@ -165,8 +156,8 @@ async def test_a_slash_answer_waits_its_turn_behind_a_scheduled_post(
     from hotpapers.platforms import SlackPlatform
 
     settings = make_settings(fake_slack)
-    service = FakeService(settings, clock, make_digest(1))
-    platform = SlackPlatform(settings, service, None, clock)  # type: ignore[arg-type]
+    service = service_of(make_digest(1))
+    platform = SlackPlatform(settings, CommandHandler(settings, service, clock), clock)
     scheduled = await platform.adapter("T111")
     await scheduled.post_header("C1", make_digest(1))  # the scheduler's post, at this instant
     client = await serve(platform.app)
@@ -187,9 +178,7 @@ async def test_scheduled_posts_reuse_one_connection_until_the_platform_stops(
 
     async with PeerSlack() as fake:
         settings = make_settings(fake)
-        platform = SlackPlatform(
-            settings, FakeService(settings, clock, make_digest(0)), None, clock
-        )  # type: ignore[arg-type]
+        platform = SlackPlatform(settings, CommandHandler(settings, FakeService(), clock), clock)
         for channel in ("C1", "C2"):  # two jobs, each with its own adapter
             adapter = await platform.adapter("T111")
             header, _ = await adapter.post_header(channel, make_digest(2))

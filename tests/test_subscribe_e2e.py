@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import SubscriptionRow
 from hotpapers.runtime import Runtime
 from tests.fake_discord import FakeDiscord, fake_discord, point_gateway_at  # noqa: F401 (fixture)
@@ -152,7 +153,7 @@ async def test_slack_admin_subscribes_others_may_only_look_and_the_owner_unsubsc
 
     # Monday 09:00:30 in Berlin: the job posts the listing as one thread in #C1.
     clock.set(MONDAY_RUN + dt.timedelta(seconds=30))
-    assert await runtime.scheduler.run_job(1) == POSTED.format("C1")
+    assert await runtime.scheduler.run_job(1) == RunOutcome(RunStatus.POSTED, POSTED.format("C1"))
     header, *replies = fake.posts
     assert header["channel"] == "C1" and "thread_ts" not in header
     assert header["text"].startswith("Hot Papers 2021-04-12")
@@ -260,7 +261,7 @@ async def test_discord_manage_channels_decides_who_may_subscribe_and_unsubscribe
 
     clock.set(MONDAY_RUN + dt.timedelta(seconds=30))
     posted = len(fake.requests)
-    assert await runtime.scheduler.run_job(1) == POSTED.format("2000")
+    assert await runtime.scheduler.run_job(1) == RunOutcome(RunStatus.POSTED, POSTED.format("2000"))
     sent = [r for r in fake.requests[posted:] if r.method == "POST"]
     thread = sent[1].path.split("/")[4]  # the thread's id is the header message's
     assert [r.path for r in sent] == [

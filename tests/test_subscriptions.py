@@ -13,14 +13,8 @@ from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.store import Store
-from bot.subscriptions import (
-    NO_SUBSCRIPTION,
-    REFUSAL,
-    Subscription,
-    SubscriptionHandler,
-    SubscriptionStore,
-    parse_time,
-)
+from bot.subscription_commands import NO_SUBSCRIPTION, REFUSAL, SubscriptionHandler
+from bot.subscriptions import Subscription, SubscriptionStore, parse_time
 
 TUESDAY_NOON = dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC)
 
@@ -96,7 +90,7 @@ async def scheduler(store: Store, clock: FakeClock) -> AsyncIterator[DigestSched
     sched = DigestScheduler(
         subscriptions=SubscriptionStore(store, clock), service=NoBuilds(),  # type: ignore[arg-type]
         adapters=NoAdapters(), ledger=Ledger(store, "test", clock),  # type: ignore[arg-type]
-        leader=AlwaysLeader(), clock=clock, name="subscriptions-test",
+        leader=AlwaysLeader(), clock=clock,
     )  # fmt: skip
     sched.start(paused=True)
     sched.set_leader(True)
@@ -111,8 +105,8 @@ async def test_chat_subscribe_update_show_unsubscribe(
                                   on_change=scheduler.sync)  # fmt: skip
 
     async def say(text: str) -> str:
-        return await handler.handle("slack", "T111", "C1", "U1", command(text, clock),
-                                    allowed=True)  # fmt: skip
+        return (await handler.handle("slack", "T111", "C1", "U1", command(text, clock),
+                                    allowed=True)).text  # fmt: skip
 
     assert await say("subscribe cs.CL cs.LG at 09:00 Europe/Berlin") == (
         "Subscribed: this channel gets Hot Papers for cs.CL, cs.LG at 09:00 Europe/Berlin, "
@@ -156,9 +150,9 @@ async def test_chat_subscribe_keeps_the_filters_set_with_the_cli(
     subs.upsert("slack", "T111", "C1", categories=("cs.CL",), time=dt.time(9), tz="UTC", top=10,
                 include=("agents",), exclude=("survey",), notify_no_listing=True)  # fmt: skip
     handler = SubscriptionHandler(subs, clock)
-    reply = await handler.handle("slack", "T111", "C1", "U1",
+    reply = (await handler.handle("slack", "T111", "C1", "U1",
                                  command("subscribe cs.LG at 08:00 Europe/Berlin top=3", clock),
-                                 allowed=True)  # fmt: skip
+                                 allowed=True)).text  # fmt: skip
     assert reply.startswith(
         "Updated the subscription: this channel gets Hot Papers for cs.LG at 08:00 Europe/Berlin, "
         "top 3, only papers mentioning agents, without survey, on every arXiv listing day."
@@ -188,13 +182,13 @@ async def test_only_managers_may_change_a_subscription(
     changes: list[Subscription] = []
     handler = SubscriptionHandler(subs, clock, on_change=changes.append)
     for text in ("subscribe cs.CL at 09:00 Europe/Berlin", "unsubscribe"):
-        reply = await handler.handle(platform, "W", "C1", "U2", command(text, clock),
-                                     allowed=False, managers="the admins")  # fmt: skip
+        reply = (await handler.handle(platform, "W", "C1", "U2", command(text, clock),
+                                     allowed=False, managers="the admins")).text  # fmt: skip
         assert reply == REFUSAL.format(managers="the admins")
     assert subs.list_all(include_inactive=True) == []
     assert changes == []
-    assert await handler.handle(platform, "W", "C1", "U2", ShowSettings(),
-                                allowed=False) == NO_SUBSCRIPTION  # fmt: skip
+    assert (await handler.handle(platform, "W", "C1", "U2", ShowSettings(),
+                                allowed=False)).text == NO_SUBSCRIPTION  # fmt: skip
     assert REFUSAL.format(managers="the admins") == (
         "Only the admins can change this channel's Hot Papers subscription. Please ask one of "
         "them; `/hotpapers settings` shows the current one."
@@ -204,8 +198,8 @@ async def test_only_managers_may_change_a_subscription(
 async def test_holidays_move_the_next_delivery(store: Store, clock: FakeClock) -> None:
     handler = SubscriptionHandler(SubscriptionStore(store, clock), clock,
                                   holidays=(dt.date(2021, 4, 14),))  # fmt: skip
-    reply = await handler.handle("discord", "G", "42", "U", Subscribe(("cs.CL",), dt.time(9),
-                                 "Europe/Berlin", 10), allowed=True)  # fmt: skip
+    reply = (await handler.handle("discord", "G", "42", "U", Subscribe(("cs.CL",), dt.time(9),
+                                 "Europe/Berlin", 10), allowed=True)).text  # fmt: skip
     assert reply.endswith(
         "Next: Thursday 2021-04-15 09:00 Europe/Berlin (the listing of Thursday 2021-04-15)."
     )

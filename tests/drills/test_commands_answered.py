@@ -1,11 +1,12 @@
-"""Random ``/hotpapers`` texts through Slack's real command handler: each one answered, sensibly.
+"""Random ``/hotpapers`` texts through Slack's real command path: each one answered, sensibly.
 
-``test_commands_fuzz`` proves the parser never raises anything but a ``CommandError`` on 10,000
-texts; this drill closes the rest of "always answer": the handler that Bolt runs after the ack
-(``SlashCommand``) turns whatever the parser says into replies. Each text must get at least one
-ephemeral reply, never the "Something went wrong" of an unexpected exception, every reply
-non-empty, within Slack's size, escaped (the user's ``<!channel>`` is shown, not sent), and
-answering a query with the digest it asked for.
+``test_commands_fuzz`` proves the parser never raises anything but a ``CommandError`` (10,000
+texts in a deep run, ``tests/budget.py``); this drill closes the rest of "always answer": what
+Bolt runs after the ack (``SlashCommand`` in front of the core's ``CommandHandler``) turns
+whatever the parser says into replies. Each text must get at least one ephemeral reply, never the
+"Something went wrong" of an unexpected exception, every reply non-empty, within Slack's size,
+escaped (the user's ``<!channel>`` is shown, not sent), and answering a query with the digest it
+asked for.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import ChannelPacer
-from adapters.slack_app import SOMETHING_WRONG, SlashCommand
+from adapters.slack_app import SlashCommand
 from adapters.slack_blocks import MAX_FALLBACK_TEXT, escape_mrkdwn
+from adapters.slack_client import ChannelPacer
 from bot.clock import FakeClock
 from bot.commands import Query
 from bot.config import Settings
+from bot.handler import SOMETHING_WRONG, CommandHandler
 from bot.models import Digest
+from tests.budget import examples
 from tests.drills.test_commands_fuzz import WORDS
 from tests.factories import make_digest
 
@@ -52,7 +55,7 @@ async def answer(text: str) -> tuple[list[dict[str, Any]], list[Query]]:
     clock = FakeClock(NOW)
     config = Settings(_env_file=None)  # type: ignore[call-arg]
     service = NoAttention()
-    command = SlashCommand(config, service, clock, None, ChannelPacer(clock))
+    command = SlashCommand(CommandHandler(config, service, clock), clock, ChannelPacer(clock))
     replies: list[dict[str, Any]] = []
 
     async def respond(**reply: Any) -> None:
@@ -65,7 +68,9 @@ async def answer(text: str) -> tuple[list[dict[str, Any]], list[Query]]:
 
 
 @pytest.mark.drill
-@settings(max_examples=1_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(1_000, 150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(text=TEXTS)
 @example(text="cs.CL 2021-04-12 top 5")  # a query, answered with its own date and top
 @example(text="cs.XX <!channel> @everyone")  # an error echoing the user's text, escaped

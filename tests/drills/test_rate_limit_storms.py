@@ -12,7 +12,8 @@ import pytest
 from aiohttp import web
 
 from adapters.discord import make_discord_rest_adapter
-from adapters.slack import SlackAdapter, make_web_client
+from adapters.slack import SlackAdapter
+from adapters.slack_client import make_web_client
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.ledger import Ledger

@@ -26,6 +26,7 @@ from adapters.slack_app import EVENTS_PATH, build_slack_app, slack_routes
 from adapters.slack_blocks import entry_message, header_message
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.handler import CommandHandler
 from bot.sources.arxiv import ArxivSource
 from bot.sources.base import Window
 from bot.sources.bluesky import BlueskySource
@@ -123,7 +124,8 @@ async def slack_endpoint() -> Any:
 
 
 async def _serve(settings: Settings) -> Any:
-    app = build_slack_app(settings, NoDigests(), clock=FakeClock())
+    clock = FakeClock()
+    app = build_slack_app(settings, CommandHandler(settings, NoDigests(), clock), clock=clock)
     web_app = web.Application()
     web_app.add_routes(slack_routes(app, oauth=False))
     runner = web.AppRunner(web_app)
@@ -189,7 +191,7 @@ async def test_a_failed_bluesky_login_keeps_the_password_out_of_logs_and_errors(
 
 
 async def test_secrets_never_reach_healthz_or_the_log_of_hotpapers_run(tmp_path: Any) -> None:
-    from bench.chat import start_run, stop
+    from bench.processes import start_run, stop
 
     secrets = {
         "HOTPAPERS_BLUESKY_HANDLE": "me.bsky.social",

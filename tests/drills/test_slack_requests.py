@@ -24,8 +24,8 @@ import httpx
 import pytest
 
 from adapters.slack_blocks import escape_mrkdwn
-from bench.chat import Running, start_run, stop
-from bot.commands import HELP_TEXT
+from bench.processes import Running, start_run, stop
+from bot.command_hints import help_text
 from tests.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.drill
@@ -136,7 +136,9 @@ async def test_unverifiable_slack_requests_get_401_and_nothing_else(
     await fake.wait_for(lambda f: bool(f.calls_to("response_url")))
     answered = [call.path for call in fake.calls_to("response_url")]
     assert answered == ["/response/genuine"]
-    assert fake.calls_to("response_url")[0].body["text"] == escape_mrkdwn(HELP_TEXT)
+    assert fake.calls_to("response_url")[0].body["text"] == escape_mrkdwn(
+        help_text(options=False, max_top=50)
+    )
     assert fake.calls_to("chat.postMessage") == []
     log = run.log.read_text(errors="replace")
     assert "Traceback" not in log and SECRET not in log and TOKEN not in log

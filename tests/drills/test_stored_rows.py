@@ -20,7 +20,8 @@ from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
 from bot.store import Store, SubscriptionRow
-from bot.subscriptions import NO_SUBSCRIPTION, SubscriptionHandler, SubscriptionStore
+from bot.subscription_commands import NO_SUBSCRIPTION, SubscriptionHandler
+from bot.subscriptions import SubscriptionStore
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 UNREADABLE = {  # rows no Subscription can be made of: left out, logged
@@ -50,7 +51,6 @@ def leader_jobs(store: Store, subs: SubscriptionStore) -> list[str]:
     scheduler = DigestScheduler(
         subscriptions=subs, service=None, adapters=None,  # type: ignore[arg-type]
         ledger=Ledger(store, "drill", clock), leader=AlwaysLeader(), clock=clock,
-        name="drill-stored-rows",
     )  # fmt: skip
     try:
         scheduler.set_leader(True)
@@ -88,7 +88,7 @@ async def test_the_channel_of_an_unreadable_row_can_see_stop_and_replace_it(stor
 
     async def say(text: str) -> str:
         request = parse_command(text, now=NOW, default_categories=["cs.CL"], default_top=5)
-        return await handler.handle("slack", "T1", "C1", "U1", request, allowed=True)  # type: ignore[arg-type]
+        return (await handler.handle("slack", "T1", "C1", "U1", request, allowed=True)).text  # type: ignore[arg-type]
 
     assert await say("settings") == (
         "This channel's subscription is stored in a form I cannot read ('25:99' is not a time: "

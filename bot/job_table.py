@@ -1,0 +1,182 @@
+"""The APScheduler side of ``bot.jobs``: one job per subscription, kept in step with the store.
+
+``JobTable`` owns an ``AsyncIOScheduler`` with an in-memory job store rebuilt from the
+subscriptions table (never a shared job store: two schedulers on one store double-post). Only the
+leader has jobs. Jobs are bound methods (``fire``), and their triggers follow the injected clock
+through ``ClockTrigger``; ``bot.jobs.DigestScheduler`` says what a run does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.run_outcome import ClockTrigger, RunOutcome, RunStatus
+from bot.scheduler import GRACE, trigger_for
+from bot.subscriptions import Subscription, SubscriptionStore
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAY = dt.timedelta(minutes=10)
+
+
+class JobTable:
+    """Per-subscription jobs, leader-gated, with health figures for ``/healthz``."""
+
+    def __init__(
+        self, *, subscriptions: SubscriptionStore, clock: Clock, grace: dt.timedelta = GRACE,
+        scheduler: AsyncIOScheduler | None = None,
+    ) -> None:  # fmt: skip
+        self.subscriptions = subscriptions
+        self.clock = clock
+        self.grace = grace
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=dt.UTC)
+        self.leading = False
+        self.last_run: dt.datetime | None = None
+        self.last_result: str | None = None
+        self.last_status: RunStatus | None = None
+        self.last_error: str | None = None
+        self._scheduled: dict[int, tuple[Subscription, int]] = {}
+        self._unschedulable: dict[int, Subscription] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def run_job(
+        self, subscription_id: int, scheduled: dt.datetime | None = None
+    ) -> RunOutcome:  # pragma: no cover - DigestScheduler's
+        raise NotImplementedError
+
+    async def fire(self, subscription_id: int, scheduled: str = "") -> None:
+        """The APScheduler job of a subscription (and of its retry, with the run it retries)."""
+        when = dt.datetime.fromisoformat(scheduled) if scheduled else None
+        # A task of its own, shielded: APScheduler's executor cancels its job tasks on shutdown,
+        # and the run must be left to ``drain`` instead.
+        run = asyncio.ensure_future(self.run_job(subscription_id, when))
+        try:
+            await asyncio.shield(run)
+        except asyncio.CancelledError:  # not an error of the job: APScheduler is shutting down
+            log.info("stopping: the run of subscription %s is left to the drain", subscription_id)
+
+    # -- lifecycle and jobs -----------------------------------------------------------------
+    def start(self, *, paused: bool = False) -> None:
+        if not self.scheduler.running:
+            self.scheduler.start(paused=paused)
+
+    def shutdown(self) -> None:
+        """Stop firing; runs in flight go on until ``drain`` (which ``Runtime.stop`` awaits
+        next) lets them finish or cancels them (the next run resumes the thread)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def drain(self, timeout: float) -> None:
+        """Let runs in flight finish for ``timeout`` seconds, then cancel them: the ledger has
+        every message posted so far, and the next run resumes the thread."""
+        running = [task for task in self._running if task is not asyncio.current_task()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    def set_leader(self, leading: bool) -> None:
+        """Become the leader (build every job, catching up runs missed within the grace) or
+        stop being one (drop every job)."""
+        if leading and not self.leading:
+            self.leading = True
+            self.reconcile(catch_up=True)
+        elif not leading and self.leading:
+            self.leading = False
+            for sub_id in list(self._scheduled):
+                self._unschedule(sub_id)
+
+    def reconcile(self, *, catch_up: bool = False) -> None:
+        """Make the jobs match the active subscriptions (changes made by any instance or CLI)."""
+        if not self.leading:
+            return
+        active = {sub.id: sub for sub in self.subscriptions.list_all()}
+        for sub_id in [i for i in self._scheduled if i not in active]:
+            self._unschedule(sub_id)
+        year = self.clock.now().year
+        for sub in active.values():
+            if self._scheduled.get(sub.id) != (sub, year):
+                try:
+                    self.schedule(sub, catch_up=catch_up)
+                except (KeyError, ValueError) as exc:  # an unknown zone: skip this channel only
+                    if self._unschedulable.get(sub.id) != sub:  # said once, until the row changes
+                        log.error("cannot schedule %s (%s): %r", sub.where, sub.tz, exc)
+                    self._unschedulable[sub.id] = sub
+
+    def sync(self, sub: Subscription) -> None:
+        """``SubscriptionHandler``'s ``on_change``: apply one change at once (no catch-up)."""
+        if not self.leading:
+            return
+        if sub.active:
+            self.schedule(sub)
+        else:
+            self._unschedule(sub.id)
+
+    def schedule(self, sub: Subscription, *, catch_up: bool = False) -> None:
+        """Add or replace the subscription's job. A job whose trigger would not change is kept
+        as it is: rebuilt at the turn of the year, or for a new category, it keeps a run that
+        is due this very moment instead of moving it to the next day."""
+        now = self.clock.now()
+        trigger = ClockTrigger(trigger_for(sub, now.year), self.clock.wall_offset())
+        job = self.scheduler.get_job(sub.job_id)
+        if job is not None and not catch_up and _same_trigger(job.trigger, trigger):
+            self._scheduled[sub.id] = (sub, now.year)
+            return
+        start = self._wall(now - self.grace if catch_up else now)
+        first = trigger.get_next_fire_time(None, start)
+        self.scheduler.add_job(
+            self.fire, trigger, args=[sub.id], id=sub.job_id,
+            name=f"digest {sub.where}", replace_existing=True, next_run_time=first,
+            coalesce=True, max_instances=1, misfire_grace_time=int(self.grace.total_seconds()),
+        )  # fmt: skip
+        self._scheduled[sub.id] = (sub, now.year)
+
+    def _wall(self, when: dt.datetime) -> dt.datetime:
+        """The wall-clock instant APScheduler's timers know ``when`` (a time of our clock) by."""
+        return when - self.clock.wall_offset()
+
+    def _unschedule(self, sub_id: int) -> None:
+        self._scheduled.pop(sub_id, None)
+        for job_id in (f"sub:{sub_id}", f"retry:{sub_id}"):
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+
+    def _retry_later(self, sub: Subscription, scheduled: dt.datetime) -> None:
+        now = self.clock.now()
+        if now + RETRY_DELAY - scheduled > self.grace or not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            self.fire, "date", run_date=self._wall(now + RETRY_DELAY),
+            args=[sub.id, scheduled.isoformat()], id=f"retry:{sub.id}",
+            replace_existing=True, misfire_grace_time=int(self.grace.total_seconds()),
+        )  # fmt: skip
+
+    # -- health -----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        jobs = [job for job in self.scheduler.get_jobs() if job.id.startswith("sub:")]
+        upcoming = [job.next_run_time for job in jobs if job.next_run_time is not None]
+        return {
+            "running": bool(self.scheduler.running),
+            "leader": self.leading,
+            "jobs": len(jobs),
+            # APScheduler keeps wall-clock times; /healthz speaks in the clock's.
+            "next_run": (min(upcoming) + self.clock.wall_offset()).astimezone(dt.UTC).isoformat()
+            if upcoming
+            else None,
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "last_status": self.last_status.value if self.last_status else None,
+            "last_result": self.last_result,
+            "last_error": self.last_error,
+        }
+
+
+def _same_trigger(old: Any, new: Any) -> bool:
+    return bool(str(old) == str(new) and getattr(old, "timezone", None) == new.timezone)
