@@ -2,6 +2,7 @@
 
 ``python -m bot post`` runs as a real subprocess against a loopback FakeSlack; the fake decides
 when a request is answered, so no test sleeps: it waits for the fake to reach a given state.
+Threads are the demo's top 6 (a header and 6 replies, paced about one a second as Slack asks).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.store import Store
 from tests.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
-POST = ["-m", "bot", "post", "--platform", "slack", "--channel", "C1", "--demo"]
+POST = ["-m", "bot", "post", "--platform", "slack", "--channel", "C1", "--demo", "--top", "6"]
 
 
 class StallingSlack(FakeSlack):
@@ -48,6 +49,9 @@ def env_for(fake: FakeSlack, db_url: str) -> dict[str, str]:
         "SLACK_BOT_TOKEN": "xoxb-drill-token",
         "HOTPAPERS_SLACK_API_URL": fake.api_url,
         "HOTPAPERS_DATABASE_URL": db_url,
+        # A lock is reported after half a second instead of the default 5 s: the drills hold
+        # locks on purpose, and what they check does not depend on how long the store waits.
+        "HOTPAPERS_SQLITE_BUSY_TIMEOUT_MS": "500",
     }
 
 

@@ -2,7 +2,8 @@
 
 ``python -m bot post`` runs as a real subprocess against the loopback FakeSlack while this test
 holds an exclusive lock on the database file (``BEGIN EXCLUSIVE`` from another connection, as a
-backup tool or a second writer would). The store waits ``busy_timeout`` (5 s), then gives up.
+backup tool or a second writer would). The store waits ``busy_timeout`` (set to 0.5 s for the
+drill; 5 s by default), then gives up.
 
 What must hold: one clear line naming the lock, no traceback, no token; nothing posted that the
 ledger could not record first; and once the lock is gone, the next run completes the thread with

@@ -1,13 +1,14 @@
-"""The scheduling issue's acceptance run, in real time, with real processes.
+"""The scheduling issue's acceptance run, with real processes and APScheduler's real timers.
 
-``hotpapers subscribe`` puts a channel on the next minute; ``hotpapers run`` (a subprocess, Slack in
-HTTP mode against the loopback fake, every source against the bench's loopback source fakes) must
-post exactly one threaded digest at that minute. Then ``kill -9`` and a restart: the restart's
-catch-up finds the ledger's claim and posts nothing. On PostgreSQL, two instances side by side post
-once between them, and when the leader is killed the other takes over and posts nothing more.
+``hotpapers subscribe`` puts a channel on a minute; ``hotpapers run`` (a subprocess, Slack in HTTP
+mode against the loopback fake, every source against the bench's loopback source fakes) must post
+exactly one threaded digest at that minute. Then ``kill -9`` and a restart: the restart's catch-up
+finds the ledger's claim and posts nothing. On PostgreSQL, two instances side by side post once
+between them, and when the leader is killed the other takes over and posts nothing more.
 
-These are the only tests that wait on the wall clock (APScheduler fires on real time): up to a
-minute each, for the minute to come round. Everything else uses an injected clock.
+The processes run on an injected, shifted clock (``clocked_hotpapers.py``): each believes it is
+``LEAD`` seconds before the minute of a fixed Tuesday, so no test waits for the wall clock to come
+round to a minute, and none depends on the weekday it runs on.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ pytestmark = pytest.mark.drill
 ROOT = Path(__file__).resolve().parents[2]
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "America/Los_Angeles",
          "Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Pago_Pago")  # fmt: skip
-LEAD = dt.timedelta(seconds=20)  # the least time left before the minute for the process to start
+LEAD = dt.timedelta(seconds=10)  # the time left before the minute for the processes to start
+#: The processes' time at the start of each test: a Tuesday, a few seconds before 09:00 UTC.
+VIRTUAL_START = dt.datetime(2026, 11, 24, 8, 59, 50, tzinfo=dt.UTC)
+CLOCKED = Path(__file__).with_name("clocked_hotpapers.py")
 TOP = 3
 
 
@@ -53,8 +57,6 @@ class Slot:
 
 def next_slot(now: dt.datetime) -> Slot | None:
     start = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    while start - now < LEAD:
-        start += dt.timedelta(minutes=1)
     for tz in ZONES:
         local = start.astimezone(ZoneInfo(tz))
         sub = Subscription(0, "slack", "T111", "C", ("cs.CL",), TOP, local.time(), tz)
@@ -68,10 +70,12 @@ def next_slot(now: dt.datetime) -> Slot | None:
 
 @dataclass
 class Instance:
-    """One ``python -m bot run`` process: its port, its stderr lines, and a way to stop it."""
+    """One ``hotpapers run`` process on the shifted clock: its port, its stderr lines, and a way
+    to stop it."""
 
     env: dict[str, str]
     cwd: Path
+    offset: float
     port: int = field(default_factory=free_port)
     lines: list[str] = field(default_factory=list)
     proc: asyncio.subprocess.Process | None = None
@@ -80,7 +84,7 @@ class Instance:
     async def start(self) -> Instance:
         self.lines = []
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
+            sys.executable, str(CLOCKED), str(self.offset), "run", "--host", "127.0.0.1",
             env=self.env | {"HOTPAPERS_PORT": str(self.port)}, cwd=self.cwd,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -139,14 +143,25 @@ class Instance:
             await self._reader
 
 
+@dataclass(frozen=True)
+class World:
+    slot: Slot
+    fakes: SourceFakes
+    slack: FakeSlack
+    offset: float  # seconds the processes' clock runs ahead of the wall clock
+
+    def virtual_now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.offset)
+
+
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Slot, SourceFakes, FakeSlack]]:
-    slot = next_slot(dt.datetime.now(dt.UTC))
-    if slot is None:
-        pytest.skip("no time zone has an arXiv listing run in the next minutes (weekend)")
+async def world() -> AsyncIterator[World]:
+    slot = next_slot(VIRTUAL_START)
+    assert slot is not None and slot.at - VIRTUAL_START <= LEAD  # a Tuesday's 09:00 delivers
     fakes = await SourceFakes(make_day(slot.listing, 60, 240), latency=0.0).start()
+    offset = (slot.at - LEAD - dt.datetime.now(dt.UTC)).total_seconds()
     async with FakeSlack() as slack:
-        yield slot, fakes, slack
+        yield World(slot, fakes, slack, offset)
     await fakes.close()
 
 
@@ -158,9 +173,11 @@ def env_for(slack: FakeSlack, fakes: SourceFakes, database: str) -> dict[str, st
     } | fakes.env()  # fmt: skip
 
 
-async def subscribe(env: dict[str, str], cwd: Path, slot: Slot, channel: str) -> None:
+async def subscribe(env: dict[str, str], cwd: Path, world: World, channel: str) -> None:
+    slot = world.slot
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "subscribe", "--platform", "slack", "--workspace", "T111",
+        sys.executable, str(CLOCKED), str(world.offset), "subscribe", "--platform", "slack",
+        "--workspace", "T111",
         "--channel", channel, "--time", slot.local.strftime("%H:%M"), "--tz", slot.tz,
         "--category", "cs.CL", "--top", str(TOP), env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -179,31 +196,35 @@ def assert_one_thread(slack: FakeSlack, channel: str, listing: dt.date) -> None:
     assert [r.body["thread_ts"] for r in replies] == [header.answer["ts"]] * TOP
 
 
-async def until_posted(slack: FakeSlack, channel: str, slot: Slot) -> None:
+async def until_posted(world: World, channel: str) -> None:
     """Nothing before the minute (checked a second before it), then the whole thread."""
-    before = (slot.at - dt.datetime.now(dt.UTC)).total_seconds() - 1
+    slack, slot = world.slack, world.slot
+    before = (slot.at - world.virtual_now()).total_seconds() - 1
     await asyncio.sleep(max(0.0, before))
     assert not any(p["channel"] == channel for p in slack.posts), "posted before its minute"
     await slack.wait_for(lambda f: sum(p["channel"] == channel for p in f.posts) >= 1 + TOP, 60)
 
 
 async def test_subscribe_then_run_posts_once_at_that_minute_and_not_after_a_kill(
-    world: tuple[Slot, SourceFakes, FakeSlack], tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
-    slot, fakes, slack = world
-    env = env_for(slack, fakes, f"sqlite:///{tmp_path / 'hotpapers.sqlite3'}")
-    await subscribe(env, tmp_path, slot, "C1")
-    instance = await Instance(env, tmp_path).start()
+    slot, slack = world.slot, world.slack
+    env = env_for(slack, world.fakes, f"sqlite:///{tmp_path / 'hotpapers.sqlite3'}")
+    await subscribe(env, tmp_path, world, "C1")
+    instance = await Instance(env, tmp_path, world.offset).start()
     try:
         state = await instance.scheduler_state(lambda s: s.get("jobs") == 1, 10)
         assert dt.datetime.fromisoformat(state["next_run"]) == slot.at
-        await until_posted(slack, "C1", slot)
+        await until_posted(world, "C1")
         done = await instance.scheduler_state(lambda s: s.get("last_result") is not None, 30)
-        assert done["last_result"].startswith(f"posted Hot Papers {slot.listing:%Y-%m-%d} to C1")
+        assert done["last_status"] == "posted"
+        assert done["last_result"] == (
+            f"posted Hot Papers {slot.listing:%Y-%m-%d} to C1: header and {TOP} replies"
+        )
         await instance.kill()
         await instance.start()  # restarted within the grace: the missed-run catch-up runs once
         again = await instance.scheduler_state(lambda s: s.get("last_result") is not None, 30)
-        assert again["last_result"].startswith("already posted"), again
+        assert again["last_status"] == "already", again
     finally:
         await instance.stop()
     assert_one_thread(slack, "C1", slot.listing)
@@ -212,27 +233,27 @@ async def test_subscribe_then_run_posts_once_at_that_minute_and_not_after_a_kill
 
 @pytest.mark.postgres
 async def test_two_instances_on_postgresql_post_once_and_the_survivor_takes_over(
-    world: tuple[Slot, SourceFakes, FakeSlack],
+    world: World,
     tmp_path: Path,
     url: str,  # noqa: F811
 ) -> None:
-    slot, fakes, slack = world
-    env = env_for(slack, fakes, url)
-    await subscribe(env, tmp_path, slot, "C2")
-    pair = [Instance(env, tmp_path), Instance(env, tmp_path)]
+    slot, slack = world.slot, world.slack
+    env = env_for(slack, world.fakes, url)
+    await subscribe(env, tmp_path, world, "C2")
+    pair = [Instance(env, tmp_path, world.offset), Instance(env, tmp_path, world.offset)]
     try:
         for instance in pair:
             await instance.start()
         leaders = [(await i.health())["scheduler"]["leader"] for i in pair]
         assert sorted(leaders) == [False, True]
         leader, follower = pair if leaders[0] else pair[::-1]
-        await until_posted(slack, "C2", slot)
+        await until_posted(world, "C2")
         await leader.scheduler_state(lambda s: s.get("last_result") is not None, 30)
         await leader.kill()  # its connection dies with it, and the advisory lock with that
         took_over = await follower.scheduler_state(
             lambda s: s.get("leader") is True and s.get("last_result") is not None, 60
         )
-        assert took_over["last_result"].startswith("already posted"), took_over
+        assert took_over["last_status"] == "already", took_over
     finally:
         for instance in pair:
             await instance.stop()
