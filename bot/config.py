@@ -93,12 +93,14 @@ class Settings(BaseSettings):
 
     # Ranking weights (see README, "How papers are ranked").
     weight_posts: float = Field(default=1.0, ge=0)
-    weight_hf: float = Field(default=1.5, ge=0)
-    weight_hn: float = Field(default=1.0, ge=0)
+    weight_hf: float = Field(default=2.0, ge=0)
+    weight_hn: float = Field(default=1.7, ge=0)
     weight_citations: float = Field(default=1.0, ge=0)
     weight_reported: float = Field(default=1.0, ge=0)
     account_cap: float = Field(default=6.0, gt=0)
     min_score: float = Field(default=1.0, ge=0)
+    broad_share: float = Field(default=0.2, gt=0, le=1)
+    broad_min_papers: int = Field(default=5, ge=2)
 
     @field_validator("default_categories", mode="before")
     @classmethod

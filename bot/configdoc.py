@@ -49,12 +49,14 @@ DESCRIPTIONS: dict[str, str] = {
     "log_format": "text or json.",
     "log_level": "DEBUG, INFO, WARNING or ERROR.",
     "weight_posts": "Ranking weight of social posts.",
-    "weight_hf": "Ranking weight of Hugging Face upvotes.",
-    "weight_hn": "Ranking weight of Hacker News points.",
+    "weight_hf": "Ranking weight of the square root of Hugging Face upvotes (300 ~ 10 people).",
+    "weight_hn": "Ranking weight of the square root of Hacker News points (400 ~ 10 people).",
     "weight_citations": "Ranking weight of citations (old dates only).",
     "weight_reported": "Ranking weight of aggregate counts (the demo's Twitter sums).",
     "account_cap": "Most one account can add to one paper's posts score.",
     "min_score": "Papers scoring below this are not hot.",
+    "broad_share": "An account posting about this share of the papers is a feed, not a reader.",
+    "broad_min_papers": "A feed also posts about at least this many papers.",
 }
 
 

@@ -120,6 +120,13 @@ def md_url(url: str | None) -> str | None:
     return quote(url, safe=":/?#[]@!$&'*+,;=%~")
 
 
+def join_words(words: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C": a list as a reader says it."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def source_label(name: str) -> str:
     return SOURCE_LABELS.get(name, name)
 

@@ -115,7 +115,7 @@ async def test_builds_ranked_digest_with_sources(store: Store) -> None:
     assert digest.sources["x"].skipped and not digest.sources["x"].ok
     assert digest.sources["hackernews"].error == "HTTP 500 after 4 attempts"
     assert digest.degraded
-    assert digest.notes == ("Degraded: hackernews failed; ranked without them.",)
+    assert digest.notes == ("Hacker News unavailable today: ranked by Bluesky and Hugging Face.",)
     assert digest.entries[1].post_count == 3
 
 
