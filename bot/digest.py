@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import calendar, demo
 from bot.clock import Clock
+from bot.latex import paper_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
 from bot.ranking import Weights, rank_hot
@@ -84,7 +85,8 @@ class DigestBuilder:
     ) -> Digest:
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
-        papers = await self._papers(date, categories, offline, sources)
+        # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
+        papers = [paper_text(p) for p in await self._papers(date, categories, offline, sources)]
         window = self._window(date)
         # Attention is collected for every paper of the selection, filters or not: what is
         # stored as the selection's snapshot must not depend on one channel's keywords.

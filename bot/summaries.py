@@ -33,6 +33,7 @@ import httpx
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.latex import latex_to_text
 from bot.models import Entry, Paper, Signals
 from bot.render import ELLIPSIS
 from bot.sources.llm import ChatCompletions, SummaryFailed
@@ -133,8 +134,9 @@ def extractive_summary(abstract: str, *, max_chars: int = 400, max_sentences: in
 
 
 def clean_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """One paragraph, no "Summary:" label or wrapping quotes, at most ``limit`` characters."""
-    flat = _LABEL.sub("", " ".join(text.split()))
+    """One paragraph of text (no LaTeX), no "Summary:" label or wrapping quotes, at most
+    ``limit`` characters."""
+    flat = _LABEL.sub("", " ".join(latex_to_text(text).split()))
     if len(flat) >= 2 and flat[0] == flat[-1] and flat[0] in "\"'":
         flat = flat[1:-1].strip()
     return clamp_words(flat, limit)
