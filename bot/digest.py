@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import calendar, demo
 from bot.clock import Clock
-from bot.latex import paper_text
+from bot.latex import paper_text, post_text, signals_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
 from bot.ranking import Weights, rank_hot
@@ -95,6 +95,8 @@ class DigestBuilder:
         if filters is not None:
             papers = [p for p in papers if filters.keep(p)]
         posts, signals = _merge(collected)
+        posts = [post_text(p) for p in posts]
+        signals = {arxiv_id: signals_text(s) for arxiv_id, s in signals.items()}
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
         ranking = rank_hot(
             papers,

@@ -25,7 +25,7 @@ from functools import cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-from bot.models import Paper
+from bot.models import Paper, Post, Signals
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,12 @@ _TRIGGERS = re.compile(r"[\\${}~]")
 # Characters LaTeX reads as markup but abstracts use as text ("5% faster", "Q&A", "#1").
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&#])")
 # A sign opening a math span is unary ("$\pm 5\%$" is ±5%), not "± 5%".
-_LEADING_SIGN = re.compile(r"(\$\s*)\\(pm|mp|sim|approx)\s+")
+_LEADING_SIGN = re.compile(r"(\$\s*)\\(pm|mp|sim|approx|leq?|geq?|lesssim|gtrsim|times)\s+")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?|.)")
 _CITATION = re.compile(r"\s*<cit\.>")
+# A post is converted only when it quotes LaTeX commands (a feed posting raw titles): plain
+# posts keep their "$5", "50%" and "~/notes" untouched.
+_QUOTES_LATEX = re.compile(r"\\[A-Za-z]{2,}|\\[\"'`^~][A-Za-z{]|\{\\")
 
 
 @cache
@@ -73,3 +76,17 @@ def paper_text(paper: Paper) -> Paper:
             "abstract": latex_to_text(paper.abstract),
         }
     )
+
+
+def post_text(post: Post) -> Post:
+    """``post`` with LaTeX it quotes (a feed posting raw titles) as text; others untouched."""
+    if not _QUOTES_LATEX.search(post.text):
+        return post
+    return post.model_copy(update={"text": latex_to_text(post.text)})
+
+
+def signals_text(signals: Signals) -> Signals:
+    """``signals`` with the provided summaries (HF ai_summary, S2 TLDR) as text."""
+    texts = {"hf_ai_summary": signals.hf_ai_summary, "tldr": signals.tldr}
+    update = {key: latex_to_text(text) for key, text in texts.items() if text}
+    return signals.model_copy(update=update) if update else signals

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.latex import latex_to_text, paper_text
-from tests.factories import make_paper
+from bot.latex import latex_to_text, paper_text, post_text, signals_text
+from bot.models import Signals
+from tests.factories import make_paper, make_post
 
 COMMAND = re.compile(r"\\[A-Za-z]")
 
@@ -63,3 +64,18 @@ FRAGMENTS = [
 def test_no_latex_command_survives(parts: list[str]) -> None:
     out = latex_to_text("".join(parts))
     assert not COMMAND.search(out), out
+
+
+def test_posts_are_converted_only_when_they_quote_latex() -> None:
+    feed = make_post(1, text=r"New paper: \textsc{TinyTalk} by Schl\"uter")
+    plain = make_post(2, text=r"Costs $5, 50% off, see ~/notes and C:\ drive")
+    assert post_text(feed).text == "New paper: TinyTalk by Schlüter"
+    assert post_text(plain) is plain
+
+
+def test_provided_summaries_are_converted() -> None:
+    signals = Signals(hf_ai_summary=r"Loss drops by $\le 2\%$.", tldr=r"\emph{Fast}.", hn_points=3)
+    assert signals_text(signals) == Signals(
+        hf_ai_summary="Loss drops by ≤2%.", tldr="Fast.", hn_points=3
+    )
+    assert signals_text(Signals(hn_points=3)) == Signals(hn_points=3)
