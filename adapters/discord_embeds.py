@@ -114,9 +114,11 @@ def header_embed(digest: Digest) -> dict[str, Any]:
 
 
 def _top_line(entry: Entry) -> str:
-    """``1. [Title](abs)``: the label escaped so that no ``]`` can end the link early."""
-    label = safe_markdown(clamp(entry.paper.title, TOP_TITLE_CHARS)).replace("]", "\\]")
-    return f"{entry.rank}. " + (_link(label, entry.paper.abs_url) or label)
+    """``1. **Title** · [abs](...)``: the title as escaped text, the link labelled by us, as
+    everywhere on Discord: third-party text is never a link's label."""
+    title = safe_markdown(clamp(entry.paper.title, TOP_TITLE_CHARS))
+    link = _link("abs", entry.paper.abs_url)
+    return f"{entry.rank}. **{title}**" + (f" · {link}" if link else "")
 
 
 def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:

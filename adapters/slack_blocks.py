@@ -8,12 +8,12 @@ or total length (research/platforms.md 1.2), while Slack answers ``invalid_block
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from adapters.slack_limits import (
-    MAX_ALT_TEXT,
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENT_TEXT,
     MAX_CONTEXT_ELEMENTS,
@@ -70,6 +70,7 @@ REASON_CHARS = 200
 CATEGORIES_SHOWN = 8
 POSTS_SHOWN = 3
 
+_PLAIN_HTTPS = re.compile(r"^https://[^\s()<>\[\]|]+$")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -206,10 +207,10 @@ def entry_links(entry: Entry) -> list[str]:
 def thumbnail_accessory(entry: Entry) -> Block | None:
     """Hugging Face's thumbnail as an image accessory, where it is a plain https URL."""
     url = entry.signals.hf_thumbnail
-    if not url or not url.startswith("https://") or safe_url(url) != url:
+    if not url or not _PLAIN_HTTPS.match(url) or safe_url(url) != url:
         return None
-    alt = clamp("thumbnail: " + one_line(entry.paper.title), MAX_ALT_TEXT)
-    return {"type": "image", "image_url": url, "alt_text": alt}
+    # Our words only: alt text is one more place third-party text could try to look like markup.
+    return {"type": "image", "image_url": url, "alt_text": "paper thumbnail"}
 
 
 def entry_message(digest: Digest, entry: Entry) -> Payload:

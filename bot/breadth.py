@@ -29,6 +29,7 @@ def base_id(arxiv_id: str) -> str:
 
 
 def scored_post(post: Post) -> bool:
+    """An original social post: what can score (a repost adds nothing; HN scores by points)."""
     return is_original(post) and post.platform != HACKERNEWS
 
 
@@ -54,18 +55,19 @@ def broad_accounts(
     The threshold is ``max(broad_min_papers, broad_share · papers in the window)``, so on a small
     selection one reader posting about three papers stays a reader.
     """
+    window = set(paper_ids)
     covered: dict[Account, set[str]] = {}
     counts: dict[Account, dict[str, int]] = {}
     for post in posts:
         if not scored_post(post):
             continue
-        ids = {base_id(i) for i in post.arxiv_ids} & set(paper_ids)
+        ids = {base_id(i) for i in post.arxiv_ids} & window
         if not ids:
             continue
         covered.setdefault(account(post), set()).update(ids)
         if counts_known(post):
             counts.setdefault(account(post), {})[post.post_id] = engagement(post)
-    threshold = max(weights.broad_min_papers, weights.broad_share * len(paper_ids))
+    threshold = max(weights.broad_min_papers, weights.broad_share * len(window))
     return {
         who: float(statistics.median(counts.get(who, {}).values() or [0]))
         for who, ids in covered.items()
@@ -93,6 +95,7 @@ def posts_value(
 def reach_by_account(
     linked: Sequence[Post], cap: float, broad: Mapping[Account, float]
 ) -> dict[Account, float]:
+    """Each feed's reach on one paper: its posts' values beyond its usual, capped like a person."""
     per_account: dict[Account, list[float]] = {}
     for post in linked:
         who = account(post)

@@ -28,9 +28,9 @@ def test_header_embed_says_date_count_categories_and_sources() -> None:
         "title": "Hot Papers 2021-04-12",
         "description": (
             "3 hot papers of 120 new in cs.CL, ranked by posts and Hugging Face upvotes.\n"
-            "1. [Paper number 1: a study](https://arxiv.org/abs/2104.04001)\n"
-            "2. [Paper number 2: a study](https://arxiv.org/abs/2104.04002)\n"
-            "3. [Paper number 3: a study](https://arxiv.org/abs/2104.04003)\n"
+            "1. **Paper number 1: a study** · [abs](https://arxiv.org/abs/2104.04001)\n"
+            "2. **Paper number 2: a study** · [abs](https://arxiv.org/abs/2104.04002)\n"
+            "3. **Paper number 3: a study** · [abs](https://arxiv.org/abs/2104.04003)\n"
             "Sources: arXiv, Bluesky\n"
             "Ranked by citations: social sources do not reach back.\n"
         ),
@@ -50,11 +50,14 @@ def test_header_embed_shows_the_readers_note_not_the_operators_reason() -> None:
     assert description.splitlines()[2:] == ["Sources: arXiv", note]
 
 
-def test_header_title_cannot_end_its_link_early() -> None:
-    paper = make_paper(1, title="Tricky] (https://evil.example) [x")
+def test_header_titles_are_text_and_the_link_is_labelled_by_us() -> None:
+    paper = make_paper(1, title="Tricky** [arxiv.org](https://evil.example) @everyone")
     digest = make_digest(1, entries=(make_entry(1, paper=paper),))
     line = header_embed(digest)["description"].splitlines()[1]
-    assert line == "1. [Tricky\\] (https://evil.example) \\[x](https://arxiv.org/abs/2104.04001)"
+    assert line == (
+        "1. **Tricky\\*\\* \\[arxiv.org](https://evil.example) @\u200beveryone** · "
+        "[abs](https://arxiv.org/abs/2104.04001)"
+    )
 
 
 def test_entry_embed_is_exact() -> None:

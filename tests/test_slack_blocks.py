@@ -223,7 +223,7 @@ def test_entry_matches_discord_hn_link_thumbnail_why_and_post_counts() -> None:
         "accessory": {
             "type": "image",
             "image_url": "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/1.png",
-            "alt_text": "thumbnail: Paper number 1: a study",
+            "alt_text": "paper thumbnail",
         },
     }
     assert blocks[3]["text"]["text"].endswith("|on Bluesky> · 10 likes · 1 repost")
@@ -232,6 +232,7 @@ def test_entry_matches_discord_hn_link_thumbnail_why_and_post_counts() -> None:
         "<https://huggingface.co/papers/2104.04001|HF> | "
         "<https://news.ycombinator.com/item?id=42|HN>"
     )
-    for bad in ("javascript:alert(1)", "http://cdn.example/t.png", "https://x.example/a b.png"):
+    bad_urls = ("javascript:alert(1)", "http://cdn.example/t.png", "https://x.example/a b.png")
+    for bad in (*bad_urls, "https://x.example/a|b.png", "https://x.example/a>b.png"):
         odd = make_entry(1, signals={"hf_thumbnail": bad})
         assert "accessory" not in entry_message(make_digest(1), odd)["blocks"][0]
