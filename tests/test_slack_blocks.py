@@ -236,3 +236,12 @@ def test_entry_matches_discord_hn_link_thumbnail_why_and_post_counts() -> None:
     for bad in (*bad_urls, "https://x.example/a|b.png", "https://x.example/a>b.png"):
         odd = make_entry(1, signals={"hf_thumbnail": bad})
         assert "accessory" not in entry_message(make_digest(1), odd)["blocks"][0]
+
+
+def test_header_wording_follows_the_signal_that_ranked_the_digest() -> None:
+    cited = make_entry(1, breakdown={"citations": 4.01}, signals={"citations": 54})
+    digest = make_digest(1, entries=(cited,), total_papers=30)
+    intro = header_message(digest)["blocks"][1]["text"]["text"].splitlines()[0]
+    assert intro == (
+        "1 hot paper of 30 new in cs.CL, ranked by citations. One reply per paper in this thread."
+    )
