@@ -21,13 +21,17 @@ import discord
 
 from bot.models import Digest, Entry, Post
 from bot.render import (
+    TOP_NAMED,
     authors_short,
     breakdown_text,
     clamp,
     counts_text,
+    headline,
     one_line,
+    ranked_by,
     render,
     source_label,
+    why_sentence,
 )
 
 # Discord's limits (developers/resources/message.mdx, "Embed Limits"; Create Message).
@@ -47,6 +51,7 @@ THREAD_NAME_LIMIT = 100
 ENTRY_DESCRIPTION_BUDGET = 1800
 QUOTE_BUDGET = 600
 MAX_QUOTED_POSTS = 3
+TOP_TITLE_CHARS = 200
 ACCENT = 0xB31B1B  # arXiv red
 
 _SAFE_URL = re.compile(r"^https://[^\s()<>\[\]]+$")
@@ -88,15 +93,15 @@ def thread_name(digest: Digest) -> str:
 
 
 def header_embed(digest: Digest) -> dict[str, Any]:
-    """The message opening the thread: date, categories, paper count, sources used and missing."""
-    missing = [f"{source_label(n)} ({plain(why)})" for n, why in digest.sources_missing.items()]
+    """The message opening the thread, the only one the channel shows: how many papers are hot,
+    the top three by title (one link each), and only the notes that change their meaning.
+    Setup advice (a skipped source, missing credentials) never reaches a reader."""
     description = render(
         "discord/header.j2",
-        shown=len(digest.entries),
-        total=digest.total_papers,
-        categories=safe_markdown(", ".join(digest.categories)),
+        headline=headline(digest, safe_markdown(", ".join(digest.categories))),
+        ranked_by=ranked_by(digest),
+        top=[_top_line(entry) for entry in digest.entries[:TOP_NAMED]],
         used=", ".join(source_label(n) for n in digest.sources_used) or "none",
-        missing=safe_markdown("; ".join(missing)),
         notes=[safe_markdown(note) for note in digest.notes],
     )
     embed = {
@@ -108,6 +113,14 @@ def header_embed(digest: Digest) -> dict[str, Any]:
     return fit_embed(embed)
 
 
+def _top_line(entry: Entry) -> str:
+    """``1. **Title** · [abs](...)``: the title as escaped text, the link labelled by us, as
+    everywhere on Discord: third-party text is never a link's label."""
+    title = safe_markdown(clamp(entry.paper.title, TOP_TITLE_CHARS))
+    link = _link("abs", entry.paper.abs_url)
+    return f"{entry.rank}. **{title}**" + (f" · {link}" if link else "")
+
+
 def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
     """One paper: title linked to its abs page, why it is hot, summary, links, quoted posts."""
     paper = entry.paper
@@ -115,6 +128,7 @@ def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
         "discord/entry.j2",
         authors=safe_markdown(authors_short(paper.authors)),
         categories=safe_markdown(" · ".join(paper.categories or (paper.primary_category,))),
+        why=safe_markdown(why_sentence(entry)),
         breakdown=breakdown_text(entry),
         counts=counts_text(entry),
         summary=safe_markdown(entry.summary or paper.abstract),

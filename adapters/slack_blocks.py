@@ -8,38 +8,56 @@ or total length (research/platforms.md 1.2), while Slack answers ``invalid_block
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from adapters.slack_limits import (
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENT_TEXT,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FALLBACK_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_MESSAGE_TEXT,
+    MAX_SECTION_TEXT,
+    MAX_URL,
+    fit_message,
+    validate_message,
+)
 from bot.models import Digest, Entry, Post
 from bot.render import (
     ELLIPSIS,
+    TOP_NAMED,
     authors_short,
     breakdown_text,
     clamp,
     counts_text,
+    headline,
     one_line,
+    ranked_by,
     render,
+    why_sentence,
 )
 from bot.render import source_label as _source_label
+
+# Re-exported: callers and tests check payloads where they build them.
+__all__ = [
+    "MAX_BLOCKS",
+    "MAX_FALLBACK_TEXT",
+    "MAX_MESSAGE_TEXT",
+    "entry_message",
+    "escape_mrkdwn",
+    "fit_message",
+    "header_message",
+    "text_message",
+    "thread_payloads",
+    "validate_message",
+]
 
 Block = dict[str, Any]
 Payload = dict[str, Any]
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and chat.postMessage).
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
-MAX_CONTEXT_ELEMENTS = 10
-MAX_CONTEXT_ELEMENT_TEXT = 2000  # text objects allow 3000; kept at the section-field size
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_FALLBACK_TEXT = 4000
-# Undocumented cumulative cap on block text (~12k; bolt-js#2867 saw 11,341 chars refused).
-MAX_MESSAGE_TEXT = 10_000
-MAX_URL = 1000
 
 # How much of each third-party string a message shows (escaped length).
 TITLE_CHARS = 300
@@ -52,6 +70,7 @@ REASON_CHARS = 200
 CATEGORIES_SHOWN = 8
 POSTS_SHOWN = 3
 
+_PLAIN_HTTPS = re.compile(r"^https://[^\s()<>\[\]|]+$")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -127,27 +146,26 @@ def context_block(*texts: str) -> Block:
 
 
 def header_message(digest: Digest) -> Payload:
-    """The message that opens the thread: date, categories, counts, sources, degraded flag."""
+    """The message that opens the thread, the only one the channel shows: how many papers are
+    hot, the top three by title (one link each), and only the notes that change their meaning.
+    Setup advice (a skipped source, missing credentials) never reaches a reader."""
     categories = categories_text(digest.categories)
-    count = len(digest.entries)
+    top = digest.entries[:TOP_NAMED]
     text = _render(
-        "header_text.j2", date=digest.date.isoformat(), categories=categories, count=count
+        "header_text.j2",
+        date=digest.date.isoformat(),
+        headline=headline(digest, categories),
+        titles=[escape_clamped(one_line(e.paper.title), 80) for e in top],
     )
     intro = _render(
         "header_intro.j2",
-        count=count,
-        total=max(digest.total_papers, count),
-        categories=categories,
+        headline=headline(digest, categories),
+        ranked_by=ranked_by(digest),
+        top=[f"{e.rank}. {slack_link(e.paper.abs_url, link_label(e.paper.title))}" for e in top],
         notes=[escape_clamped(one_line(n), NOTE_CHARS) for n in digest.notes[:5]],
     )
     sources = _render(
-        "header_sources.j2",
-        degraded=digest.degraded,
-        used=[escape_mrkdwn(_source_label(n)) for n in digest.sources_used],
-        missing=[
-            f"{escape_mrkdwn(_source_label(name))} ({escape_clamped(one_line(why), REASON_CHARS)})"
-            for name, why in digest.sources_missing.items()
-        ],
+        "header_sources.j2", used=[escape_mrkdwn(_source_label(n)) for n in digest.sources_used]
     )
     blocks = [
         header_block(f"Hot Papers {digest.date.isoformat()}"),
@@ -157,23 +175,42 @@ def header_message(digest: Digest) -> Payload:
     return fit_message({"text": text, "blocks": blocks})
 
 
-def _post_quote(post: Post) -> dict[str, str]:
+def _post_quote(post: Post) -> dict[str, str | int | None]:
     name = one_line(post.author_name)
     handle = one_line(post.author)
     who = f"{name} (@{handle})" if name and handle else name or f"@{handle}"
     author = escape_clamped(who, POST_AUTHOR_CHARS)
     link = slack_link(post.url, f"on {escape_mrkdwn(_source_label(post.platform))}")
-    return {"text": escape_clamped(one_line(post.text), POST_CHARS), "author": author, "link": link}
+    return {
+        "text": escape_clamped(one_line(post.text), POST_CHARS),
+        "author": author,
+        "link": link,
+        "likes": post.likes,
+        "reposts": post.reposts,
+    }
 
 
 def entry_links(entry: Entry) -> list[str]:
     paper = entry.paper
     links = [slack_link(paper.abs_url, "abs"), slack_link(paper.pdf_url, "pdf")]
-    if safe_url(entry.signals.github_repo):
-        links.append(slack_link(entry.signals.github_repo, "code"))
-    if entry.hf_url:
-        links.append(slack_link(entry.hf_url, "HF"))
+    for url, label in (
+        (entry.signals.github_repo, "code"),
+        (entry.signals.project_page, "project"),
+        (entry.hf_url, "HF"),
+        (entry.signals.hn_url, "HN"),
+    ):
+        if safe_url(url):
+            links.append(slack_link(url, label))
     return links
+
+
+def thumbnail_accessory(entry: Entry) -> Block | None:
+    """Hugging Face's thumbnail as an image accessory, where it is a plain https URL."""
+    url = entry.signals.hf_thumbnail
+    if not url or not _PLAIN_HTTPS.match(url) or safe_url(url) != url:
+        return None
+    # Our words only: alt text is one more place third-party text could try to look like markup.
+    return {"type": "image", "image_url": url, "alt_text": "paper thumbnail"}
 
 
 def entry_message(digest: Digest, entry: Entry) -> Payload:
@@ -186,8 +223,13 @@ def entry_message(digest: Digest, entry: Entry) -> Payload:
         title_link=slack_link(paper.abs_url, link_label(paper.title)),
         authors=escape_clamped(authors_short(names), AUTHORS_CHARS) or "unknown authors",
         categories=categories_text(paper.categories or (paper.primary_category,)),
+        why=escape_mrkdwn(why_sentence(entry)),
     )
-    blocks = [section_block(head)]
+    title_block = section_block(head)
+    accessory = thumbnail_accessory(entry)
+    if accessory is not None:
+        title_block["accessory"] = accessory
+    blocks = [title_block]
     if one_line(entry.summary):
         blocks.append(section_block(escape_clamped(one_line(entry.summary), SUMMARY_CHARS)))
     score = _render(
@@ -218,95 +260,3 @@ def text_message(text: str) -> Payload:
     """A plain notice ("no listing on Saturday...") as fallback text and one section."""
     body = escape_clamped(text.strip(), MAX_SECTION_TEXT) or ELLIPSIS
     return fit_message({"text": body, "blocks": [section_block(body)]})
-
-
-def _texts(block: Mapping[str, Any]) -> list[str]:
-    """Every text a block carries (what Slack counts towards a message's size)."""
-    texts = []
-    if isinstance(block.get("text"), Mapping):
-        texts.append(str(block["text"].get("text", "")))
-    texts += [str(f.get("text", "")) for f in block.get("fields") or () if isinstance(f, Mapping)]
-    texts += [str(e.get("text", "")) for e in block.get("elements") or () if isinstance(e, Mapping)]
-    return texts
-
-
-def _shrink_longest_section(blocks: list[Block], excess: int) -> bool:
-    sections = [b for b in blocks if b["type"] == "section" and "text" in b]
-    if not sections:
-        return False
-    longest = max(sections, key=lambda b: len(b["text"]["text"]))
-    current = len(longest["text"]["text"])
-    target = max(current - excess, 200)
-    if target >= current:
-        return False
-    longest["text"]["text"] = clamp(longest["text"]["text"], target)
-    return True
-
-
-def fit_message(payload: Payload) -> Payload:
-    """``payload`` within every limit: ≤50 blocks, per-block sizes, total text, fallback text."""
-    blocks = [json.loads(json.dumps(b)) for b in payload.get("blocks") or ()][:MAX_BLOCKS]
-    while (excess := sum(len(t) for b in blocks for t in _texts(b)) - MAX_MESSAGE_TEXT) > 0:
-        if not _shrink_longest_section(blocks, excess):
-            blocks.pop()
-    fitted = dict(payload)
-    fitted["text"] = clamp(payload.get("text") or ELLIPSIS, MAX_FALLBACK_TEXT)
-    fitted["blocks"] = blocks
-    return fitted
-
-
-def _block_problems(index: int, block: Mapping[str, Any]) -> Iterable[str]:
-    kind = block.get("type")
-    where = f"block {index} ({kind})"
-    texts = _texts(block)
-    if any(not t for t in texts):
-        yield f"{where}: empty text"
-    if kind == "header":
-        text = block.get("text") or {}
-        if text.get("type") != "plain_text":
-            yield f"{where}: header text must be plain_text"
-        if len(text.get("text", "")) > MAX_HEADER_TEXT:
-            yield f"{where}: header text over {MAX_HEADER_TEXT} chars"
-    elif kind == "section":
-        text = block.get("text")
-        fields = block.get("fields") or []
-        if not text and not fields:
-            yield f"{where}: neither text nor fields"
-        if text and len(text.get("text", "")) > MAX_SECTION_TEXT:
-            yield f"{where}: text over {MAX_SECTION_TEXT} chars"
-        if len(fields) > MAX_FIELDS:
-            yield f"{where}: more than {MAX_FIELDS} fields"
-        if any(len(f.get("text", "")) > MAX_FIELD_TEXT for f in fields):
-            yield f"{where}: a field over {MAX_FIELD_TEXT} chars"
-    elif kind == "context":
-        elements = block.get("elements") or []
-        if not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
-            yield f"{where}: needs 1 to {MAX_CONTEXT_ELEMENTS} elements"
-        if any(len(e.get("text", "")) > MAX_CONTEXT_ELEMENT_TEXT for e in elements):
-            yield f"{where}: an element over {MAX_CONTEXT_ELEMENT_TEXT} chars"
-    elif kind != "divider":
-        yield f"{where}: unexpected block type"
-
-
-def validate_message(payload: Mapping[str, Any]) -> list[str]:
-    """What Slack would refuse (or truncate) in a chat.postMessage payload; empty when it is fine.
-
-    Accepts ``blocks`` as a list or as the JSON string a form-encoded request carries.
-    """
-    problems: list[str] = []
-    text = payload.get("text")
-    if not text:
-        problems.append("text fallback missing")
-    elif len(text) > MAX_FALLBACK_TEXT:
-        problems.append(f"text fallback over {MAX_FALLBACK_TEXT} chars")
-    blocks = payload.get("blocks") or []
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(f"{len(blocks)} blocks, more than {MAX_BLOCKS}")
-    for index, block in enumerate(blocks):
-        problems.extend(_block_problems(index, block))
-    total = sum(len(t) for b in blocks for t in _texts(b))
-    if total > MAX_MESSAGE_TEXT:
-        problems.append(f"{total} chars of block text, more than {MAX_MESSAGE_TEXT}")
-    return problems

@@ -32,13 +32,18 @@ class DateError(ValueError):
 
 
 class NoListing(DateError):
-    """A weekend or holiday: arXiv has no listing on ``date``; ``nearest`` is the earlier one."""
+    """A weekend or holiday: arXiv has no listing on ``date``; ``nearest`` is the earlier one.
+
+    A weekday without a listing can only be an arXiv holiday, and the message says so: readers
+    otherwise wonder whether the bot is broken."""
 
     def __init__(self, date: dt.date, nearest: dt.date) -> None:
         self.date = date
         self.nearest = nearest
+        self.holiday = date.weekday() < 5
+        why = "arXiv holiday" if self.holiday else "weekends and holidays have none"
         super().__init__(
-            f"arXiv has no listing on {describe(date)} (weekends and holidays have none); "
+            f"arXiv has no listing on {describe(date)} ({why}); "
             f"the nearest earlier listing is {describe(nearest)}."
         )
 
@@ -113,6 +118,20 @@ def yesterday_et(now: dt.datetime) -> dt.date:
     return today_et(now) - _ONE_DAY
 
 
+def listing_today(now: dt.datetime, holidays: Collection[dt.date] = ()) -> dt.date:
+    """What ``today`` means to a reader: arXiv's day, which turns at the 20:00 ET announcement.
+
+    The calendar date in US Eastern time, except once tomorrow's listing is out (from 20:00 ET
+    the evening before, Sunday evening included): then tomorrow. On Friday evening, or on the
+    eve of a holiday, nothing is announced and today stays today.
+    """
+    day = today_et(now)
+    tomorrow = day + _ONE_DAY
+    if is_listing_day(tomorrow, holidays) and announcement_time(tomorrow) <= now:
+        return tomorrow
+    return day
+
+
 def latest_listing(now: dt.datetime, holidays: Collection[dt.date] = ()) -> dt.date:
     """The newest listing already announced at ``now``.
 
@@ -137,16 +156,17 @@ def parse_iso_date(word: str) -> dt.date:
 
 
 def resolve_date(word: str, now: dt.datetime, holidays: Collection[dt.date] = ()) -> dt.date:
-    """The listing date a user means by ``word``: ``YYYY-MM-DD``, ``today`` or ``yesterday`` (ET).
+    """The listing date a user means by ``word``: ``YYYY-MM-DD``, ``today`` or ``yesterday``
+    (arXiv's day in US Eastern time, see ``listing_today``).
 
     Raises ``DateError`` for a malformed date, one before arXiv began, or one whose listing is not
     out yet (saying when it will be), and ``NoListing`` for a weekend or holiday.
     """
     keyword = word.strip().lower()
     if keyword == "today":
-        d = today_et(now)
+        d = listing_today(now, holidays)
     elif keyword == "yesterday":
-        d = yesterday_et(now)
+        d = listing_today(now, holidays) - _ONE_DAY
     else:
         d = parse_iso_date(word)
     if d < ARXIV_START:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.holidays import bundled_holidays, merged_holidays
+
 MAX_TOP = 50
 
 
@@ -33,6 +35,11 @@ def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [part for part in value.replace(",", " ").split() if part]
     return value
+
+
+def bundled_listing_holidays() -> list[dt.date]:
+    """arXiv's holiday calendar as bundled (``bot/data/arxiv-holidays.json``)."""
+    return sorted(bundled_holidays())
 
 
 def _alias(name: str) -> Any:
@@ -85,7 +92,8 @@ class Settings(BaseSettings):
     default_categories: Annotated[list[str], NoDecode] = ["cs.CL", "cs.LG", "cs.AI"]
     default_top: int = Field(default=10, ge=1, le=MAX_TOP)
     default_timezone: str = Field(default="UTC", description="Zone of subscriptions without --tz.")
-    holidays: Annotated[list[dt.date], NoDecode] = []
+    # arXiv's bundled calendar, extended (YYYY-MM-DD) or corrected (-YYYY-MM-DD) by the setting.
+    holidays: Annotated[list[dt.date], NoDecode] = Field(default_factory=bundled_listing_holidays)
     http_timeout: float = Field(default=20.0, gt=0, le=300)
     http_retries: int = Field(default=3, ge=0, le=10)
     arxiv_delay: float = Field(default=3.0, ge=0, description="Seconds between arXiv API calls.")
@@ -94,12 +102,14 @@ class Settings(BaseSettings):
 
     # Ranking weights (see README, "How papers are ranked").
     weight_posts: float = Field(default=1.0, ge=0)
-    weight_hf: float = Field(default=1.5, ge=0)
-    weight_hn: float = Field(default=1.0, ge=0)
+    weight_hf: float = Field(default=2.0, ge=0)
+    weight_hn: float = Field(default=1.7, ge=0)
     weight_citations: float = Field(default=1.0, ge=0)
     weight_reported: float = Field(default=1.0, ge=0)
     account_cap: float = Field(default=6.0, gt=0)
     min_score: float = Field(default=1.0, ge=0)
+    broad_share: float = Field(default=0.2, gt=0, le=1)
+    broad_min_papers: int = Field(default=5, ge=2)
 
     @field_validator("default_categories", mode="before")
     @classmethod
@@ -134,7 +144,9 @@ class Settings(BaseSettings):
     @field_validator("holidays", mode="before")
     @classmethod
     def _holidays(cls, value: Any) -> Any:
-        return _split_list(value)
+        if isinstance(value, str):
+            return merged_holidays(_split_list(value))
+        return value
 
     @field_validator("default_timezone")
     @classmethod

@@ -43,19 +43,22 @@ DESCRIPTIONS: dict[str, str] = {
     "default_categories": "Categories when none are given (comma or space separated).",
     "default_top": "Papers per digest when not given (1-50).",
     "default_timezone": "Time zone of subscriptions made without one (IANA name).",
-    "holidays": "Extra arXiv holidays with no listing (YYYY-MM-DD, comma separated).",
+    "holidays": "Extra dates with no arXiv listing (YYYY-MM-DD), or -YYYY-MM-DD to drop one of "
+    "the bundled calendar (bot/data/arxiv-holidays.json).",
     "http_timeout": "Seconds before a request to a source times out.",
     "http_retries": "Retries after a failed request (429, 5xx, timeout).",
     "arxiv_delay": "Seconds between arXiv API requests (their terms: 3).",
     "log_format": "text or json.",
     "log_level": "DEBUG, INFO, WARNING or ERROR.",
     "weight_posts": "Ranking weight of social posts.",
-    "weight_hf": "Ranking weight of Hugging Face upvotes.",
-    "weight_hn": "Ranking weight of Hacker News points.",
+    "weight_hf": "Ranking weight of the square root of Hugging Face upvotes (300 ~ 10 people).",
+    "weight_hn": "Ranking weight of the square root of Hacker News points (400 ~ 10 people).",
     "weight_citations": "Ranking weight of citations (old dates only).",
     "weight_reported": "Ranking weight of aggregate counts (the demo's Twitter sums).",
     "account_cap": "Most one account can add to one paper's posts score.",
     "min_score": "Papers scoring below this are not hot.",
+    "broad_share": "An account posting about this share of the papers is a feed, not a reader.",
+    "broad_min_papers": "A feed also posts about at least this many papers.",
 }
 
 
@@ -63,7 +66,7 @@ def _default(name: str) -> str:
     info = Settings.model_fields[name]
     if info.annotation is not None and "SecretStr" in str(info.annotation):
         return ""
-    if name == "database_url":
+    if name in ("database_url", "holidays"):
         return ""
     value: Any = info.get_default(call_default_factory=True)
     if value is None or isinstance(value, SecretStr):
@@ -108,10 +111,14 @@ def _default_text(name: str) -> str:
     return _default(name)
 
 
+# Defaults computed at run time, named instead of printed.
+PLACEHOLDERS = {"database_url": "per-user data path", "holidays": "arXiv's calendar"}
+
+
 def markdown_table() -> str:
     rows = ["| variable | default | what it does |", "| --- | --- | --- |"]
     for name in Settings.model_fields:
-        default = _default(name) or ("per-user data path" if name == "database_url" else "")
+        default = _default(name) or PLACEHOLDERS.get(name, "")
         rows.append(
             f"| `{env_name(name)}` | {f'`{default}`' if default else ''} | {DESCRIPTIONS[name]} |"
         )

@@ -16,9 +16,11 @@ from typing import Any
 
 from bot import calendar, demo
 from bot.clock import Clock
+from bot.latex import paper_text, post_text, signals_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
-from bot.ranking import Weights, rank
+from bot.ranking import Weights, rank_hot
+from bot.render import join_words, source_label
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.http import SourceError, SourceSkipped
 from bot.store import Snapshot, Store
@@ -83,17 +85,29 @@ class DigestBuilder:
     ) -> Digest:
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
-        papers = await self._papers(date, categories, offline, sources)
+        # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
+        papers = [paper_text(p) for p in await self._papers(date, categories, offline, sources)]
         window = self._window(date)
         # Attention is collected for every paper of the selection, filters or not: what is
         # stored as the selection's snapshot must not depend on one channel's keywords.
         collected = await self._attention(window, papers, categories, offline, sources)
+        window_papers = papers
         if filters is not None:
             papers = [p for p in papers if filters.keep(p)]
         posts, signals = _merge(collected)
+        posts = [post_text(p) for p in posts]
+        signals = {arxiv_id: signals_text(s) for arxiv_id, s in signals.items()}
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
-        entries = rank(papers, posts, signals, self.weights, top=top, use_citations=use_citations)
-        entries = await self.summarize(entries)
+        ranking = rank_hot(
+            papers,
+            posts,
+            signals,
+            self.weights,
+            top=top,
+            use_citations=use_citations,
+            window_papers=window_papers,
+        )
+        entries = await self.summarize(ranking.entries)
         return Digest(
             date=date,
             categories=tuple(categories),
@@ -101,7 +115,8 @@ class DigestBuilder:
             entries=tuple(entries),
             sources=sources,
             total_papers=len(papers),
-            notes=_notes(date, use_citations, sources),
+            hot_count=ranking.hot_count,
+            notes=_notes(date, entries, sources),
         )
 
     def _window(self, date: dt.date) -> Window:
@@ -185,6 +200,8 @@ class DigestBuilder:
             return None, None
         reason = source.skip_reason()
         if reason is not None:
+            # Setup advice is for the operator (logs, `hotpapers check`, /healthz), never a reader.
+            log.info("%s skipped: %s", source.name, reason)
             return SourceStatus(ok=False, skipped=True, error=reason), None
         # A window-scoped answer is stored for every selection of that date, so it is asked
         # for everything in the window; the join to this selection's papers is the ranking's.
@@ -192,6 +209,7 @@ class DigestBuilder:
         try:
             collected = await source.collect(window, asked)
         except SourceSkipped as exc:
+            log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
         except SourceError as exc:
             log.warning("%s failed: %s", source.name, exc)
@@ -249,18 +267,28 @@ def _merge(collected: Sequence[Collected]) -> tuple[list[Post], dict[str, Signal
     return posts, signals
 
 
-def _notes(date: dt.date, use_citations: bool, sources: dict[str, SourceStatus]) -> tuple[str, ...]:
+def _notes(
+    date: dt.date, entries: Sequence[Entry], sources: dict[str, SourceStatus]
+) -> tuple[str, ...]:
+    """What changes the meaning of the digest for a reader, and nothing else.
+
+    True by construction: "citations stand in" only when an entry was ranked by citations; a
+    failed source is named with what ranked the digest instead. Skipped sources (no credentials)
+    are the operator's business: logs, ``hotpapers check`` and ``/healthz`` say so, chat never.
+    """
     notes = []
     if demo.is_bundled(date):
         notes.append(
             "Demo snapshot made from the original Hot Papers post; counts are its "
             "Twitter sums (retweets of retweets included)."
         )
-    if use_citations:
+    if any(e.breakdown.get("citations") for e in entries):
         notes.append(
             "This date is older than social search reaches: citations stand in (Semantic Scholar)."
         )
-    missing = [n for n, s in sources.items() if not s.ok and not s.skipped]
+    missing = [source_label(n) for n, s in sources.items() if not s.ok and not s.skipped]
     if missing:
-        notes.append("Degraded: " + ", ".join(missing) + " failed; ranked without them.")
+        used = [source_label(n) for n, s in sources.items() if s.ok and n != "arxiv"]
+        instead = f"ranked by {join_words(used)}" if used else "no other source of attention"
+        notes.append(f"{join_words(missing)} unavailable today: {instead}.")
     return tuple(notes)

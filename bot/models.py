@@ -118,6 +118,8 @@ class Entry(_Frozen):
     posts: tuple[Post, ...] = ()
     post_count: int = 0
     summary: str = ""
+    #: One plain-words line on why the paper is hot ("discussed by 26 people on Bluesky, ...").
+    why: str = ""
 
     @property
     def hf_url(self) -> str | None:
@@ -135,6 +137,8 @@ class Digest(_Frozen):
     entries: tuple[Entry, ...]
     sources: dict[str, SourceStatus] = Field(default_factory=dict)
     total_papers: int = 0
+    #: How many papers were hot; ``entries`` holds at most ``top`` of them and never pads.
+    hot_count: int = 0
     notes: tuple[str, ...] = ()
 
     @property

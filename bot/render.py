@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from bot.models import Entry
+from bot.models import Digest, Entry
 
 ELLIPSIS = "…"
 # What third-party text may not carry into any output: C0 and C1 controls but tab and new line
@@ -122,6 +122,57 @@ def md_url(url: str | None) -> str | None:
     return quote(url, safe=":/?#[]@!$&'*+,;=%~")
 
 
+def join_words(words: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C": a list as a reader says it."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# What each breakdown term means to a reader, for "ranked by ...".
+RANKED_BY = {
+    "posts": "posts",
+    "reach": "posts",
+    "reported": "posts",
+    "huggingface": "Hugging Face upvotes",
+    "hackernews": "Hacker News points",
+    "citations": "citations",
+}
+TOP_NAMED = 3
+
+
+def ranked_by(digest: Digest) -> str:
+    """The signals that actually ranked the digest ("posts and Hacker News points"), or ""."""
+    used: list[str] = []
+    for entry in digest.entries:
+        for term, value in entry.breakdown.items():
+            label = RANKED_BY.get(term)
+            if value and label and label not in used:
+                used.append(label)
+    order = list(dict.fromkeys(RANKED_BY.values()))
+    return join_words(sorted(used, key=order.index))
+
+
+def headline(digest: Digest, where: str = "") -> str:
+    """ "5 hot papers of 44 new in cs.CL", "The top 10 of 23 hot papers (of 120 new in cs.CL)":
+    the count says how many were hot and never pads. ``where`` is the (escaped) categories."""
+    shown = len(digest.entries)
+    hot = max(digest.hot_count, shown)
+    total = max(digest.total_papers, hot)
+    place = f" in {where}" if where else ""
+    if shown == 0:
+        return f"None of the {total} new papers{place} got enough attention to be hot"
+    if shown < hot:
+        return f"The top {shown} of {hot} hot papers (of {total} new{place})"
+    return f"{shown} hot paper{'s' if shown != 1 else ''} of {total} new{place}"
+
+
+def why_sentence(entry: Entry) -> str:
+    """``entry.why`` as a sentence for a message ("Discussed by 3 people on Bluesky.")."""
+    why = one_line(entry.why)
+    return why[:1].upper() + why[1:] + "." if why else ""
+
+
 def source_label(name: str) -> str:
     return SOURCE_LABELS.get(name, name)
 
@@ -145,6 +196,9 @@ def environment() -> jinja2.Environment:
     env.filters["one_line"] = one_line
     env.globals["breakdown_text"] = breakdown_text
     env.globals["counts_text"] = counts_text
+    env.globals["headline"] = headline
+    env.globals["ranked_by"] = ranked_by
+    env.globals["why_sentence"] = why_sentence
     return env
 
 

@@ -9,16 +9,19 @@ on, or breaks because of, an optional service. Failures are logged once per dige
 the key.
 
 The extractive summary keeps whole sentences of the abstract, in their original order: always
-the first (it says what the paper is about), then the sentences that score best while they fit
-``max_chars`` and ``max_sentences``. A sentence scores 2 for each contribution phrase ("we
-propose", "we present", "we introduce", "we show", "we demonstrate", "we find", "we develop"),
-1 for each result word ("achiev", "outperform", "surpass", "state-of-the-art", "improv",
-"significantly", "results", "%") and 1 if it has a number; ties go to the earlier sentence.
-Sentences split at ``.``, ``!`` or ``?`` followed by a space and a capital, a digit or an
-opening quote or bracket, but not after "e.g.", "i.e.", "et al.", "Fig.", "vs." and the like,
-nor after an initial ("J. Smith"); "3.1" never splits, as no space follows the point. When the
-first sentence alone is longer than the budget it is cut at a word boundary and ends with an
-ellipsis.
+the first (it says what the paper is about) unless it only announces what follows, then the
+sentences that score best while they fit ``max_chars`` and ``max_sentences`` and stand alone: a
+sentence opening with a connective, an enumeration, a pronoun or a demonstrative ("However,",
+"First,", "This", "These") is taken only right after the sentence it leans on, and one that only
+announces ("The problem is twofold.", "... as follows:") never. A sentence scores 2 for each
+contribution phrase ("we propose", "we present", "we introduce", "we show", "we demonstrate",
+"we find", "we develop"), 1 for each result word ("achiev", "outperform", "surpass", "state-of-
+the-art", "improv", "significantly", "results", "%") and 1 if it has a number; ties go to the
+earlier sentence. Sentences split at ``.``, ``!`` or ``?`` followed by a space and a capital, a
+digit or an opening quote or bracket, but not after "e.g.", "i.e.", "et al.", "Fig.", "vs." and
+the like, nor after an initial ("J. Smith"); "3.1" never splits, as no space follows the point.
+When the first sentence alone is longer than the budget it is cut at a word boundary and ends
+with an ellipsis.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import httpx
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.latex import latex_to_text
 from bot.models import Entry, Paper, Signals
 from bot.render import ELLIPSIS
 from bot.sources.llm import ChatCompletions, SummaryFailed
@@ -63,6 +67,21 @@ _RESULT_CUES = (
     "significantly", "results", "%",
 )  # fmt: skip
 _NUMBER = re.compile(r"\d")
+# Openers that lean on the sentence before: connectives, enumerations, pronouns and demonstratives.
+_DANGLING = re.compile(
+    r"^[\"'(\[]*(?:"
+    r"(?:first|second|third|fourth|finally|lastly|next|then|however|moreover|furthermore|"
+    r"additionally|also|thus|therefore|hence|consequently|specifically|similarly|likewise|"
+    r"instead|nevertheless|nonetheless|besides|meanwhile|accordingly|otherwise|still|yet|"
+    r"secondly|thirdly|firstly|here|further)\b"
+    r"|in (?:addition|particular|contrast|turn|doing so|this (?:work|paper|way)|these)\b"
+    r"|to (?:this|that) end\b|to do (?:so|this)\b|to address (?:this|these|it)\b"
+    r"|on the other hand\b|as a result\b|for (?:this|that|these) reasons?\b|by doing so\b"
+    r"|(?:this|these|that|those|it|its|they|their|them|such|both|each|the former|the latter)\b"
+    r")",
+    re.IGNORECASE,
+)
+_ANNOUNCES = re.compile(r"(?:[:;]$|\b(?:two|three|four)-?fold\.?$|\bas follows\b)", re.IGNORECASE)
 _LABEL = re.compile(r"^(?:summary|tl;?dr)\s*:\s*", re.IGNORECASE)
 
 
@@ -113,28 +132,52 @@ def clamp_words(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-–—([") + ELLIPSIS
 
 
+def announces(sentence: str) -> bool:
+    """A sentence that only sets up what follows ("The problem is twofold.", "...as follows:")."""
+    return bool(_ANNOUNCES.search(sentence.strip()))
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence reads on its own, without the one before it ("However, ...", "This
+    ...", "First, ..." do not), and says something of its own (an announcement does not)."""
+    return not _DANGLING.match(sentence.strip()) and not announces(sentence)
+
+
 def extractive_summary(abstract: str, *, max_chars: int = 400, max_sentences: int = 3) -> str:
-    """1 to ``max_sentences`` whole sentences of the abstract within ``max_chars``, in order."""
+    """1 to ``max_sentences`` whole sentences of the abstract within ``max_chars``, in order.
+
+    Every sentence shown stands alone or directly follows the sentence it leans on: a summary
+    never starts mid-argument ("The problem is twofold. First, we present ...").
+    """
     sentences = split_sentences(abstract)
     if not sentences:
         return ""
-    if len(sentences[0]) > max_chars:
-        return clamp_words(sentences[0], max_chars)
-    chosen = {0}
-    length = len(sentences[0])
-    ranked = sorted(range(1, len(sentences)), key=lambda i: (-cue_score(sentences[i]), i))
-    for index in ranked:
-        if len(chosen) >= max_sentences:
-            break
-        if length + 1 + len(sentences[index]) <= max_chars:
-            chosen.add(index)
-            length += 1 + len(sentences[index])
+    lead = 0
+    if announces(sentences[0]):
+        lead = next((i for i, text in enumerate(sentences) if stands_alone(text)), 0)
+    if len(sentences[lead]) > max_chars:
+        return clamp_words(sentences[lead], max_chars)
+    chosen = {lead}
+    length = len(sentences[lead])
+    ranked = sorted(
+        (i for i in range(len(sentences)) if i != lead),
+        key=lambda i: (-cue_score(sentences[i]), i),
+    )
+    for _ in range(2):  # a second pass takes sentences whose antecedent the first pass chose
+        for index in ranked:
+            text = sentences[index]
+            fits = length + 1 + len(text) <= max_chars
+            readable = stands_alone(text) or (index - 1 in chosen and not announces(text))
+            if len(chosen) < max_sentences and index not in chosen and fits and readable:
+                chosen.add(index)
+                length += 1 + len(text)
     return " ".join(sentences[i] for i in sorted(chosen))
 
 
 def clean_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """One paragraph, no "Summary:" label or wrapping quotes, at most ``limit`` characters."""
-    flat = _LABEL.sub("", " ".join(text.split()))
+    """One paragraph of text (no LaTeX), no "Summary:" label or wrapping quotes, at most
+    ``limit`` characters."""
+    flat = _LABEL.sub("", " ".join(latex_to_text(text).split()))
     if len(flat) >= 2 and flat[0] == flat[-1] and flat[0] in "\"'":
         flat = flat[1:-1].strip()
     return clamp_words(flat, limit)

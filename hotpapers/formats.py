@@ -24,6 +24,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "pdf_url": paper.pdf_url,
         "summary": entry.summary,
         "score": entry.score,
+        "why": entry.why,
         "breakdown": dict(entry.breakdown),
         "signals": entry.signals.model_dump(mode="json", exclude_none=True),
         "post_count": entry.post_count,
@@ -54,6 +55,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         },
         "degraded": digest.degraded,
         "total_papers": digest.total_papers,
+        "hot_count": digest.hot_count,
         "notes": list(digest.notes),
         "papers": [entry_json(e) for e in digest.entries],
     }

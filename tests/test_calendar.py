@@ -152,7 +152,7 @@ def test_no_window_on_a_holiday() -> None:
     with pytest.raises(NoListing) as caught:
         submission_window(THANKSGIVING_2026, {THANKSGIVING_2026})
     assert str(caught.value) == (
-        "arXiv has no listing on Thursday 2026-11-26 (weekends and holidays have none); "
+        "arXiv has no listing on Thursday 2026-11-26 (arXiv holiday); "
         "the nearest earlier listing is Wednesday 2026-11-25."
     )
 
@@ -310,9 +310,32 @@ def test_yesterday_on_monday_is_sunday() -> None:
 def test_today_follows_eastern_time_not_utc() -> None:
     # 02:00 UTC on Saturday is still Friday evening in New York: Friday has a listing.
     assert resolve_date("today", utc(2021, 4, 10, 2, 0)) == D(2021, 4, 9)
-    # 02:00 UTC on Monday is Sunday evening in New York: no listing dated Sunday.
-    with pytest.raises(NoListing):
-        resolve_date("today", utc(2021, 4, 12, 2, 0))
+    # 02:00 UTC on Monday is Sunday 22:00 in New York: Monday's listing is out, so it is today.
+    assert resolve_date("today", utc(2021, 4, 12, 2, 0)) == D(2021, 4, 12)
+
+
+@pytest.mark.parametrize(
+    ("now", "today", "yesterday"),
+    [
+        (et(2021, 4, 11, 19, 59), None, None),  # Sunday before the announcement: no listing
+        (et(2021, 4, 11, 20, 0), D(2021, 4, 12), None),  # Sunday 20:00: Monday's is out
+        (et(2021, 4, 13, 12, 0), D(2021, 4, 13), D(2021, 4, 12)),  # Tuesday noon
+        (et(2021, 4, 13, 20, 30), D(2021, 4, 14), D(2021, 4, 13)),  # Wednesday's is out
+        (et(2021, 4, 16, 21, 0), D(2021, 4, 16), D(2021, 4, 15)),  # Friday evening: nothing new
+        (et(2026, 11, 25, 21, 0), D(2026, 11, 25), D(2026, 11, 24)),  # eve of a holiday listing
+    ],
+)
+def test_today_and_yesterday_follow_announcements(
+    now: dt.datetime, today: dt.date | None, yesterday: dt.date | None
+) -> None:
+    utc_now = now.astimezone(UTC)
+    holidays = {D(2026, 11, 26)}
+    for word, expected in (("today", today), ("yesterday", yesterday)):
+        if expected is None:
+            with pytest.raises(NoListing):
+                resolve_date(word, utc_now, holidays)
+        else:
+            assert resolve_date(word, utc_now, holidays) == expected
 
 
 def test_a_past_holiday_has_no_listing() -> None:
@@ -328,6 +351,6 @@ def test_new_years_day_holiday() -> None:
     with pytest.raises(NoListing) as caught:
         resolve_date("2027-01-01", now, YEAR_END)
     assert str(caught.value) == (
-        "arXiv has no listing on Friday 2027-01-01 (weekends and holidays have none); "
+        "arXiv has no listing on Friday 2027-01-01 (arXiv holiday); "
         "the nearest earlier listing is Wednesday 2026-12-30."
     )

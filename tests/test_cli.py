@@ -76,7 +76,7 @@ def test_demo_text_top3(monkeypatch, capsys) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("Hot Papers 2021-04-12 · cs.AI, cs.CL, cs.CV")
-    assert lines[1] == "3 of 11 papers · sources: arXiv, X"
+    assert lines[1] == "The top 3 of 11 hot papers (of 11 new) · sources: arXiv, X"
     titles = [ln for ln in lines if ln[:3] in ("1. ", "2. ", "3. ")]
     assert titles == [
         "1. CutPaste: Self-Supervised Learning for Anomaly Detection and Localization",
@@ -85,6 +85,7 @@ def test_demo_text_top3(monkeypatch, capsys) -> None:
     ]
     assert "   cs.CV · score 8.4 = reported reposts+likes 8.4" in lines
     assert "   1 post · 4026 retweets · 306 favorites" in lines
+    assert "   4026 retweets and 306 favorites on Twitter." in lines
 
 
 def test_demo_markdown_has_seed_layout(monkeypatch, capsys) -> None:
@@ -97,6 +98,7 @@ def test_demo_markdown_has_seed_layout(monkeypatch, capsys) -> None:
         "# 1. CutPaste: Self-Supervised Learning for Anomaly Detection and Localization"
     )
     assert "- retweets: 4026, favorites: 306 (score 8.4 = reported reposts+likes 8.4)" in out
+    assert "- 4026 retweets and 306 favorites on Twitter.\n" in out
     assert (
         "- links: [abs](https://arxiv.org/abs/2104.04015) | [pdf](https://arxiv.org/pdf/2104.04015)"
         in out

@@ -349,7 +349,7 @@ def test_today_on_a_weekend_and_on_a_holiday() -> None:
     )
     thanksgiving = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
     assert error("today", now=thanksgiving, holidays={D(2026, 11, 26)}) == (
-        "arXiv has no listing on Thursday 2026-11-26 (weekends and holidays have none); "
+        "arXiv has no listing on Thursday 2026-11-26 (arXiv holiday); "
         "the nearest earlier listing is Wednesday 2026-11-25."
     )
 

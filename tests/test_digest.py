@@ -115,7 +115,7 @@ async def test_builds_ranked_digest_with_sources(store: Store) -> None:
     assert digest.sources["x"].skipped and not digest.sources["x"].ok
     assert digest.sources["hackernews"].error == "HTTP 500 after 4 attempts"
     assert digest.degraded
-    assert digest.notes == ("Degraded: hackernews failed; ranked without them.",)
+    assert digest.notes == ("Hacker News unavailable today: ranked by Bluesky and Hugging Face.",)
     assert digest.entries[1].post_count == 3
 
 
@@ -195,3 +195,35 @@ async def test_keyword_filters_do_not_shape_the_stored_snapshot(store: Store) ->
         D, ["cs.CL"], top=10, filters=Filters(include=("number 2:",))
     )
     assert src.asked == [tuple(p.arxiv_id for p in PAPERS)]
+
+
+# -- notes are true: "citations stand in" only when citations ranked ----------------------------
+
+CITES = "This date is older than social search reaches: citations stand in (Semantic Scholar)."
+
+
+def aged_builder(store: Store, attention: list[FakeAttention]) -> DigestBuilder:
+    """Asked 60 days after the listing: social search no longer reaches it."""
+    return DigestBuilder(
+        store=store,
+        clock=FakeClock(NOW + dt.timedelta(days=60)),
+        papers_source=FakeArxiv(PAPERS),
+        attention=attention,  # type: ignore[list-item]
+        weights=Weights(),
+    )
+
+
+async def test_old_date_ranked_by_posts_does_not_claim_citations(store: Store) -> None:
+    digest = await aged_builder(store, [social()]).build(D, ["cs.CL"], top=10)
+    assert digest.entries and digest.notes == ()
+
+
+async def test_old_date_ranked_by_citations_says_so(store: Store) -> None:
+    s2 = FakeAttention(
+        "semantic_scholar", Collected(signals={PAPERS[4].arxiv_id: Signals(citations=54)})
+    )
+    digest = await aged_builder(store, [s2]).build(D, ["cs.CL"], top=10)
+    assert [(e.paper.arxiv_id, e.breakdown) for e in digest.entries] == [
+        (PAPERS[4].arxiv_id, {"citations": 4.01})
+    ]
+    assert digest.notes == (CITES,)

@@ -27,9 +27,11 @@ def test_header_embed_says_date_count_categories_and_sources() -> None:
     assert header_embed(digest) == {
         "title": "Hot Papers 2021-04-12",
         "description": (
-            "Top **3** of 120 papers in cs.CL, ranked by attention.\n"
+            "3 hot papers of 120 new in cs.CL, ranked by posts and Hugging Face upvotes.\n"
+            "1. **Paper number 1: a study** · [abs](https://arxiv.org/abs/2104.04001)\n"
+            "2. **Paper number 2: a study** · [abs](https://arxiv.org/abs/2104.04002)\n"
+            "3. **Paper number 3: a study** · [abs](https://arxiv.org/abs/2104.04003)\n"
             "Sources: arXiv, Bluesky\n"
-            "Missing: X (no credentials (X\\_BEARER\\_TOKEN))\n"
             "Ranked by citations: social sources do not reach back.\n"
         ),
         "color": 0xB31B1B,
@@ -37,23 +39,37 @@ def test_header_embed_says_date_count_categories_and_sources() -> None:
     }
 
 
-def test_header_embed_names_a_failed_source() -> None:
+def test_header_embed_shows_the_readers_note_not_the_operators_reason() -> None:
     sources = {
         "arxiv": SourceStatus(ok=True),
         "hackernews": SourceStatus(ok=False, error="timeout"),
+        "x": SourceStatus(ok=False, skipped=True, error="no credentials (X_BEARER_TOKEN)"),
     }
-    description = header_embed(make_digest(1, sources=sources))["description"]
-    assert description.splitlines()[1:] == ["Sources: arXiv", "Missing: Hacker News (timeout)"]
+    note = "Hacker News unavailable today: ranked by Bluesky."
+    description = header_embed(make_digest(1, sources=sources, notes=(note,)))["description"]
+    assert description.splitlines()[2:] == ["Sources: arXiv", note]
+
+
+def test_header_titles_are_text_and_the_link_is_labelled_by_us() -> None:
+    paper = make_paper(1, title="Tricky** [arxiv.org](https://evil.example) @everyone")
+    digest = make_digest(1, entries=(make_entry(1, paper=paper),))
+    line = header_embed(digest)["description"].splitlines()[1]
+    assert line == (
+        "1. **Tricky\\*\\* \\[arxiv.org](https://evil.example) @\u200beveryone** · "
+        "[abs](https://arxiv.org/abs/2104.04001)"
+    )
 
 
 def test_entry_embed_is_exact() -> None:
-    digest = make_digest(1)
+    entry = make_entry(1, why="discussed by 3 people on Bluesky, 12 upvotes on Hugging Face")
+    digest = make_digest(1, entries=(entry,))
     assert entry_embed(digest, digest.entries[0]) == {
         "title": "1. Paper number 1: a study",
         "url": "https://arxiv.org/abs/2104.04001",
         "description": (
             "Ada Lovelace, Alan Turing\ncs.CL · cs.LG\n"
-            "**score 9.0 = posts 7.0 + HF upvotes 2.0** · 3 posts · 12 HF upvotes · 42 GitHub stars"
+            "**Discussed by 3 people on Bluesky, 12 upvotes on Hugging Face.**\n"
+            "score 9.0 = posts 7.0 + HF upvotes 2.0 · 3 posts · 12 HF upvotes · 42 GitHub stars"
             "\n\nSummary of paper 1."
         ),
         "color": 0xB31B1B,

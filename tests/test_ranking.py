@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.models import Paper, Post, Signals
-from bot.ranking import Weights, posts_value, rank, select_quotes
+from bot.ranking import Weights, posts_value, rank, rank_hot, select_quotes
 from tests.factories import make_paper, make_post
 
 A, B, C = "2104.04001", "2104.04002", "2104.04003"
@@ -53,27 +53,72 @@ def scores(entries: list) -> list[tuple[str, float]]:
 PAPERS = [make_paper(1), make_paper(2), make_paper(3)]
 
 
+WINDOW = [make_paper(n) for n in range(1, 11)]
+
+
 def test_worked_example() -> None:
-    alice = post("a1", "alice", likes=10, reposts=2, replies=1)
+    """The module docstring's example, number for number."""
+    feed = [post(f"f{p.arxiv_id}", "arxivbot", arxiv_id=p.arxiv_id, likes=3) for p in WINDOW[1:]]
     posts = [
-        alice,
+        *feed,
+        post("fA", "arxivbot", likes=60),
+        post("a1", "alice", likes=10, reposts=2, replies=1),
         post("b1", "bob", likes=3),
-        *(post(f"g{k}", "aggregator") for k in range(1, 8)),
         post("c1", "carol", likes=500, reposts=90, is_repost=True, repost_of="a1"),
         post("d1", "dave", arxiv_id=B, likes=5),
     ]
-    signals = {A: Signals(hf_upvotes=20, hn_points=99)}
+    signals = {A: Signals(hf_upvotes=16, hn_points=100)}
 
-    entries = rank(PAPERS, posts, signals, Weights(), top=10)
+    ranking = rank_hot(WINDOW, posts, signals, Weights(), top=10)
 
+    entries = ranking.entries
     assert [(e.rank, e.paper.arxiv_id, e.score, e.breakdown, e.post_count) for e in entries] == [
-        (1, A, 21.33, {"posts": 12.16, "huggingface": 4.57, "hackernews": 4.61}, 9),
-        (2, B, 2.79, {"posts": 2.79}, 1),
+        (1, A, 33.88, {"posts": 6.16, "reach": 2.72, "huggingface": 8.0, "hackernews": 17.0}, 3),
+        (2, B, 2.79, {"posts": 2.79}, 2),
     ]
-    assert entries[0].signals == Signals(hf_upvotes=20, hn_points=99)
-    assert entries[1].signals == Signals()
-    assert [p.post_id for p in entries[0].posts] == ["a1", "b1", "g1"]
+    assert ranking.hot_count == 2
+    assert [e.why for e in entries] == [
+        "discussed by 2 people on Bluesky, shared by 1 feed account on Bluesky, "
+        "16 upvotes on Hugging Face, 100 points on Hacker News",
+        "discussed by 1 person on Bluesky",
+    ]
+    assert entries[0].signals == Signals(hf_upvotes=16, hn_points=100)
+    assert [p.post_id for p in entries[0].posts] == ["fA", "a1", "b1"]
     assert all(e.summary == "" for e in entries)
+
+
+def test_a_feed_is_found_by_breadth_not_by_name() -> None:
+    # The same account posting about 4 of 10 papers is a reader (below broad_min_papers 5);
+    # about 5 of them it is a feed, and its routine posts stop making papers hot.
+    def routine(k: int) -> list[Post]:
+        papers = WINDOW[:k]
+        return [post(f"r{n}", "keen", arxiv_id=p.arxiv_id, likes=3) for n, p in enumerate(papers)]
+
+    assert rank_hot(WINDOW, routine(4), {}, Weights(), top=20).hot_count == 4
+    assert rank_hot(WINDOW, routine(5), {}, Weights(), top=20).hot_count == 0
+    # On 40 papers, 20% is 8: posting about 7 still reads as a person.
+    forty = [make_paper(n) for n in range(1, 41)]
+    seven = [post(f"s{n}", "keen", arxiv_id=p.arxiv_id, likes=3) for n, p in enumerate(forty[:7])]
+    assert rank_hot(forty, seven, {}, Weights(), top=50).hot_count == 7
+    assert rank_hot(forty, seven, {}, Weights(broad_share=0.1), top=50).hot_count == 0
+
+
+def test_breadth_counts_the_whole_window_not_a_filtered_selection() -> None:
+    feed = [post(f"f{n}", "arxivbot", arxiv_id=p.arxiv_id, likes=3) for n, p in enumerate(WINDOW)]
+    chosen = WINDOW[:2]
+    # Seen through two papers alone the feed covers 2: a person. In its window it is a feed.
+    assert rank_hot(chosen, feed, {}, Weights(), top=5).hot_count == 2
+    assert rank_hot(chosen, feed, {}, Weights(), top=5, window_papers=WINDOW).hot_count == 0
+
+
+def test_sources_are_calibrated_against_each_other() -> None:
+    ten_people = [post(f"p{n}", f"reader{n}", arxiv_id=C, likes=10) for n in range(10)]
+    signals = {A: Signals(hf_upvotes=300), B: Signals(hn_points=400)}
+    entries = rank(PAPERS, ten_people, signals, Weights(), top=5)
+    # A top-10 HF day and a front-page HN story each weigh what ten people discussing weigh.
+    assert scores(entries) == [(A, 34.64), (B, 34.0), (C, 33.98)]
+    one = rank(PAPERS, [], {A: Signals(hf_upvotes=1), B: Signals(hn_points=1)}, Weights(), top=5)
+    assert scores(one) == [(A, 2.0), (B, 1.7)]
 
 
 def test_weights_from_settings() -> None:
@@ -86,16 +131,19 @@ def test_weights_from_settings() -> None:
         weight_reported=0.25,
         account_cap=5,
         min_score=0,
+        broad_share=0.5,
+        broad_min_papers=3,
     )
-    assert Weights.from_settings(config) == Weights(2, 3, 0.5, 4, 0.25, 5, 0)
+    assert Weights.from_settings(config) == Weights(2, 3, 0.5, 4, 0.25, 5, 0, 0.5, 3)
 
 
 def test_weights_scale_their_terms() -> None:
     weights = Weights(posts=2, huggingface=1, hackernews=0.5)
     signals = {A: Signals(hf_upvotes=6, hn_points=99)}
     [entry] = rank(PAPERS[:1], [post("x", "alice", likes=5)], signals, weights, top=5)
-    assert entry.breakdown == {"posts": 5.58, "huggingface": 1.95, "hackernews": 2.3}
-    assert entry.score == 9.83
+    # posts 2 · (1 + ln 6); HF 1 · √6; HN 0.5 · √99.
+    assert entry.breakdown == {"posts": 5.58, "huggingface": 2.45, "hackernews": 4.97}
+    assert entry.score == 13.01
 
 
 def test_reposts_add_nothing_and_duplicates_count_once() -> None:
@@ -139,8 +187,8 @@ def test_hacker_news_scores_through_signals_only() -> None:
     signals = {A: Signals(hn_points=400, hn_url="https://news.ycombinator.com/item?id=1")}
     [entry] = rank(PAPERS, [story], signals, Weights(), top=5)
     assert (entry.score, entry.breakdown, entry.post_count, entry.posts) == (
-        5.99,
-        {"hackernews": 5.99},
+        34.0,
+        {"hackernews": 34.0},
         0,
         (),
     )
@@ -378,3 +426,11 @@ def test_paper_type_is_kept() -> None:
     paper = Paper(arxiv_id=A, title="T", primary_category="cs.CL")
     [entry] = rank([paper], [post("a", "alice")], {}, Weights(), top=1)
     assert entry.paper is paper
+
+
+@PROPERTY
+@given(st.integers(5, 40), st.integers(0, 50), st.floats(0, 3))
+def test_routine_feed_posts_never_make_a_paper_hot(size: int, likes: int, min_score: float) -> None:
+    window = [make_paper(n) for n in range(1, size + 1)]
+    feed = [post(f"f{n}", "feed", arxiv_id=p.arxiv_id, likes=likes) for n, p in enumerate(window)]
+    assert rank_hot(window, feed, {}, Weights(min_score=min_score), top=50).hot_count == 0

@@ -39,7 +39,8 @@ async def test_the_demo_thread_is_what_the_adapters_sent(demo: dict[str, Thread]
 async def test_the_slack_page_shows_the_header_and_three_replies(demo: dict[str, Thread]) -> None:
     html = slack_page(demo["slack"])
     assert '<div class="b-header">Hot Papers 2021-04-12</div>' in html
-    assert "The <b>10</b> most talked-about of 11 new papers" in html
+    assert "The top 10 of 11 hot papers (of 11 new in cs.AI, cs.CL" in html
+    assert f'1. <a href="{ABS}">{CUTPASTE}</a>' in html  # the header names the top three
     assert f'<b>1. <a href="{ABS}">{CUTPASTE}</a></b>' in html
     assert "<i>cs.CV</i>" in html
     assert f'<a href="{ABS}">abs</a> | <a href="https://arxiv.org/pdf/2104.04015">pdf</a>' in html
@@ -55,7 +56,7 @@ async def test_the_slack_page_shows_the_header_and_three_replies(demo: dict[str,
 async def test_the_discord_page_shows_the_embeds(demo: dict[str, Thread]) -> None:
     html = discord_page(demo["discord"])
     assert '<div class="e-title">Hot Papers 2021-04-12</div>' in html
-    assert "Top <b>10</b> of 11 papers" in html
+    assert "The top 10 of 11 hot papers (of 11 new in cs.AI, cs.CL" in html
     assert f'<a href="{ABS}">1. {CUTPASTE}</a>' in html
     assert "border-left-color: #b31b1b" in html
     assert '<div class="e-fname">Links</div>' in html

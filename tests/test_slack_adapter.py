@@ -67,7 +67,8 @@ ENTRY_1 = {
                 "type": "mrkdwn",
                 "text": "> Great paper https://arxiv.org/abs/2104.04001 number 1\n"
                 "> — User 1 (@user1.bsky.social) · "
-                "<https://bsky.app/profile/user1.bsky.social/post/1|on Bluesky>",
+                "<https://bsky.app/profile/user1.bsky.social/post/1|on Bluesky>"
+                " · 10 likes · 1 repost",
             },
         },
         {

@@ -72,7 +72,8 @@ def test_header_message_exact() -> None:
         notes=("Citations <stand in> for posts",),
     )
     assert header_message(digest) == {
-        "text": "Hot Papers 2021-04-12 · cs.CL · 2 papers",
+        "text": "Hot Papers 2021-04-12 · 2 hot papers of 120 new in cs.CL: "
+        "Paper number 1: a study; Paper number 2: a study",
         "blocks": [
             {
                 "type": "header",
@@ -82,24 +83,33 @@ def test_header_message_exact() -> None:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": "The *2* most talked-about of 120 new papers in cs.CL, ranked by "
-                    "attention. One reply per paper in this thread.\n"
+                    "text": "2 hot papers of 120 new in cs.CL, ranked by posts and Hugging Face "
+                    "upvotes. One reply per paper in this thread.\n"
+                    "1. <https://arxiv.org/abs/2104.04001|Paper number 1: a study>\n"
+                    "2. <https://arxiv.org/abs/2104.04002|Paper number 2: a study>\n"
                     "_Citations &lt;stand in&gt; for posts_",
                 },
             },
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": ":warning: *Degraded:* some sources failed, the ranking may be "
-                        "incomplete. Sources: arXiv · missing: Bluesky (timeout after 3 retries); "
-                        "X (no credentials (X_BEARER_TOKEN))",
-                    }
-                ],
-            },
+            # The skipped X source and its setup advice stay out: that is the operator's.
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Sources: arXiv"}]},
         ],
     }
+
+
+def test_header_names_the_top_three_and_how_many_were_hot() -> None:
+    digest = make_digest(5, hot_count=8)
+    section = header_message(digest)["blocks"][1]["text"]["text"]
+    assert section.splitlines() == [
+        "The top 5 of 8 hot papers (of 120 new in cs.CL), ranked by posts and Hugging Face "
+        "upvotes. One reply per paper in this thread.",
+        "1. <https://arxiv.org/abs/2104.04001|Paper number 1: a study>",
+        "2. <https://arxiv.org/abs/2104.04002|Paper number 2: a study>",
+        "3. <https://arxiv.org/abs/2104.04003|Paper number 3: a study>",
+    ]
+    empty = make_digest(0, entries=(), total_papers=44)
+    assert header_message(empty)["blocks"][1]["text"]["text"] == (
+        "None of the 44 new papers in cs.CL got enough attention to be hot."
+    )
 
 
 def test_entry_message_escapes_posts_and_title() -> None:
@@ -118,6 +128,7 @@ def test_entry_message_escapes_posts_and_title() -> None:
     assert blocks[3]["text"]["text"] == (
         "> &lt;!here&gt; look at this &amp; that\n"
         "> — @a&lt;@U1&gt; · <https://bsky.app/profile/user1.bsky.social/post/1|on Bluesky>"
+        " · 10 likes · 1 repost"
     )
 
 
@@ -186,3 +197,51 @@ def test_text_message_is_escaped() -> None:
             }
         ],
     }
+
+
+def test_entry_matches_discord_hn_link_thumbnail_why_and_post_counts() -> None:
+    signals = {
+        "hf_upvotes": 120,
+        "hf_thumbnail": "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/1.png",
+        "hn_points": 250,
+        "hn_url": "https://news.ycombinator.com/item?id=42",
+    }
+    why = (
+        "discussed by 26 people on Bluesky, 120 upvotes on Hugging Face, 250 points on Hacker News"
+    )
+    entry = make_entry(1, signals=signals, why=why)
+    blocks = entry_message(make_digest(1), entry)["blocks"]
+    assert blocks[0] == {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": "*1. <https://arxiv.org/abs/2104.04001|Paper number 1: a study>*\n"
+            "Ada Lovelace, Alan Turing\n_cs.CL, cs.LG_\n"
+            "Discussed by 26 people on Bluesky, 120 upvotes on Hugging Face, "
+            "250 points on Hacker News.",
+        },
+        "accessory": {
+            "type": "image",
+            "image_url": "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/1.png",
+            "alt_text": "paper thumbnail",
+        },
+    }
+    assert blocks[3]["text"]["text"].endswith("|on Bluesky> · 10 likes · 1 repost")
+    assert blocks[-1]["elements"][0]["text"] == (
+        "<https://arxiv.org/abs/2104.04001|abs> | <https://arxiv.org/pdf/2104.04001v1|pdf> | "
+        "<https://huggingface.co/papers/2104.04001|HF> | "
+        "<https://news.ycombinator.com/item?id=42|HN>"
+    )
+    bad_urls = ("javascript:alert(1)", "http://cdn.example/t.png", "https://x.example/a b.png")
+    for bad in (*bad_urls, "https://x.example/a|b.png", "https://x.example/a>b.png"):
+        odd = make_entry(1, signals={"hf_thumbnail": bad})
+        assert "accessory" not in entry_message(make_digest(1), odd)["blocks"][0]
+
+
+def test_header_wording_follows_the_signal_that_ranked_the_digest() -> None:
+    cited = make_entry(1, breakdown={"citations": 4.01}, signals={"citations": 54})
+    digest = make_digest(1, entries=(cited,), total_papers=30)
+    intro = header_message(digest)["blocks"][1]["text"]["text"].splitlines()[0]
+    assert intro == (
+        "1 hot paper of 30 new in cs.CL, ranked by citations. One reply per paper in this thread."
+    )

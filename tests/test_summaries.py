@@ -20,6 +20,7 @@ from bot.summaries import (
     clean_summary,
     extractive_summary,
     split_sentences,
+    stands_alone,
 )
 from tests.factories import make_entry, make_paper
 
@@ -334,3 +335,53 @@ async def test_at_most_four_requests_in_flight() -> None:
     # Five requests a second: five start at once, the sixth when the first is a second old.
     assert started == [1000.0] * 5 + [1001.0] * 4
     assert clock.sleeps == [1.0]
+
+
+TWOFOLD = (
+    "Large language models still hallucinate facts. The problem is twofold. First, we present "
+    "a benchmark of 5,000 questions. Second, we propose a decoding method that cuts errors by "
+    "30%. This improves factuality significantly. We release code and data."
+)
+
+
+def test_extractive_never_starts_mid_argument() -> None:
+    # "First, ..." and "Second, ..." lean on the announcement, "This ..." on "Second, ...":
+    # none of them can be shown without what they lean on.
+    assert extractive_summary(TWOFOLD) == (
+        "Large language models still hallucinate facts. We release code and data."
+    )
+
+
+def test_a_leaning_sentence_follows_the_one_it_leans_on() -> None:
+    text = (
+        "We study retrieval for code. To this end, we propose a new index that improves recall "
+        "by 12%. However, latency grows. These results hold on 3 benchmarks."
+    )
+    assert extractive_summary(text) == (
+        "We study retrieval for code. To this end, we propose a new index that improves recall "
+        "by 12%. However, latency grows."
+    )
+
+
+def test_an_abstract_opening_with_an_announcement_starts_at_a_real_sentence() -> None:
+    text = "The problem is twofold. We propose X. It works."
+    assert extractive_summary(text) == "We propose X. It works."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "alone"),
+    [
+        ("However, it fails.", False),
+        ("First, we present a benchmark.", False),
+        ("This improves recall.", False),
+        ("These results hold.", False),
+        ("The problem is twofold.", False),
+        ("Our contributions are the following:", False),
+        ("In addition, we release code.", False),
+        ("Thistle plants grow fast.", True),
+        ("Itemized costs drop by 5%.", True),
+        ("We propose a method.", True),
+    ],
+)
+def test_stands_alone(sentence: str, alone: bool) -> None:
+    assert stands_alone(sentence) is alone
