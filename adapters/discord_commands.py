@@ -3,7 +3,8 @@
 Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be typed, separated
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
-settings) and ``time`` (``HH:MM [Area/City]``, for subscribe). They reach the core as typed
+settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
+separated by commas) and ``notify`` (on/off). They reach the core as typed
 ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks and answers them
 exactly as it does Slack's text.
 
@@ -119,8 +120,14 @@ def build_app_command(
         top=f"How many papers (1-{MAX_TOP})",
         action="digest (default), help, subscribe, unsubscribe or settings",
         time="For subscribe: HH:MM and an optional time zone, e.g. 09:00 Europe/Berlin",
+        include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
+        exclude="For subscribe: leave out papers mentioning these words (none: clear)",
+        notify="For subscribe: a line in this channel on arXiv holidays",
     )
-    @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in ACTIONS])
+    @app_commands.choices(
+        action=[app_commands.Choice(name=a, value=a) for a in ACTIONS],
+        notify=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
+    )
     @app_commands.guild_only()
     async def hotpapers(
         interaction: discord.Interaction,
@@ -129,8 +136,14 @@ def build_app_command(
         top: app_commands.Range[int, 1, MAX_TOP] | None = None,
         action: str | None = None,
         time: str | None = None,
+        include: str | None = None,
+        exclude: str | None = None,
+        notify: str | None = None,
     ) -> None:
-        options = Options(action=action, categories=category, date=date, top=top, time=time)
+        options = Options(
+            action=action, categories=category, date=date, top=top, time=time,
+            include=include, exclude=exclude, notify=notify,
+        )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 
     @hotpapers.autocomplete("category")

@@ -17,7 +17,7 @@ from bot.models import Post
 from bot.quotes import HACKERNEWS, account, counts_known, engagement, is_original
 
 if TYPE_CHECKING:
-    from bot.ranking import Weights
+    from bot.weights import Weights
 
 _VERSION = re.compile(r"v\d+$")
 Account = tuple[str, str]

@@ -113,7 +113,8 @@ class Options:
     """A command given as typed fields (Discord's slash-command options): no text to parse.
 
     ``categories`` holds codes separated by spaces (``cs.CL cs.LG``); ``time`` is ``HH:MM`` with
-    an optional zone (``09:00 Europe/Berlin``), for ``subscribe``. ``None`` means not given.
+    an optional zone (``09:00 Europe/Berlin``), for ``subscribe``, like ``include``, ``exclude``
+    and ``notify``. ``None`` means not given.
     """
 
     action: str | None = None
@@ -121,6 +122,9 @@ class Options:
     date: str | None = None
     top: int | None = None
     time: str | None = None
+    include: str | None = None  # keywords separated by commas; "none" clears the filter
+    exclude: str | None = None
+    notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
 
 from bot import calendar
+from bot.categories import expand
 from bot.clock import Clock
 from bot.commands import SUBSCRIBE_EXAMPLE, ShowSettings, Subscribe, Unsubscribe
-from bot.config import check_timezone
+from bot.config import Settings, check_timezone
+from bot.keywords import check_no_conflict
 from bot.ports import Reply, ReplyKind
 from bot.scheduler import next_deliveries
 from bot.subscriptions import (
@@ -41,7 +45,47 @@ UNREADABLE = (
     "`/hotpapers subscribe ...` replaces it; `/hotpapers unsubscribe` stops it."
 )
 
+NEEDS_TIME = f"When should I post? Add a time, e.g. {SUBSCRIBE_EXAMPLE}."
+NAME_IT = (
+    "Name what to change, e.g. `/hotpapers subscribe top=5`, `at 07:30`, `include=llm,agents` "
+    "or `notify=on`."
+)
+
 SubscriptionRequest = Subscribe | Unsubscribe | ShowSettings
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a new subscription gets for what its command does not name (from the settings)."""
+
+    categories: tuple[str, ...] = ("cs.CL", "cs.LG", "cs.AI")
+    top: int = 10
+    tz: str = "UTC"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Defaults:
+        codes = [found for code in settings.default_categories for found in expand(code) or [code]]
+        return cls(tuple(dict.fromkeys(codes)), settings.default_top, settings.default_timezone)
+
+
+def merged(req: Subscribe, kept: Subscription | None, defaults: Defaults) -> dict[str, Any]:
+    """The subscription's values after ``req``: what it names, else what the channel has, else
+    the defaults (``SubscriptionStore.upsert``'s keywords)."""
+
+    def pick(given: Any, name: str, default: Any) -> Any:
+        if given is not None:
+            return given
+        return getattr(kept, name) if kept is not None else default
+
+    return {
+        "categories": pick(req.categories, "categories", defaults.categories),
+        "time": pick(req.time, "time", None), "tz": pick(req.tz, "tz", defaults.tz),
+        "top": pick(req.top, "top", defaults.top), "include": pick(req.include, "include", ()),
+        "exclude": pick(req.exclude, "exclude", ()),
+        "notify_no_listing": pick(req.notify, "notify_no_listing", False),
+    }  # fmt: skip
+
+
 OnChange = Callable[[Subscription], None]
 
 
@@ -65,11 +109,13 @@ class SubscriptionHandler:
     def __init__(
         self, subscriptions: SubscriptionStore, clock: Clock, *,
         holidays: Collection[dt.date] = (), on_change: OnChange | None = None,
+        defaults: Defaults | None = None,
     ) -> None:  # fmt: skip
         self.subscriptions = subscriptions
         self.clock = clock
         self.holidays = tuple(holidays)
         self.on_change = on_change
+        self.defaults = defaults or Defaults()
 
     async def handle(
         self, platform: str, workspace_id: str, channel_id: str, user_id: str,
@@ -89,18 +135,22 @@ class SubscriptionHandler:
         return self._settings(platform, workspace_id, channel_id)
 
     def _subscribe(self, platform: str, workspace: str, channel: str, req: Subscribe) -> Reply:
-        # The command sets categories, time and top; keyword filters and the holiday notice
-        # (set with the CLI) are kept, and the reply's description shows them.
+        # Only what the command names changes; the rest stays as it is (or, for a new
+        # subscription, takes the deployment's defaults).
         try:
             kept = self.subscriptions.get(platform, workspace, channel)
         except UnreadableSubscription:
             kept = None  # replaced whole by this command
-        sub, created = self.subscriptions.upsert(
-            platform, workspace, channel, categories=req.categories, time=req.time, tz=req.tz,
-            top=req.top, include=kept.include if kept else (),
-            exclude=kept.exclude if kept else (),
-            notify_no_listing=kept.notify_no_listing if kept else False,
-        )  # fmt: skip
+        if kept is not None and req == Subscribe():
+            return _said(f"This channel already gets Hot Papers for {describe(kept)}. {NAME_IT}")
+        if kept is None and req.time is None:
+            return Reply(ReplyKind.INVALID, NEEDS_TIME)
+        values = merged(req, kept, self.defaults)
+        try:
+            check_no_conflict(values["include"], values["exclude"])
+        except ValueError as exc:
+            return Reply(ReplyKind.INVALID, str(exc))
+        sub, created = self.subscriptions.upsert(platform, workspace, channel, **values)
         self._changed(sub)
         verb = "Subscribed" if created else "Updated the subscription"
         return _said(

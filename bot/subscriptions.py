@@ -190,4 +190,6 @@ def describe(sub: Subscription) -> str:
         text += f", only papers mentioning {' or '.join(sub.include)}"
     if sub.exclude:
         text += f", without {' or '.join(sub.exclude)}"
+    if sub.notify_no_listing:
+        text += ", with a line on arXiv holidays"
     return text

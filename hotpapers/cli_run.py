@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.config import check_timezone
+from bot.keywords import check_keywords, check_no_conflict
 from bot.subscription_commands import next_delivery_text
 from bot.subscriptions import (
     Subscription,
@@ -78,15 +79,18 @@ def subscribe(
         at = parse_time(time)
         zone = tz or load_settings().default_timezone
         check_timezone(zone)
+        words = {name: check_keywords(given, option=f"--{name}") if given else ()
+                 for name, given in (("include", include), ("exclude", exclude))}  # fmt: skip
+        check_no_conflict(words["include"], words["exclude"])
     except ValueError as exc:
-        raise CliError(str(exc), 2) from None
+        raise CliError(str(exc).replace("`", ""), 2) from None
     cats = parse_categories(category, load_settings().default_categories)
     store = open_store()
     try:
         subs = SubscriptionStore(store, State.clock)
         sub, created = subs.upsert(
             chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
-            include=include or (), exclude=exclude or (), notify_no_listing=notify_no_listing,
+            include=words["include"], exclude=words["exclude"], notify_no_listing=notify_no_listing,
         )  # fmt: skip
     finally:
         store.close()

@@ -34,7 +34,7 @@ from bot.logs import redact
 from bot.ports import Adapter
 from bot.service import DigestService
 from bot.store import Store
-from bot.subscription_commands import SubscriptionHandler
+from bot.subscription_commands import Defaults, SubscriptionHandler
 from bot.subscriptions import SubscriptionStore
 from hotpapers.health import health_report, health_routes
 from hotpapers.platforms import (
@@ -76,7 +76,7 @@ class Runtime:
         )  # fmt: skip
         subscription_commands = SubscriptionHandler(
             self.subscriptions, self.clock, holidays=settings.holidays,
-            on_change=self.scheduler.sync,
+            on_change=self.scheduler.sync, defaults=Defaults.of(settings),
         )  # fmt: skip
         self.handler = CommandHandler(settings, self.service, self.clock,
                                       subscriptions=subscription_commands)  # fmt: skip

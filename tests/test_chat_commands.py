@@ -21,7 +21,7 @@ from bot.handler import NO_SUBSCRIPTIONS, NOT_IN_CHANNEL, SOMETHING_WRONG
 from bot.ports import ReplyKind
 from bot.service import UserError
 from bot.store import Store
-from bot.subscription_commands import REFUSAL, SubscriptionHandler
+from bot.subscription_commands import NEEDS_TIME, REFUSAL, SubscriptionHandler
 from bot.subscriptions import SubscriptionStore
 from tests.chat_drivers import CHATS, NOW, Chat, Form
 from tests.factories import make_digest
@@ -92,12 +92,10 @@ async def test_help_names_the_forms_this_platform_uses(chat: Chat) -> None:
         (Form("cs.CL 2021-04-10", {"category": "cs.CL", "date": "2021-04-10"}),
          "cs.CL 2021-04-10"),
         (Form("2031-01-01", {"date": "2031-01-01"}), "2031-01-01"),
-        (Form("subscribe cs.CL", {"action": "subscribe", "category": "cs.CL"}),
-         "subscribe cs.CL"),
         (Form("subscribe cs.CL at 25:00", {"action": "subscribe", "category": "cs.CL",
                                             "time": "25:00"}), "subscribe cs.CL at 25:00"),
     ],
-    ids=["unknown-category", "weekend", "future", "subscribe-without-time", "bad-time"],
+    ids=["unknown-category", "weekend", "future", "bad-time"],
 )  # fmt: skip
 async def test_bad_input_gets_the_parsers_reply_and_nothing_else(
     chat: Chat, form: Form, text: str
@@ -190,4 +188,53 @@ async def test_managers_subscribe_others_are_refused_anyone_reads_settings(
     kind, text = await ask(chat, Form("settings", {"action": "settings"}), manager=False)
     assert kind is ReplyKind.SUBSCRIPTION
     assert text.startswith("This channel gets Hot Papers for cs.CL at 09:00 Europe/Berlin, top 3.")
+    assert chat.thread() == []
+
+
+async def test_a_subscribe_changes_only_what_it_names(
+    subscribing: tuple[Chat, SubscriptionStore],
+) -> None:
+    chat, subs = subscribing
+    first = Form("subscribe cs.CL", {"action": "subscribe", "category": "cs.CL"})
+    assert await ask(chat, first) == (ReplyKind.INVALID, NEEDS_TIME)  # a new one needs a time
+    await ask(chat, SUBSCRIBE)  # cs.CL at 09:00 Europe/Berlin, top 3
+    settings = Form(
+        "subscribe include=llm,agents exclude=survey notify=on",
+        {"action": "subscribe", "include": "llm,agents", "exclude": "survey", "notify": "on"},
+    )
+    kind, _ = await ask(chat, settings)
+    assert kind is ReplyKind.SUBSCRIPTION
+    moved = Form("subscribe cs.AI at 07:30", {"action": "subscribe", "category": "cs.AI",
+                                              "time": "07:30"})  # fmt: skip
+    kind, text = await ask(chat, moved)
+    assert text.startswith(
+        "Updated the subscription: this channel gets Hot Papers for cs.AI at 07:30 "
+        "Europe/Berlin, top 3, only papers mentioning llm or agents, without survey, with a "
+        "line on arXiv holidays, on every arXiv listing day."
+    )
+    (sub,) = subs.list_all()
+    assert (sub.categories, sub.time, sub.tz, sub.top) == (
+        ("cs.AI",), dt.time(7, 30), "Europe/Berlin", 3
+    )  # fmt: skip
+    assert (sub.include, sub.exclude, sub.notify_no_listing) == (
+        ("llm", "agents"),
+        ("survey",),
+        True,
+    )
+
+    clash = Form("subscribe exclude=LLM", {"action": "subscribe", "exclude": "LLM"})
+    kind, text = await ask(chat, clash)  # against the kept include=llm
+    assert (kind, text) == (
+        ReplyKind.INVALID,
+        "`llm` cannot be both included and excluded; drop it from one of them "
+        "(`include=none` or `exclude=none` clears a filter).",
+    )
+    cleared = Form("subscribe include=none notify=off",
+                   {"action": "subscribe", "include": "none", "notify": "off"})  # fmt: skip
+    await ask(chat, cleared)
+    (sub,) = subs.list_all()
+    assert (sub.include, sub.exclude, sub.notify_no_listing) == ((), ("survey",), False)
+    assert (sub.categories, sub.time, sub.tz, sub.top) == (
+        ("cs.AI",), dt.time(7, 30), "Europe/Berlin", 3
+    )  # fmt: skip
     assert chat.thread() == []

@@ -39,18 +39,21 @@ def test_subscribe_list_update_unsubscribe(monkeypatch, capsys) -> None:
     code, out, _ = run(monkeypatch, capsys, "subscribe", "--platform", "slack", "--channel", "C1",
                        "--workspace", "T111", "--time", "7:15", "--tz", "UTC",
                        "--notify-no-listing")  # fmt: skip
-    assert out.splitlines()[0] == "Updated slack:T111:C1: cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10."
+    assert out.splitlines()[0] == (
+        "Updated slack:T111:C1: cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10, "
+        "with a line on arXiv holidays."
+    )
     code, out, _ = run(monkeypatch, capsys, "subscriptions")
     assert (code, out) == (0, (
         "console:default:general  cs.CL, cs.LG, cs.AI at 21:30 America/New_York, top 10  next: "
         "Tuesday 2021-04-13 21:30 America/New_York (the listing of Wednesday 2021-04-14)\n"
-        "slack:T111:C1  cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10  next: Wednesday 2021-04-14 "
-        "07:15 UTC (the listing of Wednesday 2021-04-14)\n"
+        "slack:T111:C1  cs.CL, cs.LG, cs.AI at 07:15 UTC, top 10, with a line on arXiv holidays  "
+        "next: Wednesday 2021-04-14 07:15 UTC (the listing of Wednesday 2021-04-14)\n"
     ))  # fmt: skip
     code, out, _ = run(monkeypatch, capsys, "unsubscribe", "--platform", "slack", "--channel",
                        "C1", "--workspace", "T111")  # fmt: skip
     assert (code, out) == (0, "Unsubscribed slack:T111:C1 (cs.CL, cs.LG, cs.AI at 07:15 UTC, "
-                              "top 10).\n")  # fmt: skip
+                              "top 10, with a line on arXiv holidays).\n")  # fmt: skip
     code, out, _ = run(monkeypatch, capsys, "subscriptions", "--all", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["platform"], r["active"], r["notify_no_listing"]) for r in rows] == [
@@ -83,6 +86,14 @@ def test_no_subscriptions_says_how_to_add_one(monkeypatch, capsys) -> None:
          "error: --top must be between 1 and 50\n"),
         (["--platform", "slack", "--channel", "C", "--time", "09:00", "--category", "cs.XX"],
          "error: unknown arXiv category 'cs.XX'."),
+        (["--platform", "slack", "--channel", "C", "--time", "09:00", "--include", "llm",
+          "--exclude", "LLM"],
+         "error: llm cannot be both included and excluded; drop it from one of them "
+         "(include=none or exclude=none clears a filter).\n"),
+        (["--platform", "slack", "--channel", "C", "--time", "09:00", "--include", "<!here>"],
+         "error: --include takes up to 20 words of at most 40 letters, digits, spaces or -+./#, "
+         "separated by commas: include=llm,agents or exclude=survey (include=none clears it) "
+         "(you wrote !here).\n"),
     ],
 )  # fmt: skip
 def test_subscribe_rejects_bad_input(monkeypatch, capsys, args: list[str], message: str) -> None:

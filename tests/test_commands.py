@@ -143,7 +143,8 @@ def typed(example: str) -> Options:
     fields: dict[str, Any] = {}
     name = None
     for word in example.removeprefix("/hotpapers").split():
-        if ":" in word and word.split(":")[0] in ("category", "date", "top", "action", "time"):
+        names = ("category", "date", "top", "action", "time", "include", "exclude", "notify")
+        if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")
             fields[name] = word
         elif name is not None:
@@ -189,20 +190,29 @@ def test_unsubscribe_takes_no_arguments() -> None:
     [
         (
             "subscribe cs.CL cs.LG at 09:00 Europe/Berlin",
-            Subscribe(("cs.CL", "cs.LG"), dt.time(9, 0), "Europe/Berlin", 10),
+            Subscribe(("cs.CL", "cs.LG"), dt.time(9, 0), "Europe/Berlin"),
         ),
         (
             "SUBSCRIBE cs.cl at 7:30 europe/berlin top=3",
             Subscribe(("cs.CL",), dt.time(7, 30), "Europe/Berlin", 3),
         ),
-        ("subscribe at 23:59", Subscribe(DEFAULTS, dt.time(23, 59), "America/Chicago", 10)),
-        ("subscribe 00:00 utc cs.*", Subscribe(ARCHIVES["cs"], dt.time(0, 0), "UTC", 10)),
+        ("subscribe at 23:59", Subscribe(time=dt.time(23, 59))),  # the rest: kept or defaults
+        ("subscribe 00:00 utc cs.*", Subscribe(ARCHIVES["cs"], dt.time(0, 0), "UTC")),
         (
             "subscribe top=5 America/New_York at 18:00 q-fin.ST",
             Subscribe(("q-fin.ST",), dt.time(18, 0), "America/New_York", 5),
         ),
+        # A change names only what it changes.
+        ("subscribe top=5", Subscribe(top=5)),
+        ("subscribe cs.AI at 07:30", Subscribe(("cs.AI",), dt.time(7, 30))),
+        ("subscribe include=llm,agents exclude=survey",
+         Subscribe(include=("llm", "agents"), exclude=("survey",))),
+        ("subscribe include=llm, agents", Subscribe(include=("llm", "agents"))),
+        ("subscribe include=none notify=on", Subscribe(include=(), notify=True)),
+        ("subscribe NOTIFY=off", Subscribe(notify=False)),
+        ("subscribe", Subscribe()),
     ],
-)
+)  # fmt: skip
 def test_subscribe(text: str, expected: Subscribe) -> None:
     assert parse(text, default_tz="America/Chicago") == expected
 
@@ -210,12 +220,40 @@ def test_subscribe(text: str, expected: Subscribe) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (
-            "subscribe cs.CL",
-            "When should I post? Add a time, e.g. "
-            "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin`.",
-        ),
         ("subscribe cs.CL at", "`at` needs a time after it, e.g. `at 09:00`."),
+        (
+            "subscribe include=llm exclude=LLM",
+            "`llm` cannot be both included and excluded; drop it from one of them "
+            "(`include=none` or `exclude=none` clears a filter).",
+        ),
+        (
+            "subscribe include=",
+            "`include=` takes up to 20 words of at most 40 letters, digits, spaces or -+./#, "
+            "separated by commas: `include=llm,agents` or `exclude=survey` (`include=none` "
+            "clears it) (you wrote `?`).",
+        ),
+        (
+            "subscribe exclude=<!here>",
+            "`exclude=` takes up to 20 words of at most 40 letters, digits, spaces or -+./#, "
+            "separated by commas: `include=llm,agents` or `exclude=survey` (`include=none` "
+            "clears it) (you wrote `!here`).",
+        ),
+        ("subscribe include=a include=b", "Give `include=` only once (you wrote `a` and `b`)."),
+        (
+            "subscribe notify=maybe",
+            "`notify=` is `on` (a line in this channel on arXiv holidays) or `off` "
+            "(you wrote `maybe`).",
+        ),
+        (
+            "subscribe include",
+            "`include` needs a value: `include=llm,agents` or "
+            "`exclude=survey` (`include=none` clears it), `notify=on`.",
+        ),
+        (
+            "cs.CL include=llm",
+            "`include=llm` is a subscription setting: write it after "
+            "`subscribe`, e.g. `/hotpapers subscribe include=...`.",
+        ),
         (
             "subscribe at 25:00",
             "`25:00` is not a time: use HH:MM on a 24-hour clock, e.g. `at 09:00`.",

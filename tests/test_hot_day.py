@@ -15,11 +15,11 @@ from adapters.slack_blocks import thread_payloads as slack_payloads
 from bot.clock import FakeClock
 from bot.config import Settings, env_name
 from bot.digest import DigestBuilder
-from bot.formats import FORMATS, digest_json, format_digest
 from bot.models import Digest
 from bot.ranking import Weights
 from bot.store import Store
 from bot.summaries import Summarizer
+from hotpapers.formats import FORMATS, digest_json, format_digest
 from tests import hot_day
 from tests.hot_day import BROAD, DATE, HF_300, HN_400, MILD, NOW
 from tests.test_digest import FakeArxiv, FakeAttention

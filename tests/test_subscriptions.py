@@ -155,7 +155,8 @@ async def test_chat_subscribe_keeps_the_filters_set_with_the_cli(
                                  allowed=True)).text  # fmt: skip
     assert reply.startswith(
         "Updated the subscription: this channel gets Hot Papers for cs.LG at 08:00 Europe/Berlin, "
-        "top 3, only papers mentioning agents, without survey, on every arXiv listing day."
+        "top 3, only papers mentioning agents, without survey, with a line on arXiv holidays, on "
+        "every arXiv listing day."
     )
     sub = subs.get("slack", "T111", "C1")
     assert sub is not None
