@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -16,6 +16,9 @@ from bot.categories import canonical, close_matches, expand
 from bot.clock import Clock, SystemClock
 from bot.config import MAX_TOP, ConfigError, Settings, load_settings
 from bot.store import Store, StoreError
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 
@@ -38,8 +41,13 @@ class CliError(Exception):
 
 
 class State:
+    """What the command line is composed with: the clock, the settings (read on first use) and
+    the HTTP transport of ``hotpapers check`` (``None``: the network). ``tests/cli_runner.py``
+    sets them for an in-process run; nothing else changes them."""
+
     clock: Clock = SystemClock()
     settings: Settings | None = None
+    transport: httpx.AsyncBaseTransport | None = None
 
 
 def settings() -> Settings:

@@ -30,19 +30,13 @@ if TYPE_CHECKING:
     import httpx
 
 
-class Seams:
-    """Where tests plug in a transport (``httpx.MockTransport``); ``None`` means the network."""
-
-    transport: httpx.AsyncBaseTransport | None = None
-
-
 def http_client() -> httpx.AsyncClient:
     import httpx
 
     from bot.service import USER_AGENT
 
     return httpx.AsyncClient(
-        headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Seams.transport
+        headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=State.transport
     )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotpapers import cli_ops
 from hotpapers.cli import hoist_global_flags
+from hotpapers.cli_common import State
 from tests.cli_runner import run_cli
 from tests.fake_slack import FakeSlack
 from tests.threaded import served
@@ -30,7 +30,7 @@ def unavailable(request: httpx.Request) -> httpx.Response:
 @pytest.fixture(autouse=True)
 def sources_down(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every source answers 503 at once: the tests here are about everything else."""
-    monkeypatch.setattr(cli_ops.Seams, "transport", httpx.MockTransport(unavailable))
+    monkeypatch.setattr(State, "transport", httpx.MockTransport(unavailable))
     monkeypatch.setenv("HOTPAPERS_HTTP_RETRIES", "0")
 
 

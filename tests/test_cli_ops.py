@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 import adapters.discord
-from hotpapers import checks, cli, cli_ops
+from hotpapers import checks, cli
+from hotpapers.cli_common import State
 from tests.cli_runner import run_cli
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
@@ -36,7 +37,7 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> tuple[int, str, str]:
     """The CLI with every source request going to ``transport`` (by default: refused)."""
-    monkeypatch.setattr(cli_ops.Seams, "transport", transport or httpx.MockTransport(refuse))
+    monkeypatch.setattr(State, "transport", transport or httpx.MockTransport(refuse))
     return run_cli(monkeypatch, capsys, *args)
 
 
