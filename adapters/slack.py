@@ -8,7 +8,6 @@ the multi-workspace OAuth stores in ``adapters.slack_oauth``.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import aiohttp
@@ -23,69 +22,15 @@ from adapters.slack_blocks import (
     text_message,
     validate_message,
 )
-from adapters.slack_client import RATE_LIMIT_RETRIES, ChannelPacer, make_web_client
+from adapters.slack_client import ChannelPacer, make_web_client
+from adapters.slack_errors import slack_error
+from adapters.slack_thread import find_posted, metadata
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
-from bot.ports import DeliveryError, Refusal
+from bot.ports import DeliveryError, Found, Refusal
 
 log = logging.getLogger(__name__)
-
-INVITE = "invite it with /invite @Hot Papers"
-
-_SLACK_ERRORS: dict[str, str] = {
-    "not_in_channel": "the bot is not in channel {channel}: " + INVITE,
-    "channel_not_found": (
-        "channel {channel} was not found, or it is private and the bot is not in it: "
-        "check the channel ID and " + INVITE
-    ),
-    "is_archived": "channel {channel} is archived: unarchive it or choose another channel",
-    "msg_too_long": "Slack refused a message as too long ({code}): please report this bug",
-    "msg_blocks_too_long": "Slack refused a message as too long ({code}): please report this bug",
-    "invalid_blocks": "Slack refused a message's blocks ({code}): please report this bug",
-    "invalid_auth": (
-        "Slack rejected the bot token ({code}): check SLACK_BOT_TOKEN or reinstall the app"
-    ),
-    "not_authed": "no Slack bot token was sent ({code}): set SLACK_BOT_TOKEN",
-    "account_inactive": "the Slack app was uninstalled or its token revoked ({code}): reinstall it",
-    "token_revoked": "the Slack app was uninstalled or its token revoked ({code}): reinstall it",
-    "missing_scope": "the bot token lacks a scope ({code}): add chat:write and reinstall the app",
-    "ratelimited": (
-        "Slack kept rate limiting channel {channel} after "
-        f"{RATE_LIMIT_RETRIES} retries: try again in a minute"
-    ),
-    "restricted_action": "posting in channel {channel} is restricted by a workspace admin",
-}
-
-
-_REFUSALS = {
-    "not_in_channel": Refusal.NOT_IN_CHANNEL,
-    "channel_not_found": Refusal.NOT_IN_CHANNEL,
-    "is_archived": Refusal.NO_PERMISSION,
-    "restricted_action": Refusal.NO_PERMISSION,
-    "invalid_auth": Refusal.AUTH,
-    "not_authed": Refusal.AUTH,
-    "account_inactive": Refusal.AUTH,
-    "token_revoked": Refusal.AUTH,
-    "missing_scope": Refusal.AUTH,
-    "ratelimited": Refusal.UNAVAILABLE,
-}
-_ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")  # Slack's error codes: invalid_auth, not_in_channel
-
-
-def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
-    """A ``DeliveryError`` with Slack's code and one line saying how to fix it (no token, ever)."""
-    status = getattr(exc.response, "status_code", 200)
-    data = getattr(exc.response, "data", None)  # not a dict when a proxy answers HTML
-    error = data.get("error") if isinstance(data, dict) else None
-    if error is not None and not _ERROR_CODE.fullmatch(str(error)):
-        error = "unexpected_answer"  # not a Slack code: a proxy's text, maybe echoing the token
-    code = str(error or ("ratelimited" if status == 429 else f"http_{status}"))
-    if code == "rate_limited":
-        code = "ratelimited"
-    template = _SLACK_ERRORS.get(code, "Slack refused the message to {channel} ({code})")
-    refusal = _REFUSALS.get(code, Refusal.OTHER)
-    return DeliveryError(code, template.format(channel=channel, code=code), refusal)
 
 
 class SlackAdapter:
@@ -107,16 +52,25 @@ class SlackAdapter:
         self.pacer = pacer or ChannelPacer(clock or SystemClock())
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
-        ts = await self._post(channel, header_message(digest))
+        ts = await self._post(channel, header_message(digest), meta=metadata(digest, "header"))
         return ts, ts
 
     async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
-        return await self._post(channel, entry_message(digest, entry), thread_ts=thread_id)
+        meta = metadata(digest, str(entry.rank), entry)
+        return await self._post(channel, entry_message(digest, entry), thread_ts=thread_id,
+                                meta=meta)  # fmt: skip
+
+    async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:
+        """What Slack holds of the digest's thread (``adapters.slack_thread``)."""
+        return await find_posted(self.client, channel, digest, thread_id)
 
     async def post_text(self, channel: str, text: str) -> str:
         return await self._post(channel, text_message(text))
 
-    async def _post(self, channel: str, payload: Payload, thread_ts: str | None = None) -> str:
+    async def _post(
+        self, channel: str, payload: Payload, thread_ts: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> str:  # fmt: skip
         problems = validate_message(payload)
         if problems:  # fit_message should make this impossible; never send what Slack refuses
             raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
@@ -125,7 +79,7 @@ class SlackAdapter:
             try:
                 response = await self.client.chat_postMessage(
                     channel=channel, text=payload["text"], blocks=payload["blocks"],
-                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, metadata=meta,
                 )  # fmt: skip
             except SlackApiError as exc:
                 raise slack_error(exc, channel) from exc

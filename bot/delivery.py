@@ -1,4 +1,9 @@
-"""Posting a digest as a thread through any adapter, resuming where a previous attempt stopped."""
+"""Posting a digest as a thread through any adapter, resuming where a previous attempt stopped.
+
+Every message is tagged with ``tag_of(digest)`` and its part ("header", "1", "2"...): adapters
+carry the tag to their platform (Slack's message metadata, Discord's nonce and embed footer), so
+an interrupted thread can be read back and adopted (``bot.ports.ThreadReader``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,15 @@ from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadSink
 
 log = logging.getLogger(__name__)
+
+#: The event type of Slack message metadata on every message the bot posts.
+TAG_EVENT = "hotpapers_message"
+
+
+def tag_of(digest: Digest) -> str:
+    """The digest's identity on a platform: its listing date and categories (``2021-04-12 cs.CL
+    cs.LG``), the same key as the ledger's."""
+    return f"{digest.date.isoformat()} {' '.join(sorted(set(digest.categories)))}"
 
 
 async def _ignore(part: str, message_id: str, thread_id: str | None) -> None:

@@ -9,11 +9,18 @@ The claim is a lease with a fencing token (``claimed_at``, changed by every writ
 was frozen past its lease and taken over can neither record another message (``ClaimLost``: it
 stops) nor finish the delivery, so at most the message it had in flight is posted twice.
 
-The one window no ledger closes: a message the platform accepted whose id never reached the
-database (the process killed between the API's answer and the write) is posted again on resume.
-For a reply that is one reply twice; for the header, one orphan header above the resumed thread.
-Anything short of a kill (an error, a shutdown's cancellation) releases the claim at once
-(``release``), so the next run, on any instance, resumes without waiting for the lease.
+The window a ledger alone cannot close, a message the platform accepted whose id never reached
+the database (the process killed between the API's answer and the write, or the database gone),
+is closed by reconciliation: every message carries the digest's tag and part, and before posting
+anything of an interrupted thread (``Claim.interrupted``) ``bot.posting.deliver`` asks the
+platform what it holds (``bot.ports.ThreadReader``) and records what is there as posted. Only a
+platform that cannot be asked (the console) or that does not answer leaves the old window open,
+and then at most one message is posted twice.
+
+Leases are short and renewed while a thread is posted (``Heartbeat``): an owner killed mid-thread
+leaves a claim that goes stale within ``DEFAULT_LEASE``, and the next run (a restart's catch-up,
+or the retry the scheduler sets for the moment it goes stale) resumes it. Anything short of a
+kill (an error, a shutdown's cancellation) releases the claim at once (``release``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from bot.store import DeliveryRow, MessageRow, Store, StoreError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = dt.timedelta(minutes=10)
+#: A claim not renewed for this long is stale: another run may take the thread over.
+DEFAULT_LEASE = dt.timedelta(seconds=45)
 _TICK = dt.timedelta(microseconds=1)
 
 
@@ -54,6 +62,7 @@ class Claim:
     thread_id: str | None = None
     parts: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
+    interrupted: bool = False  # an earlier attempt began this thread: ask the platform first
 
 
 class Ledger:
@@ -117,7 +126,7 @@ class Ledger:
                 for m in s.scalars(select(MessageRow).where(MessageRow.delivery_id == row.id))
             }
             return Claim(id=row.id, token=stamp, thread_id=row.thread_id, parts=parts,
-                         resumed=bool(parts))  # fmt: skip
+                         resumed=bool(parts), interrupted=True)  # fmt: skip
 
     def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
         """Record one posted message (and renew the lease) before the next one is sent; raises
@@ -131,6 +140,19 @@ class Ledger:
         claim.token = stamp
         claim.parts[part] = message_id
         claim.thread_id = thread_id
+
+    def renew(self, claim: Claim) -> bool:
+        """Renew the lease (a heartbeat while a thread is posted); ``False`` once it is lost."""
+        stamp = _after(self.clock.now(), claim.token)
+        with self.store.session() as s:
+            if not self._renew(s, claim, stamp):
+                return False
+        claim.token = stamp
+        return True
+
+    def stale_at(self, claimed_at: dt.datetime) -> dt.datetime:
+        """When a claim last renewed at ``claimed_at`` may be taken over."""
+        return claimed_at + self.lease
 
     def finish(self, claim: Claim, *, ok: bool, error: str | None = None) -> bool:
         """Mark the delivery done (or failed: free for any instance to resume); ``False`` when

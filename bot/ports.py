@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.models import Digest, Entry
 
@@ -102,6 +102,30 @@ class Adapter(Protocol):
 
     async def post_text(self, channel: str, text: str) -> str:
         """Post one plain line (for "no listing today" and similar notices)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a platform already holds of a digest's thread: its id, and each part's message id."""
+
+    thread_id: str | None = None
+    parts: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ThreadReader(Protocol):
+    """A capability of adapters whose platform can be asked what a thread already holds.
+
+    Every message an adapter posts carries the digest's tag and its part (``bot.delivery.tag_of``;
+    Slack: message metadata; Discord: a nonce and the embed's footer), so after a crash the core
+    asks before posting anything of an interrupted thread, and adopts what is there: a message
+    the platform accepted whose id never reached the ledger is not posted twice.
+    """
+
+    async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:
+        """The thread of ``digest`` in ``channel`` as the platform holds it (``thread_id``: the
+        ledger's, when it has one). Raises ``DeliveryError`` when the platform cannot say."""
         ...
 
 

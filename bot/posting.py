@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.delivery import post_thread
-from bot.ledger import ClaimLost, Ledger
+from bot.ledger import Claim, ClaimLost, Ledger
 from bot.models import Digest
-from bot.ports import Adapter, Delivery
+from bot.ports import Adapter, Delivery, DeliveryError, ThreadReader
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,42 @@ class Outcome:
         return f"{self.status.value} Hot Papers {date} to {channel}: header and {replies} {plural}"
 
 
+async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
+                digest: Digest) -> None:  # fmt: skip
+    """Before resuming an interrupted thread, ask the platform what it already holds and record
+    it as posted: what was accepted but never recorded (a kill, a database outage between the
+    platform's answer and the write) is adopted, not posted again."""
+    if not isinstance(adapter, ThreadReader):
+        return
+    try:
+        found = await adapter.find_posted(channel, digest, claim.thread_id)
+    except DeliveryError as exc:  # the ledger alone decides: at most one message twice
+        log.warning("%s: could not read back the thread in %s: %s", adapter.name, channel, exc)
+        return
+    if found.thread_id is None:
+        return
+    thread = claim.thread_id or found.thread_id
+    adopted = {part: mid for part, mid in found.parts.items() if part not in claim.parts}
+    if "header" in adopted:  # the header first: it names the thread the replies are in
+        ledger.record(claim, "header", adopted.pop("header"), found.thread_id)
+        thread = found.thread_id
+    for part, message_id in sorted(adopted.items(), key=lambda item: int(item[0])):
+        ledger.record(claim, part, message_id, thread)
+    if adopted or thread != claim.thread_id:
+        log.info("%s: adopted %d message(s) already in the thread in %s", adapter.name,
+                 len(found.parts), channel)  # fmt: skip
+
+
+async def _heartbeat(ledger: Ledger, claim: Claim) -> None:
+    """Renew the lease a few times per lease while the thread is posted (a 429's Retry-After can
+    hold one message longer than the lease); stops once the claim is lost."""
+    interval = ledger.lease.total_seconds() / 3
+    while True:
+        await asyncio.sleep(interval)  # real time: the lease is about other processes' clocks
+        if not ledger.renew(claim):
+            return
+
+
 async def deliver(
     adapter: Adapter,
     ledger: Ledger,
@@ -78,7 +114,10 @@ async def deliver(
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
         ledger.record(claim, part, message_id, thread_id)
 
+    heartbeat = asyncio.create_task(_heartbeat(ledger, claim), name=f"lease {claim.id}")
     try:
+        if claim.interrupted:
+            await adopt(adapter, ledger, claim, channel, digest)
         delivery = await post_thread(adapter, channel, digest, already=claim.parts,
                                      thread_id=claim.thread_id, on_posted=record)  # fmt: skip
     except ClaimLost:  # frozen past the lease: another instance finishes the thread
@@ -86,8 +125,11 @@ async def deliver(
     except (Exception, asyncio.CancelledError) as exc:  # free the claim for the next run at once
         ledger.release(claim, f"interrupted: {type(exc).__name__}")
         raise
+    finally:
+        heartbeat.cancel()
     failure = delivery.failure
     ledger.finish(claim, ok=delivery.ok, error=failure.record() if failure else None)
     if failure is not None:
         return Outcome(Posted.FAILED, channel, digest, delivery)
-    return Outcome(Posted.RESUMED if claim.resumed else Posted.POSTED, channel, digest, delivery)
+    resumed = claim.resumed or bool(claim.parts) and claim.interrupted
+    return Outcome(Posted.RESUMED if resumed else Posted.POSTED, channel, digest, delivery)

@@ -72,6 +72,7 @@ class FakeSlack:
         self._channel_errors: dict[str, str] = {}
         self._token_errors: dict[str, str] = {}
         self._oauth_grants: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -80,6 +81,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_get("/api/{method}", self._web_api)  # conversations.history/replies
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -209,7 +211,44 @@ class FakeSlack:
         message = {"type": "message", "text": body.get("text"), "ts": ts, "bot_id": BOT_ID}
         if body.get("thread_ts"):
             message["thread_ts"] = body["thread_ts"]
-        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        meta = body.get("metadata")
+        if isinstance(meta, str):
+            meta = json.loads(meta)
+        if meta:
+            if not isinstance(meta, dict) or not meta.get("event_type"):
+                return {"ok": False, "error": "invalid_metadata_format"}
+            message["metadata"] = meta
+        self.messages.setdefault(str(body.get("channel", "")), []).append(message)
+        return {"ok": True, "channel": body.get("channel"), "ts": ts,
+                "message": {k: v for k, v in message.items() if k != "metadata"}}  # fmt: skip
+
+    def _page(self, messages: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+        """A page of ``messages`` as Slack answers it: ``limit``, ``cursor``, metadata only when
+        ``include_all_metadata`` is asked for."""
+        start = int(body.get("cursor") or 0)
+        limit = min(int(body.get("limit") or 100), 1000)
+        page = messages[start : start + limit]
+        if str(body.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        cursor = str(start + limit) if more else ""
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": cursor}}  # fmt: skip
+
+    def _m_conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages, newest first, without thread replies."""
+        channel = self.messages.get(str(body.get("channel", "")), [])
+        top = [m for m in channel if m.get("thread_ts") in (None, m["ts"])]
+        return self._page(top[::-1], body)
+
+    def _m_conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then its replies, oldest first."""
+        ts = str(body.get("ts", ""))
+        channel = self.messages.get(str(body.get("channel", "")), [])
+        thread = [m for m in channel if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page(thread, body)
 
     def _m_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = body.get("user", "")

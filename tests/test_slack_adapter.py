@@ -100,10 +100,13 @@ async def test_header_then_one_reply_per_paper_in_its_thread(
     calls = fake_slack.calls
     assert [c.method for c in calls] == ["chat.postMessage"] * 4
     assert {c.token for c in calls} == {TOKEN}
+    tag = {"event_type": "hotpapers_message", "event_payload": {"digest": "2021-04-12 cs.CL"}}
     assert fake_slack.posts[0] == {
-        "channel": "C1", "unfurl_links": False, "unfurl_media": False, **header_message(digest)
+        "channel": "C1", "unfurl_links": False, "unfurl_media": False, **header_message(digest),
+        "metadata": {**tag, "event_payload": {**tag["event_payload"], "part": "header"}},
     }  # fmt: skip
-    assert fake_slack.posts[1] == ENTRY_1
+    assert fake_slack.posts[1] == ENTRY_1 | {"metadata": {**tag, "event_payload": {
+        **tag["event_payload"], "part": "1", "arxiv_id": "2104.04001"}}}  # fmt: skip
     assert [p.get("thread_ts") for p in fake_slack.posts] == [None, TS1, TS1, TS1]
     assert [p["text"][:3] for p in fake_slack.posts[1:]] == ["1. ", "2. ", "3. "]
     assert clock.sleeps == [1.0, 1.0, 1.0]  # about one message a second in the channel
@@ -233,7 +236,7 @@ def test_an_error_page_that_is_not_json_is_still_one_clear_error() -> None:
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-    from adapters.slack import slack_error
+    from adapters.slack_errors import slack_error
 
     response = AsyncSlackResponse(
         client=None,  # type: ignore[arg-type]
