@@ -38,13 +38,16 @@ from adapters.discord_embeds import (
 )
 from adapters.discord_errors import delivery_errors, snowflake, transient_reason
 from adapters.discord_limit import global_limit_trace
+from adapters.discord_thread import find_posted, nonce
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
-from bot.ports import DeliveryError, Refusal
+from bot.ports import DeliveryError, Found, Refusal
 from bot.render import clamp
 
 log = logging.getLogger(__name__)
+
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 MAX_RATELIMIT_WAIT = 60.0  # a longer 429 wait fails the delivery; the ledger resumes it later
 
@@ -105,7 +108,11 @@ class DiscordAdapter:
         self._owns_client = owns_client
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
-        """The header embed, then a thread from it; in a forum, one post holding the header."""
+        """The header embed, then a thread from it; in a forum, one post holding the header.
+
+        Sent with the digest's header nonce (``adapters.discord_thread``): a repeat after a
+        crash gets the message Discord already has, and a thread already started from it is
+        adopted rather than refused."""
         async with delivery_errors(f"channel {channel}", "post the header", self.timeout):
             target = await self._channel(channel)
             embed = to_embed(header_embed(digest))
@@ -117,22 +124,39 @@ class DiscordAdapter:
                     allowed_mentions=no_mentions(),
                 )
                 return str(created.message.id), str(created.thread.id)
-            message = await target.send(embed=embed, allowed_mentions=no_mentions())
+            message = await target.send(
+                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, "header")
+            )
             if isinstance(target, discord.TextChannel):
-                thread = await message.create_thread(
-                    name=thread_name(digest), auto_archive_duration=AUTO_ARCHIVE_MINUTES
-                )
-                return str(message.id), str(thread.id)
+                return str(message.id), await self._thread_of(message, digest)
             # Already a thread, or a channel without threads (voice chat, DM): reply in place.
             return str(message.id), str(message.channel.id)
+
+    async def _thread_of(self, message: discord.Message, digest: Digest) -> str:
+        try:
+            thread = await message.create_thread(
+                name=thread_name(digest), auto_archive_duration=AUTO_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+            return str(message.id)  # started before a crash: a thread has its message's id
+        return str(thread.id)
 
     async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
         """One paper as a message in the thread (a partial messageable: sending needs no guild)."""
         async with delivery_errors(f"thread {thread_id}", f"post paper {entry.rank}", self.timeout):
             thread = self.client.get_partial_messageable(snowflake(thread_id))
             embed = to_embed(entry_embed(digest, entry))
-            message = await thread.send(embed=embed, allowed_mentions=no_mentions())
+            message = await thread.send(
+                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, str(entry.rank))
+            )
             return str(message.id)
+
+    async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:
+        """What Discord holds of the digest's thread (``adapters.discord_thread``)."""
+        async with delivery_errors(f"channel {channel}", "read back the thread", self.timeout):
+            return await find_posted(self.client, channel, digest, thread_id)
 
     async def post_text(self, channel: str, text: str) -> str:
         async with delivery_errors(f"channel {channel}", "post a notice", self.timeout):

@@ -94,6 +94,8 @@ class FakeDiscord:
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._interaction_channels: dict[str, str] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
+        self._nonces: dict[str, dict[str, Any]] = {}  # enforce_nonce: nonce -> the message
         self.port = 0
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -269,10 +271,21 @@ class FakeDiscord:
         bucket = self._bucket(f"{r.method}{channel_id}")
         if r.method == "GET" and not rest:
             return _json(channel, headers=bucket)
+        if r.method == "GET" and rest == ["messages"]:  # newest first, as Discord answers
+            limit = int(r.query.get("limit", 50))
+            return _json(self.history.get(channel_id, [])[::-1][:limit], headers=bucket)
         if r.method == "POST" and rest == ["messages"]:
-            return _json(self._message(channel_id, r.json), headers=bucket)
+            return _json(self._posted(channel_id, r.json or {}), headers=bucket)
         if r.method == "POST" and len(rest) == 3 and rest[0] == "messages" and rest[2] == "threads":
-            return _json(self._thread(channel, r.json, thread_id=rest[1]), headers=bucket)
+            started = self._started_from(channel_id, rest[1])
+            if started is not None and "thread" in started:
+                body = {"message": "A thread has already been created for this message",
+                        "code": 160004}  # fmt: skip
+                return _json(body, 400)
+            thread = self._thread(channel, r.json, thread_id=rest[1])
+            if started is not None:
+                started["thread"] = thread
+            return _json(thread, headers=bucket)
         if r.method == "POST" and rest == ["threads"]:
             thread = self._thread(channel, r.json, thread_id=str(next(self._ids)))
             if channel["type"] == 15:
@@ -325,6 +338,22 @@ class FakeDiscord:
             "verify_key": "0" * 64,
             "flags": 0,
         }
+
+    def _posted(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A channel message: kept in ``history``; with ``enforce_nonce``, a nonce seen before
+        answers with the message it made (Discord keeps nonces a few minutes; this fake, for the
+        whole test)."""
+        key = str(body.get("nonce")) if body.get("enforce_nonce") else None
+        if key is not None and key in self._nonces:
+            return self._nonces[key]
+        message = self._message(channel_id, body)
+        self.history.setdefault(channel_id, []).append(message)
+        if key is not None:
+            self._nonces[key] = message
+        return message
+
+    def _started_from(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
+        return next((m for m in self.history.get(channel_id, []) if m["id"] == message_id), None)
 
     def _message(
         self, channel_id: str, body: dict[str, Any], *, mid: str | None = None, flags: int = 0
