@@ -22,7 +22,22 @@ from bot.subscriptions import Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
+#: The retry of a run the platform refused for a reason that will not pass soon (the bot not in
+#: the channel, a missing permission): someone has to act first.
 RETRY_DELAY = dt.timedelta(minutes=10)
+#: The retries of a thread that stopped for a passing reason (the platform or the database
+#: unreachable): soon, then every minute, so it resumes within a minute of the cause going away.
+BACKOFF = (dt.timedelta(seconds=15), dt.timedelta(seconds=30), dt.timedelta(seconds=60))
+#: The retries of a digest that could not be built (arXiv down): sooner at first, then sparing
+#: the sources, every ten minutes.
+BUILD_BACKOFF = (
+    dt.timedelta(seconds=15), dt.timedelta(minutes=1), dt.timedelta(minutes=5), RETRY_DELAY
+)  # fmt: skip
+
+
+def backoff(attempt: int, steps: tuple[dt.timedelta, ...] = BACKOFF) -> dt.timedelta:
+    """The wait before retry number ``attempt`` (1, 2, ...): the last step repeats."""
+    return steps[min(attempt, len(steps)) - 1]
 
 
 class JobTable:
@@ -44,6 +59,7 @@ class JobTable:
         self._scheduled: dict[int, tuple[Subscription, int]] = {}
         self._unschedulable: dict[int, Subscription] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        self._attempts: dict[tuple[int, dt.datetime], int] = {}
 
     async def run_job(
         self, subscription_id: int, scheduled: dt.datetime | None = None
@@ -149,15 +165,26 @@ class JobTable:
             if self.scheduler.get_job(job_id) is not None:
                 self.scheduler.remove_job(job_id)
 
-    def _retry_later(self, sub: Subscription, scheduled: dt.datetime) -> None:
+    def _retry_later(
+        self, sub: Subscription, scheduled: dt.datetime, *, at: dt.datetime | None = None,
+        steps: tuple[dt.timedelta, ...] = BACKOFF,
+    ) -> None:  # fmt: skip
+        """Run ``scheduled`` again: ``at`` a given time (a claim going stale), else after the
+        next of ``steps`` (``(RETRY_DELAY,)`` for a refusal); never past the grace."""
         now = self.clock.now()
-        if now + RETRY_DELAY - scheduled > self.grace or not self.scheduler.running:
+        key = (sub.id, scheduled)
+        self._attempts[key] = attempt = self._attempts.get(key, 0) + 1
+        when = at or now + backoff(attempt, steps)
+        if when - scheduled > self.grace or not self.scheduler.running:
             return
         self.scheduler.add_job(
-            self.fire, "date", run_date=self._wall(now + RETRY_DELAY),
+            self.fire, "date", run_date=self._wall(when),
             args=[sub.id, scheduled.isoformat()], id=f"retry:{sub.id}",
             replace_existing=True, misfire_grace_time=int(self.grace.total_seconds()),
         )  # fmt: skip
+
+    def _succeeded(self, sub: Subscription, scheduled: dt.datetime) -> None:
+        self._attempts.pop((sub.id, scheduled), None)
 
     # -- health -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

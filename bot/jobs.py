@@ -24,19 +24,22 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.digest import Filters
 from bot.digest_cache import DigestCache
-from bot.job_table import JobTable
+from bot.job_table import BACKOFF, BUILD_BACKOFF, RETRY_DELAY, JobTable
 from bot.ledger import Ledger, categories_key
 from bot.models import Digest
-from bot.ports import Adapter
+from bot.ports import Adapter, Refusal
 from bot.post_slots import PostingSlots
 from bot.posting import Posted, deliver
 from bot.run_outcome import RunOutcome, RunStatus
 from bot.scheduler import GRACE, RunPlan, last_run_at_or_before, plan_run
+from bot.store import StoreError
 from bot.subscriptions import Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
 NOTICE_KEY = ("notice:no-listing",)
+#: A held claim is retried this long after it goes stale (clocks of two hosts differ a little).
+STALE_MARGIN = dt.timedelta(seconds=2)
 
 
 class DigestBuilder(Protocol):
@@ -131,8 +134,9 @@ class DigestScheduler(JobTable):
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
         try:
             digest = await self.cache.get(key, lambda: self.service.build(listing, *what, filters))
-        except Exception as exc:
-            self._retry_later(sub, plan.scheduled)
+        except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
+            database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
+            self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)
             raise RunFailed(f"{sub.where}: could not build the digest: {exc}") from None
         if not digest.entries:
             return RunOutcome(
@@ -143,24 +147,24 @@ class DigestScheduler(JobTable):
         try:
             async with self._slots.of(adapter):
                 outcome = await deliver(adapter, self.ledger, sub.workspace, sub.channel, digest)
-        except Exception as exc:  # connection lost mid-thread...: the ledger resumes it
+        except Exception as exc:  # connection lost mid-thread, the database gone: resume soon
             self._retry_later(sub, plan.scheduled)
             raise RunFailed(f"{sub.where}: posting stopped: {type(exc).__name__}: {exc}") from exc
         if not outcome.ok:
-            self._retry_later(sub, plan.scheduled)
+            failure = outcome.delivery.failure if outcome.delivery else None
+            passing = failure is None or failure.refusal is Refusal.UNAVAILABLE
+            self._retry_later(sub, plan.scheduled, steps=BACKOFF if passing else (RETRY_DELAY,))
             raise RunFailed(outcome.message)
-        if outcome.skipped and self._unfinished(sub, digest):
-            self._retry_later(sub, plan.scheduled)  # another owner's claim: resume once stale
+        held = self.ledger.held_until(sub.platform, sub.workspace, sub.channel, digest.date,
+                                      digest.categories)  # fmt: skip
+        if outcome.skipped and held is not None:  # another owner's claim: resume once stale
+            self._retry_later(sub, plan.scheduled, at=held + STALE_MARGIN)
             return RunOutcome(
                 RunStatus.HELD_ELSEWHERE,
                 f"{sub.where}: another instance holds the delivery of {plan.listing}",
             )
+        self._succeeded(sub, plan.scheduled)
         return RunOutcome(_RUN_STATUS[outcome.status], outcome.message)
-
-    def _unfinished(self, sub: Subscription, digest: Digest) -> bool:
-        state = self.ledger.status(sub.platform, sub.workspace, sub.channel, digest.date,
-                                   digest.categories)  # fmt: skip
-        return state is not None and state[0] != "done"
 
     async def _notice(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.notice is not None and plan.holiday is not None

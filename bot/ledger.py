@@ -179,6 +179,23 @@ class Ledger:
         """Update the claim's row if this owner still holds it (the fencing token matches)."""
         return _swap(s, claim.id, self.owner, claim.token, claimed_at=stamp, **values)
 
+    def held_until(
+        self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
+    ) -> dt.datetime | None:
+        """When another owner's unfinished claim goes stale (``None``: done, or nobody's)."""
+        with self.store.session() as s:
+            row = s.scalars(
+                select(DeliveryRow).filter_by(platform=platform, workspace=workspace,
+                                              channel=channel, date=date,
+                                              categories=categories_key(categories))
+            ).first()  # fmt: skip
+            if row is None or row.status == "done":
+                return None
+            claimed = row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(
+                tzinfo=dt.UTC
+            )  # fmt: skip
+            return max(self.stale_at(claimed), self.clock.now())
+
     def status(
         self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
     ) -> tuple[str, str | None, int] | None:

@@ -118,6 +118,7 @@ async def deliver(
     try:
         if claim.interrupted:
             await adopt(adapter, ledger, claim, channel, digest)
+        resumed = bool(claim.parts)  # something of this thread is out there already
         delivery = await post_thread(adapter, channel, digest, already=claim.parts,
                                      thread_id=claim.thread_id, on_posted=record)  # fmt: skip
     except ClaimLost:  # frozen past the lease: another instance finishes the thread
@@ -131,5 +132,4 @@ async def deliver(
     ledger.finish(claim, ok=delivery.ok, error=failure.record() if failure else None)
     if failure is not None:
         return Outcome(Posted.FAILED, channel, digest, delivery)
-    resumed = claim.resumed or bool(claim.parts) and claim.interrupted
     return Outcome(Posted.RESUMED if resumed else Posted.POSTED, channel, digest, delivery)

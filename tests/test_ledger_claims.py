@@ -198,8 +198,10 @@ class DiesBeforeTheLedgerHearsOfIt(RecordingAdapter):
 async def test_a_header_posted_but_not_recorded_is_posted_again(
     store: Store, clock: FakeClock
 ) -> None:
-    """The documented window: a message the platform accepted but the ledger never recorded is
-    posted again on resume. For the header this leaves one orphan header above the real thread."""
+    """The window left where the platform cannot be read back (``RecordingAdapter`` is no
+    ``ThreadReader``, like the console): a message the platform accepted but the ledger never
+    recorded is posted again on resume; for the header, one orphan header above the thread.
+    Slack and Discord close it by reconciliation (``tests/test_reconcile*.py``)."""
     ledger = Ledger(store, "host:1", clock)
     digest = make_digest(n=2, date=MONDAY, categories=("cs.CL",))
     dying = DiesBeforeTheLedgerHearsOfIt()
