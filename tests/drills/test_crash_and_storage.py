@@ -125,12 +125,12 @@ class KillingSlack(FakeSlack):
         return answer
 
 
-async def test_kill_9_between_slack_accepting_a_reply_and_its_record_repeats_only_that_reply(
+async def test_kill_9_between_slack_accepting_a_reply_and_its_record_posts_it_once(
     tmp_path: Path,
 ) -> None:
-    """The window the ledger documents it cannot close: the platform has the message, the
-    database never got its id. The restart completes the thread; that one reply is there twice,
-    every other message once."""
+    """The window a ledger alone cannot close: the platform has the message, the database never
+    got its id. The restart reads the thread back (message metadata), adopts that reply and
+    completes the thread: every message exactly once."""
     db = f"sqlite:///{tmp_path / 'hp.db'}"
     async with KillingSlack(kill_at=3) as fake:  # the header and one reply recorded, then this
         fake.victim = await run_post(env_for(fake, db), tmp_path)
@@ -148,6 +148,8 @@ async def test_kill_9_between_slack_accepting_a_reply_and_its_record_repeats_onl
     assert sum(1 for p in fake.posts if p.get("thread_ts") is None) == 1
     assert {r["thread_ts"] for r in replies} == {fake.calls_to("chat.postMessage")[0].answer["ts"]}
     texts = [r["text"] for r in replies]
-    assert len(texts) == replies_said + 1
-    assert texts[1] == texts[2]  # the reply in flight at the kill, posted again on resume
-    assert len(set(texts)) == replies_said  # every paper there, none missing
+    assert len(texts) == replies_said  # the reply in flight at the kill was adopted, not resent
+    assert len(set(texts)) == replies_said  # every paper there once, none missing
+    assert [c.method for c in fake.calls if c.method.startswith("conversations.")] == [
+        "conversations.replies"
+    ]
