@@ -20,6 +20,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -32,6 +33,7 @@ from adapters.slack import SlackAdapter
 from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_client import ChannelPacer, SharedSession, make_web_client
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
+from adapters.slack_verify import FrontDoor, bolt_error
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.handler import CommandHandler
@@ -47,6 +49,8 @@ INVITE = "invite me with `/invite @Hot Papers`"
 SILENT = frozenset({ReplyKind.POSTED})
 
 Respond = Callable[..., Awaitable[Any]]
+#: Each app's front door (its signing secret, its replay memory), for ``slack_routes``.
+_FRONT_DOORS: WeakKeyDictionary[AsyncApp, FrontDoor] = WeakKeyDictionary()
 _SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -168,9 +172,10 @@ def build_slack_app(
     HTTP endpoint mounted by mistake rejects everything instead of trusting it.
     """
     token = None if oauth else settings.secret("slack_bot_token")
+    signing_secret = settings.secret("slack_signing_secret") or secrets.token_hex(32)
     app = AsyncApp(
         client=client or make_web_client(settings, token, clock),
-        signing_secret=settings.secret("slack_signing_secret") or secrets.token_hex(32),
+        signing_secret=signing_secret,
         oauth_settings=oauth.settings if oauth else None,
         # The listener below only acks, so Bolt may run it before responding: the 200 leaves as
         # soon as ack() returns, instead of after Bolt's 10 ms polls for a listener task's ack.
@@ -184,18 +189,24 @@ def build_slack_app(
         await ack()
         answer.start(command, respond, client)
 
+    _FRONT_DOORS[app] = FrontDoor(signing_secret)
     return app
 
 
 def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:
-    """aiohttp routes for HTTP mode: ``POST /slack/events`` (+ the OAuth install and redirect)."""
+    """aiohttp routes for HTTP mode: ``POST /slack/events`` (+ the OAuth install and redirect).
+
+    Events pass the app's ``FrontDoor`` (``adapters.slack_verify``) first: size, signature on the
+    raw bytes, replays and retries; only then does Bolt parse and dispatch them, and what Bolt
+    raises on is a 400 and one log line (``bolt_error``), not a 500 and a traceback.
+    """
+    door = _FRONT_DOORS.get(app)
+    if door is None:
+        raise ValueError("slack_routes() needs an app built by build_slack_app()")
+    app.error(bolt_error)
 
     async def events(request: web.Request) -> web.StreamResponse:
-        # slack_sdk's verifier raises on a timestamp that is not a number (a 500 and a traceback
-        # for an unauthenticated request): refuse it as Bolt refuses any unverifiable request.
-        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
-            return web.json_response({"error": "invalid request"}, status=401)
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        return await door(request, app.async_dispatch)
 
     routes = [web.post(EVENTS_PATH, events)]
     if not oauth:

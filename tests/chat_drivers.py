@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -39,6 +40,9 @@ NOW = dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC)
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-single-workspace"
 MANAGER_PERMISSIONS = "2251799813685247"  # every permission, Manage Channels included
+#: Slack gives every slash command its own trigger_id: two commands never share a body (the same
+#: body and timestamp twice is a replay, which the endpoint acknowledges and ignores).
+TRIGGERS = (f"{n}.2.3" for n in itertools.count(1))
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class SlackChat:
             "command": "/hotpapers", "text": form.text, "team_id": self.workspace,
             "team_domain": "fake", "channel_id": self.channel, "channel_name": "papers",
             "user_id": "U42", "user_name": "ada", "response_url": self.fake.response_url("1"),
-            "trigger_id": "1.2.3", "api_app_id": "A111",
+            "trigger_id": next(TRIGGERS), "api_app_id": "A111",
         })  # fmt: skip
         response = await self.client.post("/slack/events", data=body, headers=signed(body))
         assert response.status == 200 and await response.text() == ""  # the ack, at once

@@ -32,7 +32,7 @@ from bot.ports import Request
 from bot.store import Store
 from bot.subscription_commands import SubscriptionHandler
 from bot.subscriptions import SubscriptionStore
-from tests.chat_drivers import SECRET, TOKEN, FakeService, signed
+from tests.chat_drivers import SECRET, TOKEN, TRIGGERS, FakeService, signed
 from tests.factories import make_digest
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 
@@ -56,7 +56,7 @@ def command_body(fake: FakeSlack, text: str, *, team: str = "T111", channel: str
     return urlencode({
         "command": "/hotpapers", "text": text, "team_id": team, "team_domain": "fake",
         "channel_id": channel, "channel_name": "papers", "user_id": "U42", "user_name": "ada",
-        "response_url": fake.response_url("1"), "trigger_id": "1.2.3", "api_app_id": "A111",
+        "response_url": fake.response_url("1"), "trigger_id": next(TRIGGERS), "api_app_id": "A111",
     })  # fmt: skip
 
 

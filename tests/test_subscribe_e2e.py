@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import SubscriptionRow
 from hotpapers.runtime import Runtime
+from tests.chat_drivers import TRIGGERS
 from tests.fake_discord import FakeDiscord, fake_discord, point_gateway_at  # noqa: F401 (fixture)
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)
 from tests.test_discord_command import _followup, _invoke
@@ -112,7 +113,7 @@ async def slash(runtime: Runtime, fake: FakeSlack, text: str, user: str) -> str:
     """``/hotpapers text`` from ``user`` in #C1 of T111: the ephemeral reply the user sees."""
     body = urlencode({
         "command": "/hotpapers", "text": text, "team_id": "T111", "channel_id": "C1",
-        "user_id": user, "response_url": fake.response_url(user), "trigger_id": "1.2.3",
+        "user_id": user, "response_url": fake.response_url(user), "trigger_id": next(TRIGGERS),
         "api_app_id": "A111",
     })  # fmt: skip
     before = len(fake.responses)

@@ -151,12 +151,19 @@ BODY = urlencode(
 )  # fmt: skip
 
 
+def superscript(now: int) -> dict[str, Any]:
+    """Signed, but the timestamp ends in "¹": ``str.isdigit()`` says yes, ``int()`` no."""
+    return _signed(BODY, now) | {"X-Slack-Request-Timestamp": f"{now}"[:-1].encode() + "¹".encode()}
+
+
 @pytest.mark.parametrize(
     ("case", "headers"),
     [
         ("forged", lambda now: _signed(BODY, now, secret="not-the-secret")),
         ("replayed", lambda now: _signed(BODY, now - 6 * 60)),  # Slack's window is 5 minutes
         ("unsigned", lambda now: {"Content-Type": "application/x-www-form-urlencoded"}),
+        # a 500 and a traceback before the front door checked the timestamp's digits
+        ("superscript", superscript),
         ("genuine", lambda now: _signed(BODY, now)),  # the control: the endpoint does answer
     ],
 )
@@ -166,6 +173,7 @@ async def test_forged_replayed_or_unsigned_slack_requests_are_refused(
     async with httpx.AsyncClient() as client:
         answer = await client.post(slack_endpoint, content=BODY, headers=headers(int(time.time())))
     assert answer.status_code == (200 if case == "genuine" else 401), case
+    assert answer.text == ("" if case == "genuine" else '{"error": "invalid request"}'), case
 
 
 # ----- secrets -------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ The refused ones get a 401 and nothing else happens: once the signed request's a
 fake, the fake has heard from the bot about that one only.
 
 Slack's signature covers ``v0:{timestamp}:{body}`` with the app's signing secret; a request is
-fresh for five minutes (slack_sdk's SignatureVerifier). The verifier reads the wall clock, so the
-timestamps here do too; nothing here waits on it.
+fresh for five minutes (``adapters.slack_verify``, then Bolt again). The check reads the wall
+clock, so the timestamps here do too; nothing here waits on it. Unsigned garbage of every kind
+gets a 4xx and one log line; a replayed or retried signed command is answered once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +28,7 @@ import pytest
 from adapters.slack_blocks import escape_mrkdwn
 from bench.processes import Running, start_run, stop
 from bot.command_hints import help_text
+from tests.drills.slack_garbage import garbage
 from tests.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.drill
@@ -97,7 +100,7 @@ REFUSED: dict[str, Case] = {
     "no-timestamp": without("no-timestamp", "X-Slack-Request-Timestamp"),
     "tampered": tampered("tampered"),
 }
-REFUSED_BODY = '{"error": "invalid request"}'  # Bolt's answer to a request it cannot verify
+REFUSED_BODY = '{"error": "invalid request"}'  # the answer (Bolt's too) to an unverifiable one
 
 
 @pytest.fixture
@@ -155,4 +158,63 @@ async def test_a_non_numeric_timestamp_is_refused_without_a_traceback(
             f"http://127.0.0.1:{run.port}/slack/events", content=body, headers=form | headers
         )
     assert (answer.status_code, answer.text) == (401, REFUSED_BODY)
+    assert "Traceback" not in run.log.read_text(errors="replace")
+
+
+async def test_unsigned_garbage_gets_4xx_and_one_log_line_each(
+    running: tuple[Running, FakeSlack],
+) -> None:
+    """~500 assorted unsigned requests: each a 4xx, one log line, no traceback, nothing behind."""
+    run, fake = running
+    url = f"http://127.0.0.1:{run.port}/slack/events"
+    before = run.log.stat().st_size
+    cases = garbage(500, int(time.time()), SECRET)
+    statuses: Counter[tuple[str, int]] = Counter()
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=10) as client:
+        for kind, body, headers in cases:
+            answer = await client.post(url, content=body, headers=headers)
+            statuses[kind, answer.status_code] += 1
+    took = time.perf_counter() - started
+    written = run.log.read_bytes()[before:].decode(errors="replace")
+    lines = written.splitlines()
+    print(f"\n{len(cases)} unsigned requests in {took:.1f} s: {sorted(statuses.items())}; "
+          f"log {len(written.encode())} bytes, {len(lines)} lines")  # fmt: skip
+    assert all(400 <= status < 500 for _, status in statuses), statuses
+    assert {status for kind, status in statuses if kind != "huge"} == {401}
+    assert {status for kind, status in statuses if kind == "huge"} == {413}
+    assert "Traceback" not in written
+    assert len(lines) == len(cases)  # one line each
+    assert all(SECRET not in line and "hotpapers&text" not in line for line in lines)
+    assert fake.calls == []  # not even Bolt's auth.test: nothing got past the signature
+
+
+async def test_a_replayed_or_retried_command_is_answered_once(
+    running: tuple[Running, FakeSlack],
+) -> None:
+    """Slack's retry carries a new timestamp and signature over the same body."""
+    run, fake = running
+    url = f"http://127.0.0.1:{run.port}/slack/events"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = body_for(fake, "once")
+    now = int(time.time())
+    first = {"X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": signature(body, now)}
+    retry = {"X-Slack-Request-Timestamp": str(now - 1), "X-Slack-Retry-Num": "1",
+             "X-Slack-Retry-Reason": "http_timeout",
+             "X-Slack-Signature": signature(body, now - 1)}  # fmt: skip
+    async with httpx.AsyncClient(timeout=10) as client:
+        answers = [
+            await client.post(url, content=body, headers=form | headers)
+            for headers in (first, first, retry)
+        ]
+    assert [(a.status_code, a.text) for a in answers] == [(200, "")] * 3
+    await fake.wait_for(lambda f: bool(f.calls_to("response_url")))
+    genuine = body_for(fake, "after")  # a different command still gets its answer
+    async with httpx.AsyncClient(timeout=10) as client:
+        now = int(time.time())
+        headers = {"X-Slack-Request-Timestamp": str(now),
+                   "X-Slack-Signature": signature(genuine, now)}  # fmt: skip
+        assert (await client.post(url, content=genuine, headers=form | headers)).status_code == 200
+    await fake.wait_for(lambda f: any(c.path == "/response/after" for c in f.calls))
+    assert [c.path for c in fake.calls_to("response_url")] == ["/response/once", "/response/after"]
     assert "Traceback" not in run.log.read_text(errors="replace")
