@@ -20,7 +20,6 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -50,7 +49,6 @@ SILENT = frozenset({ReplyKind.POSTED})
 
 Respond = Callable[..., Awaitable[Any]]
 #: Each app's front door (its signing secret, its replay memory), for ``slack_routes``.
-_FRONT_DOORS: WeakKeyDictionary[AsyncApp, FrontDoor] = WeakKeyDictionary()
 _SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -172,7 +170,7 @@ def build_slack_app(
     HTTP endpoint mounted by mistake rejects everything instead of trusting it.
     """
     token = None if oauth else settings.secret("slack_bot_token")
-    signing_secret = settings.secret("slack_signing_secret") or secrets.token_hex(32)
+    signing_secret = signing_secret_of(settings)
     app = AsyncApp(
         client=client or make_web_client(settings, token, clock),
         signing_secret=signing_secret,
@@ -189,20 +187,23 @@ def build_slack_app(
         await ack()
         answer.start(command, respond, client)
 
-    _FRONT_DOORS[app] = FrontDoor(signing_secret)
     return app
 
 
-def slack_routes(app: AsyncApp, oauth: bool) -> list[web.RouteDef]:
+def signing_secret_of(settings: Settings) -> str:
+    """``SLACK_SIGNING_SECRET``, or (Socket Mode) an unguessable one: an HTTP endpoint mounted by
+    mistake then rejects everything instead of trusting it."""
+    return settings.secret("slack_signing_secret") or secrets.token_hex(32)
+
+
+def slack_routes(app: AsyncApp, settings: Settings, *, oauth: bool = False) -> list[web.RouteDef]:
     """aiohttp routes for HTTP mode: ``POST /slack/events`` (+ the OAuth install and redirect).
 
     Events pass the app's ``FrontDoor`` (``adapters.slack_verify``) first: size, signature on the
     raw bytes, replays and retries; only then does Bolt parse and dispatch them, and what Bolt
     raises on is a 400 and one log line (``bolt_error``), not a 500 and a traceback.
     """
-    door = _FRONT_DOORS.get(app)
-    if door is None:
-        raise ValueError("slack_routes() needs an app built by build_slack_app()")
+    door = FrontDoor(signing_secret_of(settings))
     app.error(bolt_error)
 
     async def events(request: web.Request) -> web.StreamResponse:

@@ -94,7 +94,9 @@ class SlackPlatform:
     def routes(self) -> list[web.RouteDef]:
         from adapters.slack_app import slack_routes
 
-        return slack_routes(self.app, self.oauth is not None) if self.http else []
+        return (
+            slack_routes(self.app, self.settings, oauth=self.oauth is not None) if self.http else []
+        )
 
     async def start(self) -> None:
         from adapters.slack_app import start_socket_mode

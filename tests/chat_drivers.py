@@ -240,7 +240,7 @@ async def slack_chat(subscriptions: Subscriptions | None = None) -> AsyncIterato
         handler = make_handler(settings, subscriptions)
         web_app = web.Application()
         clock = handler.clock
-        web_app.add_routes(slack_routes(build_slack_app(settings, handler, clock=clock), False))
+        web_app.add_routes(slack_routes(build_slack_app(settings, handler, clock=clock), settings))
         client = TestClient(TestServer(web_app))
         await client.start_server()
         try:

@@ -60,9 +60,11 @@ def command_body(fake: FakeSlack, text: str, *, team: str = "T111", channel: str
     })  # fmt: skip
 
 
-async def serve(app: AsyncApp, oauth: bool = False) -> TestClient:
+async def serve(app: AsyncApp, oauth: bool = False, settings: Settings | None = None) -> TestClient:
+    """The app's HTTP routes on a test server; requests are signed with ``SECRET``."""
+    settings = settings or Settings(_env_file=None, slack_signing_secret=SECRET)
     web_app = web.Application()
-    web_app.add_routes(slack_routes(app, oauth=oauth))
+    web_app.add_routes(slack_routes(app, settings, oauth=oauth))
     client = TestClient(TestServer(web_app))
     await client.start_server()
     return client

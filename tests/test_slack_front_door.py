@@ -49,7 +49,7 @@ async def endpoint(
     clock = FakeClock(NOW)
     handler = CommandHandler(settings, service, clock)
     web_app = web.Application()
-    web_app.add_routes(slack_routes(build_slack_app(settings, handler, clock=clock), False))
+    web_app.add_routes(slack_routes(build_slack_app(settings, handler, clock=clock), settings))
     client = TestClient(TestServer(web_app))
     await client.start_server()
     yield client, service, handler

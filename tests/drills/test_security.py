@@ -127,7 +127,7 @@ async def _serve(settings: Settings) -> Any:
     clock = FakeClock()
     app = build_slack_app(settings, CommandHandler(settings, NoDigests(), clock), clock=clock)
     web_app = web.Application()
-    web_app.add_routes(slack_routes(app, oauth=False))
+    web_app.add_routes(slack_routes(app, settings))
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
