@@ -104,9 +104,23 @@ def one_line(text: str) -> str:
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
 
 
+# A line that would open a block in CommonMark: a heading, a quote, a list item (``-``, ``+``,
+# ``1.``, ``1)``), a thematic break or setext underline (``---``, ``===``), a fence (``~~~``).
+_BLOCK_START = re.compile(r"^([#>+=~-]|[0-9]{1,9}[.)])", re.MULTILINE)
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
 def md(text: str) -> str:
-    """Third-party text made inert in Markdown: no links, emphasis or HTML can be forged."""
-    return clean(text).translate(_MD_SPECIAL)
+    """Third-party text made inert in Markdown: no heading, list, quote, link, emphasis or HTML
+    can be forged. Inline markers are backslash-escaped; on every line, the indentation that
+    would make a code block is dropped and a block marker at its start is escaped."""
+    inline = _INDENT.sub("", clean(text).translate(_MD_SPECIAL))
+    return _BLOCK_START.sub(lambda m: _escape_last(m.group(1)), inline)
+
+
+def _escape_last(marker: str) -> str:
+    """``#`` -> ``\\#``, ``12.`` -> ``12\\.``: the character that makes the marker, escaped."""
+    return marker[:-1] + "\\" + marker[-1]
 
 
 def md_url(url: str | None) -> str | None:

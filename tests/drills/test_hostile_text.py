@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from adapters import discord_embeds, slack_blocks
 from adapters.discord import make_discord_rest_adapter
@@ -25,8 +28,10 @@ from bot.config import Settings
 from bot.ledger import Ledger
 from bot.models import Digest
 from bot.posting import deliver
+from bot.render import md
 from bot.store import Store
 from hotpapers.formats import format_digest
+from tests.budget import examples
 from tests.drills.hostile import (
     ATTACK,
     ATTACKS,
@@ -200,3 +205,35 @@ async def test_what_discord_receives_pings_no_one_and_forges_no_link(
     assert len(bodies) == 1 + len(digest.entries)
     for body in bodies:
         assert_discord_message_is_inert(body)
+
+
+# ----- any text, through the Markdown escaping, is one paragraph of plain text -----------------
+_MARKERS = st.sampled_from(["#", "##", ">", "-", "+", "*", "1.", "2)", "---", "===", "~~~", "```",
+                            "    ", "\t", "<b>", "[x](https://e.example)", "![i](x)", "_", "\\",
+                            "&lt;", "|", "<https://e.example>", "\n", "\n\n", " "])  # fmt: skip
+_LINES = st.lists(st.one_of(_MARKERS, st.text(max_size=8)), max_size=12).map("".join)
+
+
+@settings(max_examples=examples(5_000, 400), deadline=None)
+@given(text=_LINES)
+def test_escaped_text_renders_as_plain_paragraphs(text: str) -> None:
+    """What ``md`` returns opens no heading, list, quote, code block, link, image or HTML in
+    CommonMark: only paragraphs of text (the issue's ``\\n# Heading`` in a post included)."""
+    allowed = {"paragraph_open", "paragraph_close", "inline"}
+    inline = {"text", "softbreak", "hardbreak"}
+    for token in MarkdownIt("commonmark").parse(md(text)):
+        assert token.type in allowed, (text, token.type)
+        assert {c.type for c in token.children or ()} <= inline, (text, token.children)
+
+
+def test_a_post_with_a_heading_line_stays_in_its_quote() -> None:
+    digest = hostile_digest("fine\n# Heading\n- item\n1. one", "https://bsky.app/profile/a/post/1")
+    out = format_digest(digest, "markdown")
+    tokens = MarkdownIt("commonmark").parse(out)
+    assert "ordered_list_open" not in {t.type for t in tokens}
+    # The only heading is the paper's own "# 1. Title"; the only list items are ours.
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == ["1. Title fine # Heading - item 1. one"]
+    items = [tokens[i + 2].content for i, t in enumerate(tokens) if t.type == "list_item_open"]
+    ours = ('"', "links:", "3 posts", "[cs.CL]")  # front matter tags, counts, links, categories
+    assert items and all(item.startswith(ours) for item in items), items
