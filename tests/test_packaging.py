@@ -95,3 +95,13 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
         "1. CutPaste: Self-Supervised Learning for Anomaly Detection and Localization"
         in demo.stdout
     )
+    # ``python -m bot`` finds the command through its entry point (the core imports nothing of
+    # the composition root), and the templates come from inside the ``bot`` package.
+    module = run(
+        [str(python), "-m", "bot", "digest", "--demo", "--top", "1"], cwd=tmp_path, env=env
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.splitlines()[0] == demo.stdout.splitlines()[0]
+    templates = run([str(python), "-c", "import bot.templates as t; print(t.__file__)"],
+                    cwd=tmp_path, env=env)  # fmt: skip
+    assert templates.stdout.startswith(str(new_purelib / "bot" / "templates")), templates.stdout
