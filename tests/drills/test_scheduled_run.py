@@ -29,7 +29,6 @@ from bench.fakes import SourceFakes, make_day
 from bot.scheduler import next_runs, plan_run
 from bot.subscriptions import Subscription
 from tests.fake_slack import FakeSlack
-from tests.test_leader_postgres import admin, url  # noqa: F401 (fixtures)
 from tests.test_runtime import free_port
 
 pytestmark = pytest.mark.drill
