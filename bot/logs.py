@@ -65,7 +65,7 @@ class JsonFormatter(logging.Formatter):
 
 # Libraries kept at WARNING; with --verbose (DEBUG) the first group says what it does at INFO
 # (httpx: one line per request), the second stays at WARNING (wire-level chatter).
-LIBRARIES = ("httpx", "discord", "slack_sdk", "slack_bolt", "apscheduler")
+LIBRARIES = ("httpx", "discord", "slack_sdk", "slack_bolt", "apscheduler", "alembic")
 CHATTY = ("httpcore", "aiohttp.access", "asyncio", "websockets", "aiosqlite")
 
 

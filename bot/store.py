@@ -51,7 +51,7 @@ class SnapshotRow(Base):
     __table_args__ = (UniqueConstraint("source", "date", "scope"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(40))
-    date: Mapped[dt.date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)  # migration 0002
     scope: Mapped[str] = mapped_column(String(400))
     payload: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -157,7 +157,8 @@ def describe_db_error(exc: Exception) -> str:
 
 
 class Store:
-    """All persistent state. ``Store(url)`` creates the tables it needs on first use."""
+    """All persistent state. ``Store(url)`` migrates the schema to this code's revision first
+    (``bot.migrate``: created when new, upgraded when older, refused when newer)."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
@@ -170,11 +171,24 @@ class Store:
             _sqlite_pragmas(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            with self._guard():
-                Base.metadata.create_all(self.engine)
+            from bot import migrate  # imports this module: loaded once the models exist
+
+            try:
+                with self._guard():
+                    migrate.upgrade(self.engine)
+            except BaseException:
+                self.engine.dispose()  # no connection left for the garbage collector to close
+                raise
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def schema_status(self) -> tuple[str | None, str | None]:
+        """``(revision, problem)`` for ``/healthz`` and ``hotpapers check``: see
+        ``bot.migrate.schema_problem``."""
+        from bot import migrate
+
+        return migrate.schema_problem(self.engine)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

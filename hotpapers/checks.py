@@ -104,14 +104,20 @@ def safe_database_url(url: str) -> str:
 
 
 def check_database(url: str) -> CheckResult:
-    """Open (and create the tables of) the store, then close it."""
+    """Open (so migrate) the store, then read every table at the expected schema revision."""
     try:
-        Store(url).close()
+        store = Store(url)
+        try:
+            revision, problem = store.schema_status()
+        finally:
+            store.close()
     except StoreError as exc:
         return CheckResult("database", "failed", str(exc))
     except Exception as exc:  # a driver that cannot load: its kind only, never the URL
         return CheckResult("database", "failed", f"cannot open the database ({type(exc).__name__})")
-    return CheckResult("database", "ok", safe_database_url(url))
+    if problem is not None:
+        return CheckResult("database", "failed", f"schema {revision or 'none'}: {problem}")
+    return CheckResult("database", "ok", f"{safe_database_url(url)}, schema {revision}")
 
 
 async def run_checks(

@@ -207,4 +207,4 @@ def main() -> None:
 
 # Commands of the long-running bot, subscriptions and operations live in their own modules;
 # importing them registers their commands on ``app``.
-from hotpapers import cli_ops, cli_run  # noqa: E402,F401
+from hotpapers import cli_db, cli_ops, cli_run  # noqa: E402,F401

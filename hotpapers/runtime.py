@@ -164,7 +164,13 @@ class Runtime:
             scheduler.update(running=True, enabled=False)
         else:  # a follower that cannot reach the database cannot tell that anyone leads
             scheduler["election_error"] = self.leader.status().get("error")
-        return health_report(platforms, scheduler)
+        return health_report(platforms, scheduler, await self.database_status())
+
+    async def database_status(self) -> dict[str, Any]:
+        """``{"ok", "schema", "error"}``: a read of every table at the expected revision (in a
+        thread: the store's driver blocks)."""
+        revision, problem = await asyncio.to_thread(self.store.schema_status)
+        return {"ok": problem is None, "schema": revision, "error": problem}
 
 
 async def serve(settings: Settings, *, schedule: bool = True, host: str = "0.0.0.0") -> None:  # noqa: S104
