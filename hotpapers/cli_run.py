@@ -26,6 +26,7 @@ from hotpapers.cli_common import (
     State,
     TopOpt,
     app,
+    check_channel,
     check_platform,
     check_top,
     open_store,
@@ -74,6 +75,7 @@ def subscribe(
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
     chosen = check_platform(platform)
+    check_channel(chosen, channel)
     try:
         at = parse_time(time)
         zone = tz or load_settings().default_timezone
@@ -121,13 +123,23 @@ def subscriptions(
             typer.echo(f"{sub.where}  {describe(sub)}  next: {state}")
 
 
+def _next_post(sub: Subscription) -> str | None:
+    """The next post's time in the subscription's zone (ISO 8601); ``None`` when stopped."""
+    from bot.scheduler import next_deliveries
+
+    if not sub.active:
+        return None
+    found = next_deliveries(sub, State.clock.now(), 1, load_settings().holidays)
+    return found[0][0].astimezone(check_timezone(sub.tz)).isoformat() if found else None
+
+
 def _as_json(sub: Subscription) -> dict[str, object]:
     return {
         "id": sub.id, "platform": sub.platform, "workspace": sub.workspace,
         "channel": sub.channel, "categories": list(sub.categories), "top": sub.top,
         "time": f"{sub.time:%H:%M}", "tz": sub.tz, "include": list(sub.include),
         "exclude": list(sub.exclude), "active": sub.active,
-        "notify_no_listing": sub.notify_no_listing,
+        "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
     }  # fmt: skip
 
 

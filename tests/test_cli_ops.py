@@ -189,8 +189,8 @@ def test_post_stops_at_a_refused_slack_token_before_building(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
     fake_slack.fail_token("xoxb-revoked", "invalid_auth")
     sources = FakeSources()
-    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel", "C1",
-                         "-c", "cs.CL", "--date", "2026-11-20",
+    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel",
+                         "C0123456789", "-c", "cs.CL", "--date", "2026-11-20",
                          transport=httpx.MockTransport(sources))  # fmt: skip
     assert (code, out) == (2, "")
     assert err == (
