@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import httpx
 import pytest
 
@@ -91,8 +90,6 @@ def fake_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def fake_discord(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    # login points discord.py's process-wide REST base at the fake: restore it afterwards.
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
     with served(lambda: FakeDiscord(token=SECRETS["DISCORD_TOKEN"]).start()) as fake:
         monkeypatch.setenv("HOTPAPERS_DISCORD_API_URL", fake.base_url)
         yield fake
@@ -243,10 +240,13 @@ def test_database_url_password_is_masked() -> None:
 
 
 def test_invite_permissions_are_the_minimal_bitfield() -> None:
-    assert adapters.discord.BOT_PERMISSIONS == 309237729280
+    # View Channels (1 << 10): a server whose @everyone role lacks it hides every channel from
+    # the bot otherwise, and each post fails with "Missing Access".
+    assert adapters.discord.BOT_PERMISSIONS & (1 << 10)
+    assert adapters.discord.BOT_PERMISSIONS == 309237730304
     assert adapters.discord.invite_url("42") == (
         "https://discord.com/oauth2/authorize?client_id=42"
-        "&scope=bot+applications.commands&permissions=309237729280"
+        "&scope=bot+applications.commands&permissions=309237730304"
     )
 
 
@@ -256,7 +256,7 @@ def test_discord_invite_from_app_id_setting(monkeypatch, capsys) -> None:
     assert (code, err) == (0, "")
     assert out == (
         "https://discord.com/oauth2/authorize?client_id=123456789012345678"
-        "&scope=bot+applications.commands&permissions=309237729280\n"
+        "&scope=bot+applications.commands&permissions=309237730304\n"
     )
 
 
@@ -267,7 +267,7 @@ def test_discord_invite_asks_discord_for_the_application(monkeypatch, capsys, fa
     assert fake_discord.calls() == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me")]
     assert out == (
         f"https://discord.com/oauth2/authorize?client_id={fake_discord.app_id}"
-        "&scope=bot+applications.commands&permissions=309237729280\n"
+        "&scope=bot+applications.commands&permissions=309237730304\n"
     )
 
 
