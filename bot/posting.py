@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from bot.delivery import post_thread
-from bot.ledger import Claim, ClaimLost, Ledger
+from bot.ledger import Claim, ClaimLost, Ledger, categories_key
 from bot.models import Digest
 from bot.ports import Adapter, Delivery
 
@@ -45,6 +46,7 @@ async def deliver(
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
         ledger.record(claim, part, message_id, thread_id)
 
+    started = time.perf_counter()
     try:
         delivery = await post_thread(adapter, channel, digest, already=claim.parts,
                                      thread_id=claim.thread_id, on_posted=record)  # fmt: skip
@@ -55,7 +57,12 @@ async def deliver(
         ledger.release(claim, f"interrupted: {type(exc).__name__}")
         raise
     ledger.finish(claim, ok=delivery.ok, error=delivery.error)
-    return _outcome(delivery, claim, digest, channel)
+    outcome = _outcome(delivery, claim, digest, channel)
+    duration = round(time.perf_counter() - started, 3)
+    log.info("%s: %s in %.1f s", adapter.name, outcome.message, duration, extra={
+        "channel": channel, "duration": duration,
+        "digest_key": f"{digest.date} {categories_key(digest.categories)}"})  # fmt: skip
+    return outcome
 
 
 def _outcome(delivery: Delivery, claim: Claim, digest: Digest, channel: str) -> Outcome:

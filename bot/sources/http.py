@@ -205,7 +205,8 @@ class Http:
                 if hinted is not None:
                     self.limiter.defer(hinted)
             if attempt < self.retries:
-                log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait)
+                log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait,
+                         extra={"source": self.name, "attempt": attempt + 1})  # fmt: skip
                 await self.clock.sleep(wait)
         raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
