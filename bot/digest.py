@@ -3,6 +3,8 @@
 Every source's answer for a date is stored as a snapshot, so a past date is answered from the
 store without network, reproducibly. A source that fails leaves the digest degraded (the header
 says which source is missing and why), never absent; only the paper list itself is required.
+Each source has a total deadline per digest (``bot.sources.deadline``): optional sources
+``source_deadline`` each (collected at once), the arXiv listing ``arxiv_deadline``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
 from bot.ranking import Weights, rank_hot
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
+from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.store import Snapshot, Store
 
@@ -79,6 +82,8 @@ class DigestBuilder:
     summarize: Summarize = _no_summaries
     holidays: Collection[dt.date] = ()
     offline: bool = False
+    source_deadline: float = 60.0
+    arxiv_deadline: float = 180.0
 
     async def build(
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
@@ -142,7 +147,9 @@ class DigestBuilder:
                 f"run once without --offline, or try --demo"
             )
         try:
-            papers = await self.papers_source.papers(date, categories)
+            papers = await bounded(
+                self.clock, self.arxiv_deadline, self.papers_source.papers(date, categories)
+            )
         except SourceError as exc:
             raise DigestError(
                 f"arXiv is unreachable ({exc}); try again later",
@@ -208,7 +215,9 @@ class DigestBuilder:
         # for everything in the window; the join to this selection's papers is the ranking's.
         asked = papers if source.scope == "papers" else ()
         try:
-            collected = await source.collect(window, asked)
+            collected = await bounded(
+                self.clock, self.source_deadline, source.collect(window, asked)
+            )
         except SourceSkipped as exc:
             log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
