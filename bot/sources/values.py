@@ -48,9 +48,9 @@ def mistyped_count(value: Any) -> bool:
     return value is not None and (isinstance(value, bool) or not isinstance(value, int | float))
 
 
-def plural(number: int, noun: str) -> str:
-    """``1 post``, ``3 posts``."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def plural(number: int, noun: str, nouns: str = "") -> str:
+    """``1 post``, ``3 posts`` (``nouns`` when it is not ``noun`` + s)."""
+    return f"{number} {noun if number == 1 else nouns or noun + 's'}"
 
 
 def epoch_time(value: Any) -> dt.datetime | None:
