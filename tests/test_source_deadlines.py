@@ -109,9 +109,16 @@ def hn_answering(*answers: httpx.Response) -> tuple[httpx.MockTransport, list[ht
     return httpx.MockTransport(handler), asked
 
 
-@pytest.mark.parametrize("retry_after", ["3600", "Wed, 12 Mar 2025 01:00:00 GMT"])
+@pytest.mark.parametrize(
+    ("retry_after", "until"),
+    [
+        ("3600", "01:00 UTC"),
+        ("Wed, 12 Mar 2025 01:00:00 GMT", "01:00 UTC"),
+        ("inf", "2025-03-19 00:00 UTC"),  # said as a week away
+    ],
+)
 async def test_a_retry_after_beyond_the_deadline_ends_the_source_at_once(
-    tmp_path: Path, retry_after: str
+    tmp_path: Path, retry_after: str, until: str
 ) -> None:
     """Before: 429 with ``Retry-After: 3600`` held the digest 6 minutes (120 s x 3 retries)."""
     transport, asked = hn_answering(httpx.Response(429, headers={"Retry-After": retry_after}))
@@ -119,7 +126,7 @@ async def test_a_retry_after_beyond_the_deadline_ends_the_source_at_once(
     digest = await build(tmp_path, transport, clock, http_retries=3)
 
     status = digest.sources["hackernews"]
-    assert (status.state, status.error) == ("failed", "rate-limited until 01:00 UTC")
+    assert (status.state, status.error) == ("failed", f"rate-limited until {until}")
     assert len(asked) == 1  # no retry
     assert clock.sleeps == []  # nobody waited: not for HN, not for anyone
     assert unavailable("hackernews") in digest.notes
@@ -196,6 +203,7 @@ def test_until_is_the_minute_rounded_up_and_a_date_a_day_or_more_away() -> None:
     assert until_text(clock, 30) == "00:00 UTC"
     assert until_text(clock, 31) == "00:01 UTC"
     assert until_text(clock, 7 * 86400) == "2025-03-20 00:00 UTC"
+    assert until_text(clock, float("inf")) == "2025-03-20 00:00 UTC"  # said as a week, no crash
 
 
 @pytest.mark.parametrize(

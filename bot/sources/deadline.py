@@ -36,6 +36,9 @@ class Deadline:
         return self.ends - self.clock.monotonic()
 
 
+#: The furthest "until" said: a hint further off (``Retry-After: inf``) is a week away.
+LONGEST_HINT = 7 * 86400.0
+
 _CURRENT: ContextVar[Deadline | None] = ContextVar("source_deadline", default=None)
 
 
@@ -48,7 +51,7 @@ def until_text(clock: Clock, seconds: float) -> str:
     """``14:05 UTC``: the time ``seconds`` from now on ``clock``, to the minute (rounded up, so
     it is never before the service's time); a day or more away, with its date."""
     now = clock.now().astimezone(dt.UTC)
-    when = now + dt.timedelta(seconds=seconds)
+    when = now + dt.timedelta(seconds=min(seconds, LONGEST_HINT))  # never an overflow
     if when.second or when.microsecond:
         when = when.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     if when - now >= dt.timedelta(days=1):

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0
-LONGEST_HINT = 7 * 86400.0  # a hint checked against a deadline is taken as said, up to a week
 
 MB = 1_000_000
 # The largest answer body read into memory (decoded, so a gzip bomb stops here too); a bigger one
@@ -64,8 +63,7 @@ class RateLimiter:
     sliding-window server (Bluesky's 3000 / 5 min) counts and stays within a fixed-window one (HF's
     500 / 5 min); a token bucket refilled at ``calls / period`` could start twice ``calls`` in one
     window. With ``calls=1`` it is even spacing, one request every ``period`` seconds (arXiv,
-    Semantic Scholar). ``defer`` holds every request back until a 429's wait is over. A turn
-    after the source's deadline (``bot.sources.deadline``) is refused at once, not waited for.
+    Semantic Scholar). ``defer`` holds every request back until a 429's wait is over.
     """
 
     def __init__(self, calls: int, period: float, clock: Clock | None = None) -> None:
@@ -186,8 +184,7 @@ class Http:
 
         A non-retryable 4xx is returned to the caller, who knows what it means for that API. The
         body is read only up to ``answer_cap`` bytes: a bigger answer is refused (``SourceError``,
-        not retried, since a retry would get the same). Within a source's deadline, a Retry-After
-        or backoff ending after it stops at once (``bot.sources.deadline``).
+        not retried, since a retry would get the same). Waits past the deadline: ``deadline``.
         """
         last = ""
         for attempt in range(self.retries + 1):
@@ -215,17 +212,15 @@ class Http:
         raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
     def _hinted_wait(self, response: httpx.Response) -> float | None:
-        """The wait a retryable answer asks (Retry-After, else a 429's reset header), capped and
-        held by the limiter too; ``SourceError`` if the uncapped wait ends past the deadline."""
-        hinted = retry_after_seconds(response, self.clock, cap=LONGEST_HINT)
+        """The wait asked (Retry-After, else a 429's reset), capped; refused past the deadline."""
+        hinted = retry_after_seconds(response, self.clock, cap=math.inf)
         if hinted is None and response.status_code == 429:
-            hinted = reset_header_seconds(response, self.clock, self.reset_headers, LONGEST_HINT)
-        if hinted is None:
-            return None
-        self.limiter.defer(min(hinted, MAX_RETRY_AFTER))
-        if refusal := deadline.rate_limit_refusal(self.clock, hinted):
-            raise SourceError(refusal)
-        return min(hinted, MAX_RETRY_AFTER)
+            hinted = reset_header_seconds(response, self.clock, self.reset_headers, math.inf)
+        if hinted is not None:
+            self.limiter.defer(min(hinted, MAX_RETRY_AFTER))
+            if refusal := deadline.rate_limit_refusal(self.clock, hinted):
+                raise SourceError(refusal)
+        return None if hinted is None else min(hinted, MAX_RETRY_AFTER)
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request, its body read (bounded) unless the status means a retry; closed either way.

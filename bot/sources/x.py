@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -163,7 +164,7 @@ class XSource:
         """
         if response.headers.get("x-rate-limit-remaining") != "0":
             return None
-        wait = reset_header_seconds(response, self.clock, ("x-rate-limit-reset",), 7 * 86400.0)
+        wait = reset_header_seconds(response, self.clock, ("x-rate-limit-reset",), math.inf)
         if wait is None:
             return None
         self.http.limiter.defer(min(wait, MAX_RETRY_AFTER))
