@@ -4,20 +4,24 @@
 # One-off commands: docker run --rm hotpapers digest --demo
 
 # --- builder: the project and every dependency as wheels --------------------------------------
-FROM python:3.11-slim AS builder
+# The base image by exact version (a rebuild gets the same Python and Debian release); the
+# dependencies from requirements/constraints.txt (scripts/lock refreshes both pins' peers).
+FROM python:3.11.14-slim-bookworm AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY requirements/constraints.txt ./requirements/
 COPY bot ./bot
 COPY adapters ./adapters
 COPY hotpapers ./hotpapers
 COPY templates ./templates
-# The project's wheel plus one wheel per dependency (psycopg for PostgreSQL included).
-RUN pip wheel --wheel-dir /wheels ".[postgres]"
+# The project's wheel plus one wheel per dependency (psycopg for PostgreSQL included), each at
+# the version the lock pins.
+RUN pip wheel --constraint requirements/constraints.txt --wheel-dir /wheels ".[postgres]"
 
 # --- runtime: the installed package only; no sources, tests, compilers or caches --------------
-FROM python:3.11-slim AS runtime
+FROM python:3.11.14-slim-bookworm AS runtime
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -10,23 +10,24 @@ It has no pre-emptive global limiter, though: every client made here (``client_d
 on one limiter of Discord's global 50 requests a second before each REST request it sends, its
 retries included, so hundreds of channels posting at once queue instead of failing on 429s.
 
-The REST base (``HOTPAPERS_DISCORD_API_URL``) is process-wide: discord.py builds every URL, the
-interaction and webhook ones included, from the class attribute ``discord.http.Route.BASE``,
-which its own ``_set_api_version`` switches the same way. There is no per-client option; one
-process talks to one Discord (or one shared rate-limit proxy such as nirn-proxy), so
-``use_api_base`` sets it once, before the client logs in.
+The REST base (``HOTPAPERS_DISCORD_API_URL``, e.g. a shared rate-limit proxy) is set per client,
+never by changing discord.py's class attribute ``discord.http.Route.BASE`` for the whole process
+(discord.py has no base-URL option; its ``proxy`` is a forward HTTP proxy). ``use_api_base``
+rebases each route of one client's ``HTTPClient.request`` and, for interaction answers and
+webhooks (which discord.py sends through the ``AsyncWebhookAdapter`` of its ``async_context``
+context variable), installs a rebasing adapter in the current context, which the gateway task
+created after login inherits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import discord
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from adapters.discord_embeds import (
     AUTO_ARCHIVE_MINUTES,
@@ -52,9 +53,43 @@ THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 MAX_RATELIMIT_WAIT = 60.0  # a longer 429 wait fails the delivery; the ledger resumes it later
 
 
-def use_api_base(url: str) -> None:
-    """Send every discord.py REST call of this process to ``url`` (e.g. ``.../api/v10``)."""
-    discord.http.Route.BASE = url.rstrip("/")
+#: discord.py's own base, for the API version it speaks; routes are built on it.
+DEFAULT_API_BASE = discord.http.Route.BASE
+
+
+def rebase(route: discord.http.Route, base: str) -> discord.http.Route:
+    """``route`` with its URL moved from discord.py's base to ``base`` (in place)."""
+    if route.url.startswith(DEFAULT_API_BASE + "/"):
+        route.url = base + route.url[len(DEFAULT_API_BASE) :]
+    return route
+
+
+class RebasingWebhookAdapter(AsyncWebhookAdapter):
+    """discord.py's webhook and interaction-answer sender, on another API base."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    async def request(self, route: discord.http.Route, *args: Any, **kwargs: Any) -> Any:
+        return await super().request(rebase(route, self.base), *args, **kwargs)
+
+
+def use_api_base(client: discord.Client, url: str) -> None:
+    """Send ``client``'s REST calls to ``url`` (e.g. ``.../api/v10``); call before login, in the
+    task that then starts the client's gateway. Other clients and ``Route.BASE`` are untouched."""
+    base = url.rstrip("/")
+    if base == DEFAULT_API_BASE:
+        return
+    http = client.http
+    send = http.request
+
+    async def request(route: discord.http.Route, **kwargs: Any) -> Any:
+        return await send(rebase(route, base), **kwargs)
+
+    http.request = request  # type: ignore[method-assign]
+    http.http_trace = global_limit_trace(base)
+    async_context.set(RebasingWebhookAdapter(base))
 
 
 def no_mentions() -> discord.AllowedMentions:
@@ -193,7 +228,7 @@ async def login_rest_client(settings: Settings, client: discord.Client) -> None:
             "DISCORD_TOKEN is not set: copy the bot token from "
             "https://discord.com/developers/applications (Bot, Reset Token)"
         )
-    use_api_base(settings.url("discord_api_url"))
+    use_api_base(client, settings.url("discord_api_url"))
     try:
         async with asyncio.timeout(settings.http_timeout):
             await client.login(token)
@@ -226,56 +261,3 @@ async def make_discord_rest_adapter(
     return DiscordAdapter(
         client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT, owns_client=True
     )
-
-
-SEND_MESSAGES = 1 << 11
-EMBED_LINKS = 1 << 14
-READ_MESSAGE_HISTORY = 1 << 16
-CREATE_PUBLIC_THREADS = 1 << 35
-SEND_MESSAGES_IN_THREADS = 1 << 38
-#: Exactly what posting a digest thread needs, nothing more.
-BOT_PERMISSIONS = (
-    SEND_MESSAGES
-    | EMBED_LINKS
-    | READ_MESSAGE_HISTORY
-    | CREATE_PUBLIC_THREADS
-    | SEND_MESSAGES_IN_THREADS
-)
-INVITE_SCOPES = "bot+applications.commands"
-
-
-def invite_url(application_id: str, permissions: int = BOT_PERMISSIONS) -> str:
-    """The OAuth2 URL that adds the bot to a server with ``permissions`` and slash commands."""
-    return (
-        "https://discord.com/oauth2/authorize"
-        f"?client_id={application_id}&scope={INVITE_SCOPES}&permissions={permissions}"
-    )
-
-
-@asynccontextmanager
-async def logged_in(settings: Settings) -> AsyncIterator[discord.Client]:
-    """A REST-only client for one short task (login reads the bot user and its application)."""
-    client = new_client()
-    await login_rest_client(settings, client)
-    try:
-        yield client
-    finally:
-        await client.close()
-
-
-async def check_discord(settings: Settings) -> str:
-    """Log in over REST (``GET /users/@me``) for ``hotpapers check``: who the bot is."""
-    async with logged_in(settings) as client:
-        return f"authenticated as {client.user.name if client.user else '?'}"
-
-
-async def application_id(settings: Settings) -> str:
-    """``HOTPAPERS_DISCORD_APP_ID``, else the id Discord reports for ``DISCORD_TOKEN``."""
-    if settings.discord_app_id:
-        return settings.discord_app_id
-    if not settings.secret("discord_token"):
-        raise ConfigError(
-            "set HOTPAPERS_DISCORD_APP_ID or DISCORD_TOKEN to find the application id"
-        )
-    async with logged_in(settings) as client:
-        return str(client.application_id)

@@ -44,26 +44,28 @@ def global_limiter() -> RateLimiter:
     return limiter
 
 
-def counts_globally(url: str) -> bool:
-    """Whether a request is a REST call under the global limit: below the API base, and not an
-    interaction answer (the gateway and the CDN are elsewhere)."""
-    base = discord.http.Route.BASE.rstrip("/")
+def counts_globally(url: str, base: str | None = None) -> bool:
+    """Whether a request is a REST call under the global limit: below the API base (the
+    client's, else discord.py's), and not an interaction answer (the gateway and the CDN are
+    elsewhere)."""
+    base = (base or discord.http.Route.BASE).rstrip("/")
     if not url.startswith(base + "/"):
         return False
     return not url[len(base) :].startswith(EXEMPT_PATHS)
 
 
-async def _await_global_limit(
-    session: aiohttp.ClientSession,
-    context: object,
-    params: aiohttp.TraceRequestStartParams,
-) -> None:
-    if counts_globally(str(params.url)):
-        await global_limiter().wait()
+def global_limit_trace(base: str | None = None) -> aiohttp.TraceConfig:
+    """aiohttp awaits ``on_request_start`` before it sends each request (a retry is a new one);
+    ``base``: the client's REST base when it is not discord.py's."""
 
+    async def await_global_limit(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if counts_globally(str(params.url), base):
+            await global_limiter().wait()
 
-def global_limit_trace() -> aiohttp.TraceConfig:
-    """aiohttp awaits ``on_request_start`` before it sends each request (a retry is a new one)."""
     trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(_await_global_limit)
+    trace.on_request_start.append(await_global_limit)
     return trace

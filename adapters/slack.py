@@ -23,7 +23,7 @@ from adapters.slack_blocks import (
     validate_message,
 )
 from adapters.slack_client import ChannelPacer, make_web_client
-from adapters.slack_errors import slack_error
+from adapters.slack_errors import slack_error, slack_errors
 from adapters.slack_thread import find_posted, metadata
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
@@ -76,20 +76,11 @@ class SlackAdapter:
             raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
                                 Refusal.INVALID)  # fmt: skip
         async with self.pacer.turn(channel):
-            try:
+            with slack_errors(channel, "reach the Slack API"):
                 response = await self.client.chat_postMessage(
                     channel=channel, text=payload["text"], blocks=payload["blocks"],
                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, metadata=meta,
                 )  # fmt: skip
-            except SlackApiError as exc:
-                raise slack_error(exc, channel) from exc
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise DeliveryError(
-                    "connection_error",
-                    f"could not reach the Slack API ({type(exc).__name__}): "
-                    "check the network or HOTPAPERS_SLACK_API_URL",
-                    Refusal.UNAVAILABLE,
-                ) from exc
         return str(response["ts"])
 
 

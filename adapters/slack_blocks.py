@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from adapters.slack_limits import (
@@ -22,6 +21,8 @@ from adapters.slack_limits import (
     MAX_MESSAGE_TEXT,
     MAX_SECTION_TEXT,
     MAX_URL,
+    Block,
+    Payload,
     fit_message,
     validate_message,
 )
@@ -54,10 +55,6 @@ __all__ = [
     "thread_payloads",
     "validate_message",
 ]
-
-Block = dict[str, Any]
-Payload = dict[str, Any]
-
 
 # How much of each third-party string a message shows (escaped length).
 TITLE_CHARS = 300

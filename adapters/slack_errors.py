@@ -4,7 +4,10 @@ the fix (never a token)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack_client import RATE_LIMIT_RETRIES
@@ -65,3 +68,20 @@ def slack_error(exc: SlackApiError, channel: str) -> DeliveryError:
     template = _SLACK_ERRORS.get(code, "Slack refused the message to {channel} ({code})")
     refusal = _REFUSALS.get(code, Refusal.OTHER)
     return DeliveryError(code, template.format(channel=channel, code=code), refusal)
+
+
+@contextmanager
+def slack_errors(channel: str, action: str) -> Iterator[None]:
+    """A Web API call's failures as ``DeliveryError``: Slack's refusal (``slack_error``), or
+    Slack unreachable (``connection_error``, a passing ``UNAVAILABLE``)."""
+    try:
+        yield
+    except SlackApiError as exc:
+        raise slack_error(exc, channel) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DeliveryError(
+            "connection_error",
+            f"could not {action} ({type(exc).__name__}): check the network or "
+            "HOTPAPERS_SLACK_API_URL",
+            Refusal.UNAVAILABLE,
+        ) from exc

@@ -13,14 +13,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_errors import slack_error
+from adapters.slack_errors import slack_errors
 from bot.delivery import TAG_EVENT, tag_of
 from bot.models import Digest, Entry
-from bot.ports import DeliveryError, Found, Refusal
+from bot.ports import Found
 
 MAX_PAGES = 5
 PAGE = 200
@@ -54,20 +52,12 @@ async def find_posted(
     client: AsyncWebClient, channel: str, digest: Digest, thread_id: str | None
 ) -> Found:
     """``bot.ports.ThreadReader.find_posted`` for Slack."""
-    try:
+    with slack_errors(channel, f"read back the thread in {channel}"):
         if thread_id is None:
             thread_id = await _find_header(client, channel, digest)
             if thread_id is None:
                 return Found()
         return Found(thread_id, await _thread_parts(client, channel, digest, thread_id))
-    except SlackApiError as exc:
-        raise slack_error(exc, channel) from exc
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise DeliveryError(
-            "connection_error",
-            f"could not read back the thread in {channel} ({type(exc).__name__})",
-            Refusal.UNAVAILABLE,
-        ) from exc
 
 
 Page = Callable[[str | None], Awaitable[Any]]

@@ -115,7 +115,7 @@ def count(fake: FakeSlack, channel: str) -> tuple[int, int]:
 
 
 async def drill(fake: TrappingSlack, kind: str, n: int, rng: random.Random, tmp: Path) -> Result:
-    channel, folder = f"C{kind[0].upper()}{n:04d}", tmp / f"{kind}-{n}"
+    channel, folder = f"C{kind[0].upper()}{n:08d}", tmp / f"{kind}-{n}"  # a Slack id: C + 9
     folder.mkdir()
     database = folder / "hp.sqlite3"
     trap = Trap(at=rng.randint(1, TOP + 1), kind=kind, database=database)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from bot.command_hints import quote, unknown_word_message
 from bot.command_parser import Context, Parser, categories_of
@@ -44,8 +45,7 @@ def tokenize(text: str) -> list[str]:
     return text.split()
 
 
-def parse_command(
-    text: str,
+def context_of(
     *,
     now: dt.datetime,
     default_categories: Sequence[str],
@@ -53,9 +53,15 @@ def parse_command(
     max_top: int = 50,
     holidays: Collection[dt.date] = (),
     default_tz: str = "UTC",
-) -> Command:
-    """The command in ``text`` (what follows ``/hotpapers``), or a ``CommandError`` for the user."""
-    context = Context(now, tuple(default_categories), default_top, max_top, holidays, default_tz)
+) -> Context:
+    """What a command is read against: the time, and the deployment's defaults and limits."""
+    return Context(now, tuple(default_categories), default_top, max_top, holidays, default_tz)
+
+
+def parse_command(text: str, **defaults: Any) -> Command:
+    """The command in ``text`` (what follows ``/hotpapers``), or a ``CommandError`` for the user.
+    ``defaults``: the keyword arguments of ``context_of``."""
+    context = context_of(**defaults)
     tokens = tokenize(text)
     words = [token.lower() for token in tokens]
     if _HELP_WORDS.intersection(words):
@@ -72,18 +78,10 @@ def parse_command(
     return Parser(context, subscribing=False).query(tokens)
 
 
-def from_options(
-    options: Options,
-    *,
-    now: dt.datetime,
-    default_categories: Sequence[str],
-    default_top: int,
-    max_top: int = 50,
-    holidays: Collection[dt.date] = (),
-    default_tz: str = "UTC",
-) -> Command:
-    """The command typed options stand for, checked exactly like the text form (same replies)."""
-    context = Context(now, tuple(default_categories), default_top, max_top, holidays, default_tz)
+def from_options(options: Options, **defaults: Any) -> Command:
+    """The command typed options stand for, checked exactly like the text form (same replies).
+    ``defaults``: the keyword arguments of ``context_of``."""
+    context = context_of(**defaults)
     action = (options.action or "digest").lower()
     if action == "help":
         return HelpRequest()
@@ -116,9 +114,7 @@ def _time_words(time: str | None) -> list[str]:
 
 def parse_for(settings: Settings, given: str | Options, *, now: dt.datetime) -> Command:
     """The command in ``given`` (text, or typed options) with the deployment's defaults."""
-    parse = parse_command if isinstance(given, str) else from_options
-    return parse(
-        given,  # type: ignore[arg-type]
+    defaults: dict[str, Any] = dict(
         now=now,
         default_categories=settings.default_categories,
         default_top=settings.default_top,
@@ -126,3 +122,6 @@ def parse_for(settings: Settings, given: str | Options, *, now: dt.datetime) -> 
         holidays=settings.holidays,
         default_tz=settings.default_timezone,
     )
+    if isinstance(given, str):
+        return parse_command(given, **defaults)
+    return from_options(given, **defaults)

@@ -59,6 +59,7 @@ async def post_thread(
             done[part] = message_id
             await on_posted(part, message_id, delivery.thread_id)
     except DeliveryError as exc:
-        log.warning("%s: delivery to %s failed: %s", adapter.name, channel, exc)
+        log.warning("%s: delivery to %s failed: %s", adapter.name, channel, exc,
+                    extra={"channel": channel})  # fmt: skip
         delivery.failure = exc
     return delivery

@@ -222,7 +222,7 @@ class DigestBuilder:
             log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
         except SourceError as exc:
-            log.warning("%s failed: %s", source.name, exc)
+            log.warning("%s failed: %s", source.name, exc, extra={"source": source.name})
             return SourceStatus(ok=False, error=str(exc), requests=_requests(source)), None
         except Exception as exc:  # a bug in one source must not sink the digest
             log.exception("%s crashed", source.name)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -28,14 +27,12 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from bot.advisory import lock_key
 from bot.clock import Clock
-from bot.store import describe_db_error
+from bot.tables import describe_db_error
 
 log = logging.getLogger(__name__)
 
-#: The advisory lock every instance of one deployment competes for ("HOTPAPER" as 8 bytes),
-#: mixed with the deployment's schema by ``lock_key``.
-LOCK_KEY = 0x484F545041504552
 #: Seconds between a follower's attempts (and the leader's own re-checks).
 INTERVAL = 15.0
 #: A job trusts a verdict this recent (seconds) instead of asking the database again.
@@ -46,12 +43,6 @@ _HELD = text(
     "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted "
     "AND pid = pg_backend_pid() AND classid = :hi AND objid = :lo AND objsubid = 1"
 )
-
-
-def lock_key(schema: str) -> int:
-    """The advisory-lock key of the deployment working in ``schema`` (63 bits, non-negative)."""
-    digest = hashlib.blake2b(schema.encode(), digest_size=8, key=LOCK_KEY.to_bytes(8)).digest()
-    return int.from_bytes(digest) >> 1
 
 
 class Leader(Protocol):

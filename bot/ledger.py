@@ -35,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.store import DeliveryRow, MessageRow, Store, StoreError
+from bot.store import Store
+from bot.tables import DeliveryRow, MessageRow, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -50,6 +50,12 @@ class NoiseFilter(logging.Filter):
         return record.getMessage() not in NOISE
 
 
+#: Structured fields a log call may pass with ``extra=`` (``{"source": "arxiv", "attempt": 2}``):
+#: JSON lines carry them as keys, so a log pipeline can filter by source or channel, count
+#: retries or chart durations without parsing messages. ``digest_key`` is ``date categories``.
+FIELDS = ("source", "attempt", "channel", "digest_key", "duration")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -58,6 +64,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                data[name] = redact(value) if isinstance(value, str) else value
         if record.exc_text:
             data["exception"] = record.exc_text
         return json.dumps(data, ensure_ascii=False)
@@ -65,7 +75,7 @@ class JsonFormatter(logging.Formatter):
 
 # Libraries kept at WARNING; with --verbose (DEBUG) the first group says what it does at INFO
 # (httpx: one line per request), the second stays at WARNING (wire-level chatter).
-LIBRARIES = ("httpx", "discord", "slack_sdk", "slack_bolt", "apscheduler")
+LIBRARIES = ("httpx", "discord", "slack_sdk", "slack_bolt", "apscheduler", "alembic")
 CHATTY = ("httpcore", "aiohttp.access", "asyncio", "websockets", "aiosqlite")
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.delivery import post_thread
+from bot.delivery import post_thread, tag_of
 from bot.ledger import Claim, ClaimLost, Ledger
 from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadReader
@@ -115,6 +116,7 @@ async def deliver(
         ledger.record(claim, part, message_id, thread_id)
 
     heartbeat = asyncio.create_task(_heartbeat(ledger, claim), name=f"lease {claim.id}")
+    started = time.perf_counter()
     try:
         if claim.interrupted:
             await adopt(adapter, ledger, claim, channel, digest)
@@ -130,6 +132,9 @@ async def deliver(
         heartbeat.cancel()
     failure = delivery.failure
     ledger.finish(claim, ok=delivery.ok, error=failure.record() if failure else None)
-    if failure is not None:
-        return Outcome(Posted.FAILED, channel, digest, delivery)
-    return Outcome(Posted.RESUMED if resumed else Posted.POSTED, channel, digest, delivery)
+    status = Posted.FAILED if failure else Posted.RESUMED if resumed else Posted.POSTED
+    outcome = Outcome(status, channel, digest, delivery)
+    duration = round(time.perf_counter() - started, 3)
+    log.info("%s: %s in %.1f s", adapter.name, outcome.message, duration, extra={
+        "channel": channel, "duration": duration, "digest_key": tag_of(digest)})  # fmt: skip
+    return outcome

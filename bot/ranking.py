@@ -57,6 +57,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.breadth import (
     Account,
@@ -222,23 +223,10 @@ def rank(
     posts: Sequence[Post],
     signals: Mapping[str, Signals],
     weights: Weights,
-    *,
-    top: int,
-    use_citations: bool = False,
-    max_quotes: int = 3,
-    window_papers: Sequence[Paper] | None = None,
+    **options: Any,
 ) -> list[Entry]:
-    """The entries of ``rank_hot`` alone."""
-    return rank_hot(
-        papers,
-        posts,
-        signals,
-        weights,
-        top=top,
-        use_citations=use_citations,
-        max_quotes=max_quotes,
-        window_papers=window_papers,
-    ).entries
+    """The entries of ``rank_hot`` alone (``options``: its keyword arguments)."""
+    return rank_hot(papers, posts, signals, weights, **options).entries
 
 
 def _entry(rank_number: int, item: _Scored, max_quotes: int) -> Entry:

@@ -15,14 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -30,84 +22,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import demo
 from bot.models import Snapshot
+from bot.tables import (
+    SnapshotRow,
+    StoreError,
+    SummaryRow,
+    describe_db_error,
+)
 
 log = logging.getLogger(__name__)
-
-
-class StoreError(Exception):
-    """The database cannot be used (locked, read-only, unreachable); one line for the operator."""
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SnapshotRow(Base):
-    __tablename__ = "hp_snapshots"
-    __table_args__ = (UniqueConstraint("source", "date", "scope"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(40))
-    date: Mapped[dt.date] = mapped_column(Date)
-    scope: Mapped[str] = mapped_column(String(400))
-    payload: Mapped[str] = mapped_column(Text)
-    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class DeliveryRow(Base):
-    __tablename__ = "hp_deliveries"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "date", "categories"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    workspace: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(64))
-    date: Mapped[dt.date] = mapped_column(Date)
-    categories: Mapped[str] = mapped_column(String(400))
-    status: Mapped[str] = mapped_column(String(16))  # claimed | done | failed
-    claimed_by: Mapped[str] = mapped_column(String(80))
-    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class MessageRow(Base):
-    __tablename__ = "hp_delivery_messages"
-    __table_args__ = (UniqueConstraint("delivery_id", "part"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("hp_deliveries.id", ondelete="CASCADE"))
-    part: Mapped[str] = mapped_column(String(16))
-    message_id: Mapped[str] = mapped_column(String(64))
-    posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SubscriptionRow(Base):
-    __tablename__ = "hp_subscriptions"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    workspace: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(64))
-    categories: Mapped[str] = mapped_column(String(400))
-    top: Mapped[int] = mapped_column(Integer)
-    time: Mapped[str] = mapped_column(String(5))
-    tz: Mapped[str] = mapped_column(String(64))
-    include: Mapped[str] = mapped_column(Text, default="")
-    exclude: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SummaryRow(Base):
-    __tablename__ = "hp_summaries"
-    __table_args__ = (UniqueConstraint("arxiv_id", "model"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    arxiv_id: Mapped[str] = mapped_column(String(40))
-    model: Mapped[str] = mapped_column(String(120))
-    text: Mapped[str] = mapped_column(Text)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -134,20 +60,9 @@ def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
-def describe_db_error(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
-    lowered = text.lower()
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"the database is read-only ({text}); check the file's permissions"
-    if "locked" in lowered:
-        return f"the database is locked by another process ({text}); try again shortly"
-    if "unable to open" in lowered:
-        return f"the database file cannot be opened ({text}); check HOTPAPERS_DATABASE_URL"
-    return f"database error: {text}"
-
-
 class Store:
-    """All persistent state. ``Store(url)`` creates the tables it needs on first use."""
+    """All persistent state. ``Store(url)`` migrates the schema to this code's revision first
+    (``bot.migrate``: created when new, upgraded when older, refused when newer)."""
 
     def __init__(self, url: str, *, create: bool = True, busy_timeout_ms: int = 5000) -> None:
         """``busy_timeout_ms``: how long SQLite waits for another process's lock before saying
@@ -162,11 +77,24 @@ class Store:
             _sqlite_pragmas(self.engine, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            with self._guard():
-                Base.metadata.create_all(self.engine)
+            from bot import migrate  # imports this module: loaded once the models exist
+
+            try:
+                with self._guard():
+                    migrate.upgrade(self.engine)
+            except BaseException:
+                self.engine.dispose()  # no connection left for the garbage collector to close
+                raise
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def schema_status(self) -> tuple[str | None, str | None]:
+        """``(revision, problem)`` for ``/healthz`` and ``hotpapers check``: see
+        ``bot.migrate.schema_problem``."""
+        from bot import migrate
+
+        return migrate.schema_problem(self.engine)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import check_timezone
-from bot.store import Store, SubscriptionRow
+from bot.store import Store
+from bot.tables import SubscriptionRow
 
 log = logging.getLogger(__name__)
 

@@ -90,7 +90,7 @@ async def check_slack(settings: Settings, clock: Clock) -> CheckResult:
 async def check_discord(settings: Settings) -> CheckResult:
     if not settings.secret("discord_token"):
         return CheckResult("Discord", "skipped", "skipped: DISCORD_TOKEN not set")
-    from adapters.discord import check_discord as users_me
+    from adapters.discord_setup import check_discord as users_me
 
     return await guarded("Discord", users_me(settings))
 
@@ -104,14 +104,20 @@ def safe_database_url(url: str) -> str:
 
 
 def check_database(url: str) -> CheckResult:
-    """Open (and create the tables of) the store, then close it."""
+    """Open (so migrate) the store, then read every table at the expected schema revision."""
     try:
-        Store(url).close()
+        store = Store(url)
+        try:
+            revision, problem = store.schema_status()
+        finally:
+            store.close()
     except StoreError as exc:
         return CheckResult("database", "failed", str(exc))
     except Exception as exc:  # a driver that cannot load: its kind only, never the URL
         return CheckResult("database", "failed", f"cannot open the database ({type(exc).__name__})")
-    return CheckResult("database", "ok", safe_database_url(url))
+    if problem is not None:
+        return CheckResult("database", "failed", f"schema {revision or 'none'}: {problem}")
+    return CheckResult("database", "ok", f"{safe_database_url(url)}, schema {revision}")
 
 
 async def run_checks(

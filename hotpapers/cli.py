@@ -25,6 +25,7 @@ from hotpapers.cli_common import (
     State,
     TopOpt,
     app,
+    check_channel,
     check_platform,
     open_store,
     run_async,
@@ -129,7 +130,7 @@ def post(
     ] = "default",
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
-    check_platform(platform)
+    check_channel(check_platform(platform), channel)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
         post_now(platform, workspace, channel, selected, offline or use_demo, force)
@@ -207,4 +208,4 @@ def main() -> None:
 
 # Commands of the long-running bot, subscriptions and operations live in their own modules;
 # importing them registers their commands on ``app``.
-from hotpapers import cli_ops, cli_run  # noqa: E402,F401
+from hotpapers import cli_db, cli_ops, cli_run  # noqa: E402,F401

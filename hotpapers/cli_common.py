@@ -106,6 +106,16 @@ def check_platform(value: str) -> str:
     return value
 
 
+def check_channel(platform: str, channel: str) -> str:
+    """``--channel``: an id of the platform (any name for the console), else one line."""
+    from bot.channels import check_channel as valid_channel
+
+    try:
+        return valid_channel(platform, channel)
+    except ValueError as exc:
+        raise CliError(f"--channel: {exc}", 2) from None
+
+
 def check_top(top: int | None) -> int:
     value = settings().default_top if top is None else top
     if not 1 <= value <= MAX_TOP:

@@ -69,10 +69,11 @@ def discord_invite() -> None:
     """Print the URL that adds the bot to a Discord server with the permissions it needs.
 
     The application id comes from HOTPAPERS_DISCORD_APP_ID, or else is asked from Discord with
-    DISCORD_TOKEN. Permissions: send messages, embed links, create public threads, send messages
-    in threads, read message history; scopes: bot and applications.commands.
+    DISCORD_TOKEN. Permissions: view channels, send messages, embed links, create public
+    threads, send messages in threads, read message history; scopes: bot and
+    applications.commands.
     """
-    from adapters.discord import application_id, invite_url
+    from adapters.discord_setup import application_id, invite_url
     from bot.config import ConfigError
     from bot.ports import DeliveryError
 

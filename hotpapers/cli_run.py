@@ -7,11 +7,12 @@ A running ``hotpapers run`` picks up what these commands change within a leader-
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 import typer
 
-from bot.config import check_timezone
+from bot.config import Settings, check_timezone
 from bot.keywords import check_keywords, check_no_conflict
 from bot.subscription_commands import next_delivery_text
 from bot.subscriptions import (
@@ -27,6 +28,7 @@ from hotpapers.cli_common import (
     State,
     TopOpt,
     app,
+    check_channel,
     check_platform,
     check_top,
     open_store,
@@ -75,6 +77,7 @@ def subscribe(
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
     chosen = check_platform(platform)
+    check_channel(chosen, channel)
     try:
         at = parse_time(time)
         zone = tz or load_settings().default_timezone
@@ -125,13 +128,23 @@ def subscriptions(
             typer.echo(f"{sub.where}  {describe(sub)}  next: {state}")
 
 
+def _next_post(sub: Subscription) -> str | None:
+    """The next post's time in the subscription's zone (ISO 8601); ``None`` when stopped."""
+    from bot.scheduler import next_deliveries
+
+    if not sub.active:
+        return None
+    found = next_deliveries(sub, State.clock.now(), 1, load_settings().holidays)
+    return found[0][0].astimezone(check_timezone(sub.tz)).isoformat() if found else None
+
+
 def _as_json(sub: Subscription) -> dict[str, object]:
     return {
         "id": sub.id, "platform": sub.platform, "workspace": sub.workspace,
         "channel": sub.channel, "categories": list(sub.categories), "top": sub.top,
         "time": f"{sub.time:%H:%M}", "tz": sub.tz, "include": list(sub.include),
         "exclude": list(sub.exclude), "active": sub.active,
-        "notify_no_listing": sub.notify_no_listing,
+        "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
     }  # fmt: skip
 
 
@@ -166,6 +179,14 @@ def run(
     host: Annotated[
         str, typer.Option("--host", help="Address of the HTTP server (/healthz, /slack/events).")
     ] = "0.0.0.0",  # noqa: S104
+    use_demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Watch the main job offline: a console subscription due in under a minute posts "
+            "the bundled 2021-04-12 digest (a throwaway database; no network, no tokens).",
+        ),
+    ] = False,
 ) -> None:
     """Run the bot: Slack, Discord (or the console), the scheduler and GET /healthz on
     HOTPAPERS_PORT, until SIGTERM or Ctrl-C.
@@ -173,21 +194,38 @@ def run(
     Slack with SLACK_BOT_TOKEN plus SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP
     mode), Discord with DISCORD_TOKEN; with no chat token, scheduled digests print on stdout.
     Check the setup first with hotpapers check."""
-    import asyncio
-    import errno
+    if use_demo and no_scheduler:
+        raise CliError("--demo shows the scheduler at work: drop --no-scheduler", 2)
     import logging
-    import os
 
     from hotpapers.checks import slack_mode
     from hotpapers.runtime import serve
 
     config = load_settings()
+    if use_demo:
+        from hotpapers.demo_run import demo_settings
+
+        with demo_settings(config) as demo_config:
+            serve_http(demo_config, host, lambda: serve(demo_config, host=host, demo=True))
+        return
     if config.secret("slack_bot_token") and not config.slack_client_id:
         mode = slack_mode(config)
         if mode.startswith("post-only"):
             logging.getLogger("hotpapers").warning("slack: %s", mode)
+    serve_http(
+        config, host,
+        lambda: serve(config, schedule=not no_scheduler, host=host, clock=State.clock),
+    )  # fmt: skip
+
+
+def serve_http(config: Settings, host: str, main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """``asyncio.run(main())``; a port that cannot be served is one line."""
+    import asyncio
+    import errno
+    import os
+
     try:
-        asyncio.run(serve(config, schedule=not no_scheduler, host=host, clock=State.clock))
+        asyncio.run(main())
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise

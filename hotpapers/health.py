@@ -2,9 +2,11 @@
 
 ``{"status": "ok"|"degraded", "platforms": {name: {"ok", "mode", ...}}, "scheduler": {"running",
 "leader", "jobs", "next_run", "last_run", "last_result", "last_error", "election_error"},
-"version"}``, answered 200 when every configured platform is connected and the scheduler runs (a
-follower, which has no jobs, is healthy, unless its leader election cannot reach the database: then
-no instance may be posting), else 503. Every text in it passes through the log redactor first.
+"database": {"ok", "schema", "error"}, "version"}``, answered 200 when every configured platform
+is connected, the scheduler runs (a follower, which has no jobs, is healthy, unless its leader
+election cannot reach the database: then no instance may be posting) and the database answers a
+read of every table at the schema this code expects, else 503. Every text in it passes through the
+log redactor first.
 """
 
 from __future__ import annotations
@@ -33,20 +35,25 @@ def _clean(value: Any) -> Any:
 
 
 def health_report(
-    platforms: dict[str, dict[str, Any]], scheduler: dict[str, Any]
+    platforms: dict[str, dict[str, Any]],
+    scheduler: dict[str, Any],
+    database: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status and the JSON body, from each part's own status."""
     healthy = (
         all(part.get("ok") for part in platforms.values())
         and bool(scheduler.get("running"))
         and not scheduler.get("election_error")
+        and (database is None or bool(database.get("ok")))
     )
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "platforms": platforms,
         "scheduler": scheduler,
-        "version": __version__,
     }
+    if database is not None:
+        body["database"] = database
+    body["version"] = __version__
     return (200 if healthy else 503), _clean(body)
 
 

@@ -36,6 +36,7 @@ from bot.service import DigestService
 from bot.store import Store
 from bot.subscription_commands import Defaults, SubscriptionHandler
 from bot.subscriptions import SubscriptionStore
+from hotpapers.demo_run import DemoScheduler, add_demo_subscription
 from hotpapers.health import health_report, health_routes
 from hotpapers.platforms import (
     ConsolePlatform,
@@ -57,19 +58,22 @@ class Runtime:
     def __init__(
         self, settings: Settings, *, clock: Clock | None = None, host: str = "0.0.0.0",  # noqa: S104
         port: int | None = None, owner: str | None = None, schedule: bool = True,
-        console_out: TextIO | None = None, leader: Leader | None = None,
+        console_out: TextIO | None = None, leader: Leader | None = None, demo: bool = False,
     ) -> None:  # fmt: skip
+        """``demo``: ``hotpapers run --demo`` (``hotpapers.demo_run``; pass its settings)."""
         self.settings = settings
+        self.demo = demo
+        self.console_out = console_out
         self.clock = clock or SystemClock()
         self.host = host
         self.requested_port = settings.port if port is None else port
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.schedule = schedule
         self.store = Store(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-        self.service = DigestService(settings, self.store, clock=self.clock)
+        self.service = DigestService(settings, self.store, clock=self.clock, offline=demo)
         self.leader = leader or make_leader(settings.database_url, self.clock)
         self.subscriptions = SubscriptionStore(self.store, self.clock)
-        self.scheduler = DigestScheduler(
+        self.scheduler = (DemoScheduler if demo else DigestScheduler)(
             subscriptions=self.subscriptions, service=self.service, adapters=self,
             ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
             clock=self.clock, holidays=settings.holidays,
@@ -120,6 +124,8 @@ class Runtime:
         for platform in self.platforms.values():
             await self._start_platform(platform)
         if self.schedule:
+            if self.demo:
+                add_demo_subscription(self.subscriptions, self.settings, self.console_out)
             self.scheduler.start()
             self.election = LeadershipLoop(self.leader, self.scheduler, on_change=self._leadership)
             await self.election.round()  # lead (or follow) from the start
@@ -168,19 +174,29 @@ class Runtime:
             scheduler.update(running=True, enabled=False)
         else:  # a follower that cannot reach the database cannot tell that anyone leads
             scheduler["election_error"] = self.leader.status().get("error")
-        return health_report(platforms, scheduler)
+        return health_report(platforms, scheduler, await self.database_status())
+
+    async def database_status(self) -> dict[str, Any]:
+        """``{"ok", "schema", "error"}``: a read of every table at the expected revision (in a
+        thread: the store's driver blocks)."""
+        revision, problem = await asyncio.to_thread(self.store.schema_status)
+        return {"ok": problem is None, "schema": revision, "error": problem}
 
 
 async def serve(
-    settings: Settings, *, schedule: bool = True, host: str = "0.0.0.0",  # noqa: S104
+    settings: Settings,
+    *,
+    schedule: bool = True,
+    host: str = "0.0.0.0",  # noqa: S104
+    demo: bool = False,
     clock: Clock | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Run until SIGTERM or SIGINT, then stop cleanly (what ``hotpapers run`` calls)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = Runtime(settings, schedule=schedule, host=host, clock=clock)
+    runtime = Runtime(settings, schedule=schedule, host=host, demo=demo, clock=clock)
     try:
         await runtime.start()
         await stop.wait()

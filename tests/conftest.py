@@ -12,6 +12,9 @@ import pytest
 from bot.logs import CHATTY, LIBRARIES, RedactingFilter
 from bot.store import Store
 
+# PostgreSQL's fixtures (postgres_database, admin, url) for every test that asks for them.
+pytest_plugins = ["tests.postgres"]
+
 _KEYS = ("SLACK_", "DISCORD_", "HOTPAPERS_")
 
 
@@ -19,7 +22,7 @@ _KEYS = ("SLACK_", "DISCORD_", "HOTPAPERS_")
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the developer's tokens, .env or data folder."""
     for key in list(os.environ):
-        if key.startswith(_KEYS):
+        if key.startswith(_KEYS) and not key.startswith("HOTPAPERS_TEST_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)

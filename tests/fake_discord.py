@@ -1,10 +1,11 @@
 """A loopback fake of Discord (REST under /api/v10, a minimal gateway) recording every request.
 
-The real discord.py is pointed at it by URL (``Route.BASE``, ``DiscordWebSocket.DEFAULT_GATEWAY``),
+The real discord.py is pointed at it by URL (each client's REST base from
+``HOTPAPERS_DISCORD_API_URL``; the test-only ``DiscordWebSocket.DEFAULT_GATEWAY``),
 so tests exercise the library's real request building, rate-limit buckets and 429 handling.
 Objects returned are shaped like the examples in Discord's API docs. Use the ``fake_discord``
 fixture (``from tests.fake_discord import fake_discord``), or ``async with serving() as fake``
-(which also restores discord.py's process-wide base URLs afterwards).
+(which also restores discord.py's process-wide gateway URL afterwards).
 
     fake.add_text_channel(2000)          # type 0 in guild fake.guild_id
     fake.add_forum_channel(2100)         # type 15
@@ -514,7 +515,8 @@ class FakeDiscord:
 
 @contextlib.asynccontextmanager
 async def serving() -> AsyncIterator[FakeDiscord]:
-    """A started FakeDiscord; discord.py's process-wide REST and gateway bases restored after."""
+    """A started FakeDiscord; discord.py's process-wide bases restored after (the code under
+    test changes neither; ``point_gateway_at`` changes the gateway's)."""
     base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     fake = await FakeDiscord().start()
     try:
@@ -533,5 +535,5 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 
 def point_gateway_at(fake: FakeDiscord) -> None:
-    """Send discord.py's gateway connection to the fake (process-wide, like ``Route.BASE``)."""
+    """Send discord.py's gateway connection to the fake (process-wide; tests only)."""
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)

@@ -217,7 +217,9 @@ def test_help_lists_commands(monkeypatch, capsys) -> None:
 
 def test_post_without_the_platform_token_says_so_before_any_work(monkeypatch, capsys) -> None:
     monkeypatch.setenv("HOTPAPERS_ARXIV_API_URL", "http://127.0.0.1:9/api/query")
-    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel", "C1")
+    code, out, err = run(
+        monkeypatch, capsys, "post", "--platform", "slack", "--channel", "C0123456789"
+    )
     assert (code, out) == (2, "")
     assert err == (
         "error: SLACK_BOT_TOKEN is not set: install the Slack app to your workspace and set its "

@@ -8,11 +8,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import httpx
 import pytest
 
-import adapters.discord
+import adapters.discord_setup
 from hotpapers import checks, cli
 from hotpapers.cli_common import State
 from tests.cli_runner import run_cli
@@ -92,8 +91,6 @@ def fake_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def fake_discord(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    # login points discord.py's process-wide REST base at the fake: restore it afterwards.
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
     with served(lambda: FakeDiscord(token=SECRETS["DISCORD_TOKEN"]).start()) as fake:
         monkeypatch.setenv("HOTPAPERS_DISCORD_API_URL", fake.base_url)
         yield fake
@@ -116,7 +113,7 @@ def test_check_everything_configured_and_reachable(
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
-        f"✓ database: {db_url}",
+        f"✓ database: {db_url}, schema 0002",
         "✓ arXiv: reachable (export.arxiv.org)",
         "✓ Hugging Face: reachable (huggingface.co)",
         "✓ Bluesky: logged in as hotpapers.bsky.social",
@@ -155,7 +152,7 @@ def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
-        f"✓ database: {db_url}",
+        f"✓ database: {db_url}, schema 0002",
         "✓ arXiv: reachable (export.arxiv.org)",
         "✓ Hugging Face: reachable (huggingface.co)",
         "– Bluesky: skipped: no credentials "
@@ -190,8 +187,8 @@ def test_post_stops_at_a_refused_slack_token_before_building(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
     fake_slack.fail_token("xoxb-revoked", "invalid_auth")
     sources = FakeSources()
-    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel", "C1",
-                         "-c", "cs.CL", "--date", "2026-11-20",
+    code, out, err = run(monkeypatch, capsys, "post", "--platform", "slack", "--channel",
+                         "C0123456789", "-c", "cs.CL", "--date", "2026-11-20",
                          transport=httpx.MockTransport(sources))  # fmt: skip
     assert (code, out) == (2, "")
     assert err == (
@@ -244,10 +241,13 @@ def test_database_url_password_is_masked() -> None:
 
 
 def test_invite_permissions_are_the_minimal_bitfield() -> None:
-    assert adapters.discord.BOT_PERMISSIONS == 309237729280
-    assert adapters.discord.invite_url("42") == (
+    # View Channels (1 << 10): a server whose @everyone role lacks it hides every channel from
+    # the bot otherwise, and each post fails with "Missing Access".
+    assert adapters.discord_setup.BOT_PERMISSIONS & (1 << 10)
+    assert adapters.discord_setup.BOT_PERMISSIONS == 309237730304
+    assert adapters.discord_setup.invite_url("42") == (
         "https://discord.com/oauth2/authorize?client_id=42"
-        "&scope=bot+applications.commands&permissions=309237729280"
+        "&scope=bot+applications.commands&permissions=309237730304"
     )
 
 
@@ -257,7 +257,7 @@ def test_discord_invite_from_app_id_setting(monkeypatch, capsys) -> None:
     assert (code, err) == (0, "")
     assert out == (
         "https://discord.com/oauth2/authorize?client_id=123456789012345678"
-        "&scope=bot+applications.commands&permissions=309237729280\n"
+        "&scope=bot+applications.commands&permissions=309237730304\n"
     )
 
 
@@ -268,7 +268,7 @@ def test_discord_invite_asks_discord_for_the_application(monkeypatch, capsys, fa
     assert fake_discord.calls() == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me")]
     assert out == (
         f"https://discord.com/oauth2/authorize?client_id={fake_discord.app_id}"
-        "&scope=bot+applications.commands&permissions=309237729280\n"
+        "&scope=bot+applications.commands&permissions=309237730304\n"
     )
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import discord
 import pytest
 from discord.http import Route
 
-from adapters.discord import DiscordAdapter, make_discord_rest_adapter, use_api_base
+from adapters.discord import (
+    DEFAULT_API_BASE,
+    DiscordAdapter,
+    make_discord_rest_adapter,
+    rebase,
+    use_api_base,
+)
 from adapters.discord_embeds import entry_embed, validate_message
 from bot.config import ConfigError
 from bot.delivery import post_thread
@@ -288,6 +295,23 @@ async def test_discord_unreachable_is_a_delivery_error(fake: FakeDiscord) -> Non
     assert caught.value.code == "discord_unavailable"
 
 
-def test_use_api_base_points_every_route_at_the_setting(fake: FakeDiscord) -> None:
-    use_api_base(fake.base_url + "/")
-    assert Route("GET", "/users/@me").url == fake.base_url + "/users/@me"
+async def test_the_api_base_is_per_client_and_route_base_is_never_changed(
+    fake: FakeDiscord,
+) -> None:
+    before = Route.BASE
+    adapter = await make_discord_rest_adapter(fake.settings())
+    try:
+        assert before == Route.BASE  # nothing process-wide changed
+        assert Route("GET", "/users/@me").url == before + "/users/@me"
+        other = discord.Client(intents=discord.Intents.none())
+        assert other.http.request.__func__ is discord.http.HTTPClient.request  # untouched
+        # This client's calls, retries and interaction answers go to the fake.
+        assert rebase(Route("GET", "/users/@me"), fake.base_url).url == (
+            fake.base_url + "/users/@me"
+        )
+        assert ("GET", "/users/@me") in [(r.method, r.path) for r in fake.requests]
+    finally:
+        await adapter.close()
+    await other.close()
+    use_api_base(other, DEFAULT_API_BASE + "/")  # the default is left as it is
+    assert other.http.request.__func__ is discord.http.HTTPClient.request

@@ -50,11 +50,16 @@ def test_hadolint_passes() -> None:
 
 
 def test_multi_stage_slim_non_root_runtime() -> None:
-    assert only("FROM") == ["python:3.11-slim AS builder", "python:3.11-slim AS runtime"]
+    # The base pinned to an exact Python and Debian release, never a moving tag.
+    assert only("FROM") == [
+        "python:3.11.14-slim-bookworm AS builder",
+        "python:3.11.14-slim-bookworm AS runtime",
+    ]
     assert only("USER") == ["10001:10001"]
     run_steps = " ".join(only("RUN"))
     assert "useradd --system --uid 10001 --gid hotpapers" in run_steps
-    assert "pip wheel --wheel-dir /wheels" in run_steps
+    assert "pip wheel --constraint requirements/constraints.txt --wheel-dir /wheels" in run_steps
+    assert "requirements/constraints.txt ./requirements/" in only("COPY")
     assert "pip install --no-index /wheels/*.whl" in run_steps
     runtime = instructions()[[kw for kw, _ in instructions()].index("FROM", 1) :]
     assert not [args for kw, args in runtime if kw in ("COPY", "ADD")]  # wheels only, no sources
@@ -81,6 +86,7 @@ def test_dockerignore_sends_no_tests_or_secrets() -> None:
         "bot/",
         "hotpapers/",
         "pyproject.toml",
+        "requirements/constraints.txt",
         "templates/",
     ]
 
@@ -133,3 +139,20 @@ def test_compose_runs_two_bots_on_postgres() -> None:
     assert db["image"] == "postgres:16"
     assert db["volumes"] == ["pgdata:/var/lib/postgresql/data"]
     assert "pg_isready" in db["healthcheck"]["test"][1]
+
+
+def test_ci_and_the_image_install_from_the_lock() -> None:
+    """One lock for the app, CI and the image: exact pins of every dependency and extra."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install --quiet --constraint requirements/constraints.txt -e ".[test]"' in ci
+    pins = {}
+    for line in (ROOT / "requirements" / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, sep, version = line.partition("==")
+            assert sep and version, f"not an exact pin: {line}"
+            pins[name.lower()] = version
+    needed = ["discord-py", "slack-bolt", "slack-sdk", "apscheduler", "httpx", "sqlalchemy",
+              "alembic", "typer", "rich", "psycopg", "pytest", "ruff", "mypy"]  # fmt: skip
+    assert [name for name in needed if name not in pins] == []
+    assert pins["apscheduler"].startswith("3.11.")
+    assert (ROOT / "scripts" / "lock").stat().st_mode & 0o111  # the refresh script runs

@@ -103,6 +103,21 @@ async def test_the_cap_counts_decoded_bytes_so_a_gzip_bomb_stops_there_too() -> 
             await http(client, FakeClock(), cap=1000).request("GET", "http://api.test/q")
 
 
+async def test_a_gzip_answer_within_the_cap_is_handed_over_decoded() -> None:
+    """The answer is a new public ``httpx.Response`` of the decoded body: its headers are the
+    server's, less those that described the compressed wire form."""
+    packed = gzip.compress(b'{"papers": [1, 2]}')
+    client, _ = serving(httpx.Response(200, content=packed, headers={
+        "Content-Encoding": "gzip", "X-RateLimit-Remaining": "7"}))  # fmt: skip
+    async with client:
+        response = await http(client, FakeClock(), cap=1000).request("GET", "http://api.test/q")
+    assert response.json() == {"papers": [1, 2]}
+    assert response.headers["X-RateLimit-Remaining"] == "7"
+    assert "Content-Encoding" not in response.headers
+    assert response.headers["Content-Length"] == str(len(b'{"papers": [1, 2]}'))
+    assert response.is_closed and str(response.request.url) == "http://api.test/q"
+
+
 async def test_a_retried_status_is_not_read_and_a_broken_body_is_retried() -> None:
     """A 503's body is never read (however long); a connection dropped mid-body is a transport
     error, retried with the usual back-off; the third answer is used."""

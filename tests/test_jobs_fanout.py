@@ -18,7 +18,7 @@ from aiohttp import web
 from discord.http import Route
 
 import adapters.discord_limit as discord_limit
-from adapters.discord import DiscordAdapter, make_discord_rest_adapter
+from adapters.discord import DEFAULT_API_BASE, DiscordAdapter, make_discord_rest_adapter
 from adapters.slack import SlackAdapter, make_slack_adapter
 from bot.clock import FakeClock
 from bot.jobs import DigestScheduler
@@ -102,10 +102,9 @@ async def slack() -> AsyncIterator[GatedSlack]:
 
 @pytest.fixture
 async def discord() -> AsyncIterator[GatedDiscord]:
-    base = Route.BASE  # the adapter points discord.py's process-wide base at the fake
     async with GatedDiscord() as fake:
         yield fake
-    Route.BASE = base
+    assert Route.BASE == DEFAULT_API_BASE  # the fake is each client's own base
 
 
 async def until(predicate: Callable[[], bool]) -> None:

@@ -1,7 +1,7 @@
 """Two instances on one PostgreSQL: one leader, takeover when its connection dies, one post.
 
-Needs the PostgreSQL that ``.ci/run`` starts or finds (``TEST_POSTGRES_URL``, default
-postgresql+psycopg://postgres@127.0.0.1:5432/test); skipped with the reason when unreachable.
+Needs PostgreSQL (``tests/postgres.py``: ``HOTPAPERS_TEST_POSTGRES_URL``, else a database the
+session creates on the local server); skipped with the reason when unreachable outside CI.
 Each test works in its own schema and advisory-lock key, so reruns and a live deployment on the
 same server are untouched.
 """
@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator, Sequence
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
@@ -27,36 +26,10 @@ from bot.ledger import Ledger
 from bot.run_outcome import RunOutcome, RunStatus
 from bot.store import Store
 from bot.subscriptions import Subscription, SubscriptionStore
+from tests.postgres import schema_url
 from tests.test_scheduler import MONDAY_0900, Adapters, FakeService, RecordingAdapter
 
 pytestmark = pytest.mark.postgres
-
-BASE_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(scope="module")
-def admin() -> Iterator[Engine]:
-    engine = create_engine(BASE_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        where = f"{engine.url.host}:{engine.url.port or 5432}"
-        pytest.skip(f"PostgreSQL not reachable at {where} ({type(exc).__name__})")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def url(admin: Engine) -> Iterator[str]:
-    """A fresh schema for this test, as the search_path of every connection to ``url``."""
-    schema = f"hp_test_{secrets.token_hex(6)}"
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{BASE_URL}?options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 @pytest.fixture
@@ -134,7 +107,7 @@ async def test_the_lock_belongs_to_the_deployment_s_schema(
     other = f"hp_test_{secrets.token_hex(6)}"
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {other}"))
-    elsewhere = f"{BASE_URL}?options={quote(f'-csearch_path={other}')}"
+    elsewhere = schema_url(admin, other)
     made = [
         PostgresLeader(url, clock),
         PostgresLeader(url, clock),

@@ -7,9 +7,17 @@ import json
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
+from adapters.console import ConsoleAdapter
 from bot import logs
+from bot.clock import FakeClock
+from bot.ledger import Ledger
+from bot.posting import deliver
+from bot.sources.http import Http, RateLimiter
+from bot.store import Store
+from tests.factories import make_digest
 
 
 @pytest.fixture
@@ -79,3 +87,29 @@ def test_verbose_shows_each_request_but_not_wire_chatter(
     written = stream.getvalue()
     assert ("HTTP Request: GET https://hf.test/api" in written) == (level == "DEBUG")
     assert "Using selector" not in written
+
+
+async def test_json_lines_carry_source_attempt_channel_digest_key_and_duration(
+    stream: io.StringIO, store: Store
+) -> None:
+    """The fields come from the real log calls: a source's retry, a channel's delivery."""
+    logs.setup_logging("INFO", "json", stream)
+    clock = FakeClock()
+    answers = iter([httpx.Response(503), httpx.Response(200, json={})])
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: next(answers)))
+    async with client:
+        http = Http(client, "huggingface", RateLimiter(1, 0.0, clock), clock, retries=1)
+        await http.get_json("http://hf.test/api/daily_papers")
+    digest = make_digest(2, categories=("cs.LG", "cs.CL"))
+    outcome = await deliver(ConsoleAdapter(io.StringIO()), Ledger(store, "host", clock),
+                            "default", "general", digest)  # fmt: skip
+    assert outcome.ok
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    retry = next(line for line in lines if line["logger"] == "bot.sources.http")
+    assert (retry["source"], retry["attempt"]) == ("huggingface", 1)
+    posted = next(line for line in lines if line["logger"] == "bot.posting")
+    assert posted["channel"] == "general"
+    assert posted["digest_key"] == f"{digest.date} cs.CL cs.LG"
+    assert isinstance(posted["duration"], float) and posted["duration"] >= 0
+    assert posted["message"].startswith(f"console: posted Hot Papers {digest.date} to general")
+    assert "source" not in posted and "channel" not in retry  # only the fields a call gave

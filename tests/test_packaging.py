@@ -59,6 +59,10 @@ def test_wheel_holds_package_data_and_no_tests(wheel: Path) -> None:
         "hotpapers",
     }
     assert "bot/data/demo-2021-04-12.json" in names
+    # The schema migrations, which every start runs.
+    assert {"bot/migrations/env.py", "bot/migrations/script.py.mako",
+            "bot/migrations/versions/0001_initial.py",
+            "bot/migrations/versions/0002_snapshot_date_index.py"} <= set(names)  # fmt: skip
     assert "adapters/slack.py" in names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
@@ -95,3 +99,15 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
         "1. CutPaste: Self-Supervised Learning for Anomaly Detection and Localization"
         in demo.stdout
     )
+    current = run([str(target / "bin" / "hotpapers"), "db", "current"], cwd=tmp_path, env=env)
+    assert (current.returncode, current.stdout) == (0, "0002 (the latest)\n"), current.stderr
+    # ``python -m bot`` finds the command through its entry point (the core imports nothing of
+    # the composition root), and the templates come from inside the ``bot`` package.
+    module = run(
+        [str(python), "-m", "bot", "digest", "--demo", "--top", "1"], cwd=tmp_path, env=env
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.splitlines()[0] == demo.stdout.splitlines()[0]
+    templates = run([str(python), "-c", "import bot.templates as t; print(t.__file__)"],
+                    cwd=tmp_path, env=env)  # fmt: skip
+    assert templates.stdout.startswith(str(new_purelib / "bot" / "templates")), templates.stdout

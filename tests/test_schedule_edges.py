@@ -291,7 +291,7 @@ async def test_a_zone_this_tzdata_lacks_does_not_unschedule_the_others(
     process does not know is skipped and logged; every other channel keeps its job."""
     from sqlalchemy import update
 
-    from bot.store import SubscriptionRow
+    from bot.tables import SubscriptionRow
 
     bad = add_sub(store, clock, "a")
     good = add_sub(store, clock, "b")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.run_outcome import RunOutcome, RunStatus
-from bot.store import SubscriptionRow
+from bot.tables import SubscriptionRow
 from hotpapers.runtime import Runtime
 from tests.chat_drivers import TRIGGERS
 from tests.fake_discord import FakeDiscord, fake_discord, point_gateway_at  # noqa: F401 (fixture)

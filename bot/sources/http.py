@@ -28,7 +28,8 @@ MB = 1_000_000
 # is refused, not retried. 20 MB is 4x a full arXiv page: 2000 entries (the API's maximum per
 # call) at ~2.5 kB each (observed) is ~5 MB, and a few thousand-author papers fit in the rest.
 MAX_ANSWER_BYTES = 20 * MB
-# Services whose largest page is known to be small get a tighter cap (API-FACTS.md sizes):
+# Services whose largest page is known to be small get a tighter cap (sizes observed in each
+# service's recorded answers, as noted per line):
 ANSWER_CAPS = {
     # 1000 hits a page (Algolia's maximum) at ~5 kB each with highlights and story_text: ~5 MB.
     "hackernews": 10 * MB,
@@ -207,7 +208,8 @@ class Http:
             if attempt < self.retries:
                 if refusal := deadline.backoff_refusal(wait, last, attempt + 1):
                     raise SourceError(refusal)
-                log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait)
+                log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait,
+                         extra={"source": self.name, "attempt": attempt + 1})  # fmt: skip
                 await self.clock.sleep(wait)
         raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
@@ -225,16 +227,19 @@ class Http:
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request, its body read (bounded) unless the status means a retry; closed either way.
 
-        Transport errors and timeouts while reading the body propagate, and are retried like any.
+        The answer is a new ``httpx.Response`` holding the body read (``.json()``, ``.text`` work
+        as usual), built through httpx's public constructor, never by setting its private
+        ``_content``. Transport errors and timeouts while reading propagate, and are retried.
         """
         request = self.client.build_request(method, url, timeout=self.timeout, **kwargs)
-        response = await self.client.send(request, stream=True)
+        response = await self.client.send(request, stream=True)  # streamed: read with the cap
         try:
-            if response.status_code not in RETRY_STATUSES:
-                await read_bounded(response, self.answer_cap)
+            if response.status_code in RETRY_STATUSES:
+                return response
+            body = await read_bounded(response, self.answer_cap)
         finally:
             await response.aclose()
-        return response
+        return with_body(response, body)
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         response = await self.request("GET", url, **kwargs)
@@ -278,6 +283,17 @@ async def read_bounded(response: httpx.Response, cap: int) -> bytes:
             if size > cap:
                 raise refused
             chunks.append(chunk)
-    # What ``Response.aread`` stores: ``.content``, ``.text`` and ``.json()`` work as usual.
-    response._content = b"".join(chunks)
-    return response._content
+    return b"".join(chunks)
+
+
+#: Headers that described the body as sent (compressed, chunked), not the decoded one kept.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A closed response like ``response`` whose content is ``body`` (already decoded)."""
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request,
+        extensions=response.extensions,
+    )  # fmt: skip

@@ -19,7 +19,9 @@ from bot.store import Store
 from tests.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
-POST = ["-m", "bot", "post", "--platform", "slack", "--channel", "C1", "--demo", "--top", "6"]
+POST = [
+    "-m", "bot", "post", "--platform", "slack", "--channel", "C0123456789", "--demo", "--top", "6"
+]  # fmt: skip
 
 
 class StallingSlack(FakeSlack):
@@ -77,7 +79,7 @@ async def test_kill_9_mid_thread_then_restart_completes_the_thread_once(tmp_path
         out, err = await asyncio.wait_for(second.communicate(), 60)
         assert second.returncode == 0, err.decode()
         replies_said = int(re.search(rb"header and (\d+) replies", out).group(1))
-        assert out.decode().startswith("resumed Hot Papers 2021-04-12 to C1")
+        assert out.decode().startswith("resumed Hot Papers 2021-04-12 to C0123456789")
 
     header, replies = fake.posts[0], fake.posts[1:]
     assert header.get("thread_ts") is None
@@ -140,7 +142,7 @@ async def test_kill_9_between_slack_accepting_a_reply_and_its_record_posts_it_on
         second = await run_post(env_for(fake, db), tmp_path)
         out, err = await asyncio.wait_for(second.communicate(), 60)
         assert second.returncode == 0, err.decode()
-        assert out.decode().startswith("resumed Hot Papers 2021-04-12 to C1")
+        assert out.decode().startswith("resumed Hot Papers 2021-04-12 to C0123456789")
         replies_said = int(re.search(rb"header and (\d+) replies", out).group(1))
 
     header, replies = fake.posts[0], fake.posts[1:]

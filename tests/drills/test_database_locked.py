@@ -81,7 +81,7 @@ async def test_a_database_locked_at_start_posts_nothing_until_it_is_free(tmp_pat
             holder.close()
         code, out, err = await finish(await run_post(env, tmp_path))
     assert code == 0, err
-    assert out.startswith("posted Hot Papers 2021-04-12 to C1")
+    assert out.startswith("posted Hot Papers 2021-04-12 to C0123456789")
     assert sum(1 for p in fake.posts if p.get("thread_ts") is None) == 1
 
 
@@ -100,7 +100,7 @@ async def test_a_lock_mid_thread_is_a_clear_error_and_the_next_run_completes_the
         assert len(fake.posts) == 3  # header, 1st reply, and the 2nd, whose record was refused
         code, out, err = await finish(await run_post(env, tmp_path))
         assert code == 0, err
-        assert out.startswith("resumed Hot Papers 2021-04-12 to C1"), out
+        assert out.startswith("resumed Hot Papers 2021-04-12 to C0123456789"), out
 
     header, replies = fake.posts[0], fake.posts[1:]
     assert header.get("thread_ts") is None

@@ -30,7 +30,6 @@ from bench.fakes import SourceFakes, make_day
 from bot.scheduler import next_runs, plan_run
 from bot.subscriptions import Subscription
 from tests.fake_slack import FakeSlack
-from tests.test_leader_postgres import admin, url  # noqa: F401 (fixtures)
 from tests.test_runtime import free_port
 
 pytestmark = pytest.mark.drill
@@ -210,16 +209,16 @@ async def test_subscribe_then_run_posts_once_at_that_minute_and_not_after_a_kill
 ) -> None:
     slot, slack = world.slot, world.slack
     env = env_for(slack, world.fakes, f"sqlite:///{tmp_path / 'hotpapers.sqlite3'}")
-    await subscribe(env, tmp_path, world, "C1")
+    await subscribe(env, tmp_path, world, "C0000000001")
     instance = await Instance(env, tmp_path, world.offset).start()
     try:
         state = await instance.scheduler_state(lambda s: s.get("jobs") == 1, 10)
         assert dt.datetime.fromisoformat(state["next_run"]) == slot.at
-        await until_posted(world, "C1")
+        await until_posted(world, "C0000000001")
         done = await instance.scheduler_state(lambda s: s.get("last_result") is not None, 30)
         assert done["last_status"] == "posted"
         assert done["last_result"] == (
-            f"posted Hot Papers {slot.listing:%Y-%m-%d} to C1: header and {TOP} replies"
+            f"posted Hot Papers {slot.listing:%Y-%m-%d} to C0000000001: header and {TOP} replies"
         )
         await instance.kill()
         await instance.start()  # restarted within the grace: the missed-run catch-up runs once
@@ -227,7 +226,7 @@ async def test_subscribe_then_run_posts_once_at_that_minute_and_not_after_a_kill
         assert again["last_status"] == "already", again
     finally:
         await instance.stop()
-    assert_one_thread(slack, "C1", slot.listing)
+    assert_one_thread(slack, "C0000000001", slot.listing)
     assert len(slack.posts) == 1 + TOP
 
 
@@ -239,7 +238,7 @@ async def test_two_instances_on_postgresql_post_once_and_the_survivor_takes_over
 ) -> None:
     slot, slack = world.slot, world.slack
     env = env_for(slack, world.fakes, url)
-    await subscribe(env, tmp_path, world, "C2")
+    await subscribe(env, tmp_path, world, "C0000000002")
     pair = [Instance(env, tmp_path, world.offset), Instance(env, tmp_path, world.offset)]
     try:
         for instance in pair:
@@ -247,7 +246,7 @@ async def test_two_instances_on_postgresql_post_once_and_the_survivor_takes_over
         leaders = [(await i.health())["scheduler"]["leader"] for i in pair]
         assert sorted(leaders) == [False, True]
         leader, follower = pair if leaders[0] else pair[::-1]
-        await until_posted(world, "C2")
+        await until_posted(world, "C0000000002")
         await leader.scheduler_state(lambda s: s.get("last_result") is not None, 30)
         await leader.kill()  # its connection dies with it, and the advisory lock with that
         took_over = await follower.scheduler_state(
@@ -257,5 +256,5 @@ async def test_two_instances_on_postgresql_post_once_and_the_survivor_takes_over
     finally:
         for instance in pair:
             await instance.stop()
-    assert_one_thread(slack, "C2", slot.listing)
+    assert_one_thread(slack, "C0000000002", slot.listing)
     assert len(slack.posts) == 1 + TOP

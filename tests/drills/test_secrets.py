@@ -187,7 +187,7 @@ class EchoingSlack(FakeSlack):
 
 
 @pytest.mark.parametrize(
-    "args", [["post", "--platform", "slack", "--channel", "C1", "--demo"], ["check"]]
+    "args", [["post", "--platform", "slack", "--channel", "C0123456789", "--demo"], ["check"]]
 )
 async def test_cli_lines_show_no_secret_when_slack_echoes_the_request(
     monkeypatch: pytest.MonkeyPatch,

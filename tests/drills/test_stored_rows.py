@@ -19,9 +19,10 @@ from bot.commands import parse_command
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
 from bot.ledger import Ledger
-from bot.store import Store, SubscriptionRow
+from bot.store import Store
 from bot.subscription_commands import NO_SUBSCRIPTION, SubscriptionHandler
 from bot.subscriptions import SubscriptionStore
+from bot.tables import SubscriptionRow
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 UNREADABLE = {  # rows no Subscription can be made of: left out, logged

@@ -1,0 +1,102 @@
+"""The tables of the store (SQLAlchemy 2 models) and its one error type: what ``bot.store``
+reads and writes and what ``bot.migrate`` migrates, in a module both import (no cycle)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class StoreError(Exception):
+    """The database cannot be used (locked, read-only, unreachable); one line for the operator."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SnapshotRow(Base):
+    __tablename__ = "hp_snapshots"
+    __table_args__ = (UniqueConstraint("source", "date", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)  # migration 0002
+    scope: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    __tablename__ = "hp_deliveries"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "date", "categories"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    categories: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16))  # claimed | done | failed
+    claimed_by: Mapped[str] = mapped_column(String(80))
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MessageRow(Base):
+    __tablename__ = "hp_delivery_messages"
+    __table_args__ = (UniqueConstraint("delivery_id", "part"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("hp_deliveries.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "hp_subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[str] = mapped_column(String(400))
+    top: Mapped[int] = mapped_column(Integer)
+    time: Mapped[str] = mapped_column(String(5))
+    tz: Mapped[str] = mapped_column(String(64))
+    include: Mapped[str] = mapped_column(Text, default="")
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SummaryRow(Base):
+    __tablename__ = "hp_summaries"
+    __table_args__ = (UniqueConstraint("arxiv_id", "model"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+
+
+def describe_db_error(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the database is read-only ({text}); check the file's permissions"
+    if "locked" in lowered:
+        return f"the database is locked by another process ({text}); try again shortly"
+    if "unable to open" in lowered:
+        return f"the database file cannot be opened ({text}); check HOTPAPERS_DATABASE_URL"
+    return f"database error: {text}"
