@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.holidays import bundled_holidays, merged_holidays
 
 MAX_TOP = 50
+#: The longest total time a source may take for one digest: a scheduled post's grace is an hour.
+MAX_DEADLINE = 1800.0
 
 
 class ConfigError(Exception):
@@ -97,6 +99,9 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=20.0, gt=0, le=300)
     http_retries: int = Field(default=3, ge=0, le=10)
     arxiv_delay: float = Field(default=3.0, ge=0, description="Seconds between arXiv API calls.")
+    # Total seconds per digest (connect, reads, retries, Retry-After waits); see README.
+    source_deadline: float = 60.0
+    arxiv_deadline: float = 180.0
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 
@@ -158,6 +163,13 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return check_database_url(value)
+
+    @field_validator("source_deadline", "arxiv_deadline")
+    @classmethod
+    def _deadline(cls, value: float) -> float:
+        if not 0 < value <= MAX_DEADLINE:  # NaN fails too
+            raise ValueError(f"expected seconds above 0 and at most {MAX_DEADLINE:g}")
+        return value
 
     @field_validator("log_level")
     @classmethod

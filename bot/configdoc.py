@@ -48,6 +48,11 @@ DESCRIPTIONS: dict[str, str] = {
     "http_timeout": "Seconds before a request to a source times out.",
     "http_retries": "Retries after a failed request (429, 5xx, timeout).",
     "arxiv_delay": "Seconds between arXiv API requests (their terms: 3).",
+    "source_deadline": "Total seconds each optional source (Hugging Face, Bluesky, X, Hacker "
+    "News, Semantic Scholar) may take per digest: connect, reads, retries, Retry-After waits; "
+    "past it the digest goes on without that source.",
+    "arxiv_deadline": "Total seconds the arXiv listing may take per digest (paged 3 s apart); "
+    "past it there is no digest, one error line.",
     "log_format": "text or json.",
     "log_level": "DEBUG, INFO, WARNING or ERROR.",
     "weight_posts": "Ranking weight of social posts.",

@@ -3,6 +3,8 @@
 Every source's answer for a date is stored as a snapshot, so a past date is answered from the
 store without network, reproducibly. A source that fails leaves the digest degraded (the header
 says which source is missing and why), never absent; only the paper list itself is required.
+Each source has a total deadline per digest (``bot.sources.deadline``): optional sources
+``source_deadline`` each (collected at once), the arXiv listing ``arxiv_deadline``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any
 
 from bot import calendar, demo
 from bot.clock import Clock
+from bot.digest_notes import notes
 from bot.latex import paper_text, post_text, signals_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
 from bot.ranking import Weights, rank_hot
-from bot.render import join_words, source_label
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
+from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.store import Snapshot, Store
 
@@ -79,6 +82,8 @@ class DigestBuilder:
     summarize: Summarize = _no_summaries
     holidays: Collection[dt.date] = ()
     offline: bool = False
+    source_deadline: float = 60.0
+    arxiv_deadline: float = 180.0
 
     async def build(
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
@@ -116,7 +121,7 @@ class DigestBuilder:
             sources=sources,
             total_papers=len(papers),
             hot_count=ranking.hot_count,
-            notes=_notes(date, entries, sources),
+            notes=notes(date, entries, sources),
         )
 
     def _window(self, date: dt.date) -> Window:
@@ -142,7 +147,9 @@ class DigestBuilder:
                 f"run once without --offline, or try --demo"
             )
         try:
-            papers = await self.papers_source.papers(date, categories)
+            papers = await bounded(
+                self.clock, self.arxiv_deadline, self.papers_source.papers(date, categories)
+            )
         except SourceError as exc:
             raise DigestError(
                 f"arXiv is unreachable ({exc}); try again later",
@@ -180,8 +187,8 @@ class DigestBuilder:
         for name in extra:
             snap = self.store.get_snapshot(name, window.date, "")
             if snap is not None:
-                sources[name] = SourceStatus(ok=True, from_snapshot=True)
                 out.append(_collected_of(snap))
+                sources[name] = _used(out[-1], from_snapshot=True)
         return out
 
     async def _one(
@@ -195,7 +202,8 @@ class DigestBuilder:
         scope = categories_key(categories) if source.scope == "papers" else ""
         snap = self.store.get_snapshot(source.name, window.date, scope)
         if snap is not None and (offline or self._settled(snap, window)):
-            return SourceStatus(ok=True, from_snapshot=True), _collected_of(snap)
+            collected = _collected_of(snap)
+            return _used(collected, from_snapshot=True), collected
         if offline:
             return None, None
         reason = source.skip_reason()
@@ -207,7 +215,9 @@ class DigestBuilder:
         # for everything in the window; the join to this selection's papers is the ranking's.
         asked = papers if source.scope == "papers" else ()
         try:
-            collected = await source.collect(window, asked)
+            collected = await bounded(
+                self.clock, self.source_deadline, source.collect(window, asked)
+            )
         except SourceSkipped as exc:
             log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
@@ -220,12 +230,20 @@ class DigestBuilder:
         self.store.put_snapshot(
             source.name, window.date, scope, _payload(collected), self.clock.now()
         )
-        return SourceStatus(ok=True, requests=_requests(source)), collected
+        if collected.problems:
+            log.warning("%s degraded: %s", source.name, "; ".join(collected.problems))
+        return _used(collected, requests=_requests(source)), collected
 
     def _settled(self, snap: Snapshot, window: Window) -> bool:
         if snap.bundled or snap.fetched_at >= window.start + SETTLED_AFTER:
             return True
         return self.clock.now() - snap.fetched_at < FRESH_FOR
+
+
+def _used(collected: Collected, *, requests: int = 0, from_snapshot: bool = False) -> SourceStatus:
+    """An answer that was used: ok, or degraded with why when it came with problems."""
+    note = "; ".join(collected.problems) or None
+    return SourceStatus(ok=True, requests=requests, from_snapshot=from_snapshot, note=note)
 
 
 def _requests(source: AttentionSource) -> int:
@@ -242,7 +260,8 @@ def _papers_of(snap: Snapshot, categories: Sequence[str]) -> list[Paper]:
 
 
 def _payload(collected: Collected) -> dict[str, Any]:
-    return {
+    extra = {"problems": collected.problems} if collected.problems else {}
+    return extra | {
         "posts": [p.model_dump(mode="json") for p in collected.posts],
         "signals": {
             k: v.model_dump(mode="json", exclude_none=True) for k, v in collected.signals.items()
@@ -254,6 +273,7 @@ def _collected_of(snap: Snapshot) -> Collected:
     return Collected(
         posts=[Post.model_validate(p) for p in snap.payload.get("posts", [])],
         signals={k: Signals.model_validate(v) for k, v in snap.payload.get("signals", {}).items()},
+        problems=[str(p) for p in snap.payload.get("problems", [])],
     )
 
 
@@ -265,30 +285,3 @@ def _merge(collected: Sequence[Collected]) -> tuple[list[Post], dict[str, Signal
         for arxiv_id, sig in c.signals.items():
             signals[arxiv_id] = signals[arxiv_id].merged(sig) if arxiv_id in signals else sig
     return posts, signals
-
-
-def _notes(
-    date: dt.date, entries: Sequence[Entry], sources: dict[str, SourceStatus]
-) -> tuple[str, ...]:
-    """What changes the meaning of the digest for a reader, and nothing else.
-
-    True by construction: "citations stand in" only when an entry was ranked by citations; a
-    failed source is named with what ranked the digest instead. Skipped sources (no credentials)
-    are the operator's business: logs, ``hotpapers check`` and ``/healthz`` say so, chat never.
-    """
-    notes = []
-    if demo.is_bundled(date):
-        notes.append(
-            "Demo snapshot made from the original Hot Papers post; counts are its "
-            "Twitter sums (retweets of retweets included)."
-        )
-    if any(e.breakdown.get("citations") for e in entries):
-        notes.append(
-            "This date is older than social search reaches: citations stand in (Semantic Scholar)."
-        )
-    missing = [source_label(n) for n, s in sources.items() if not s.ok and not s.skipped]
-    if missing:
-        used = [source_label(n) for n, s in sources.items() if s.ok and n != "arxiv"]
-        instead = f"ranked by {join_words(used)}" if used else "no other source of attention"
-        notes.append(f"{join_words(missing)} unavailable today: {instead}.")
-    return tuple(notes)

@@ -97,14 +97,29 @@ class Signals(_Frozen):
         return self.model_copy(update=other.model_dump(exclude_none=True))
 
 
+SourceState = Literal["ok", "degraded", "failed", "skipped"]
+
+
 class SourceStatus(_Frozen):
-    """How one source fared for a digest: ``ok``, or why not (skipped or failed)."""
+    """How one source fared for a digest: ``ok`` (its answer was used), or why not (skipped or
+    failed, with ``error``); ``note`` says why an answer that was used is incomplete or partly
+    malformed ("truncated after 10000 posts"): then its ``state`` is ``degraded``, never ``ok``.
+    """
 
     ok: bool
     error: str | None = None
     skipped: bool = False
     requests: int = 0
     from_snapshot: bool = False
+    note: str | None = None
+
+    @property
+    def state(self) -> SourceState:
+        if self.skipped:
+            return "skipped"
+        if not self.ok:
+            return "failed"
+        return "degraded" if self.note else "ok"
 
 
 class Entry(_Frozen):
@@ -143,7 +158,8 @@ class Digest(_Frozen):
 
     @property
     def degraded(self) -> bool:
-        return any(not s.ok and not s.skipped for s in self.sources.values())
+        """A source failed or was used only in part (skipped ones are setup, not degradation)."""
+        return any(s.state in ("failed", "degraded") for s in self.sources.values())
 
     @property
     def sources_used(self) -> list[str]:

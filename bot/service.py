@@ -114,6 +114,8 @@ class DigestService:
             ).summarize,
             holidays=tuple(settings.holidays),
             offline=offline,
+            source_deadline=settings.source_deadline,
+            arxiv_deadline=settings.arxiv_deadline,
         )
 
     async def aclose(self) -> None:

@@ -44,13 +44,21 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
-    """The JSON contract of PRODUCT.md (extra keys only add to it)."""
+    """The JSON contract of PRODUCT.md (extra keys only add to it: a source's ``status`` and
+    ``note``)."""
     return {
         "date": digest.date.isoformat(),
         "categories": list(digest.categories),
         "generated_at": digest.generated_at.isoformat(),
+        # "status": ok, degraded (used in part: "note" says why), failed or skipped.
         "sources": {
-            name: {"ok": s.ok, "error": s.error, "skipped": s.skipped}
+            name: {
+                "ok": s.ok,
+                "error": s.error,
+                "skipped": s.skipped,
+                "status": s.state,
+                "note": s.note,
+            }
             for name, s in digest.sources.items()
         },
         "degraded": digest.degraded,

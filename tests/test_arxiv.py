@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.models import Paper
 from bot.sources.arxiv import ArxivSource, listing_query
 from bot.sources.arxiv_parse import parse_feed, split_arxiv_id
+from bot.sources.budget import bounded
 from bot.sources.http import RateLimiter, SourceError
 
 BASE = "http://arxiv.test/api/query"
@@ -318,6 +319,17 @@ async def test_empty_pages_past_the_retries_fail() -> None:
     message = "arXiv returned an empty page at start=0 of 4 results after 3 attempts"
     assert str(raised.value) == message
     assert fake.params("start") == ["0", "0", "0"]
+
+
+async def test_an_empty_page_backoff_past_the_deadline_is_not_slept() -> None:
+    source, fake, clock = make_source([ok(feed([], total=4))] * 3, retries=2)
+    with pytest.raises(SourceError) as raised:
+        await bounded(clock, 2, source.papers(dt.date(2021, 4, 12), ["cs.CL"], window=WINDOW))
+    assert str(raised.value) == (
+        "arXiv returned an empty page at start=0 of 4 results after 1 attempt; no time left for "
+        "another within its 2 s deadline"
+    )
+    assert clock.sleeps == [] and fake.params("start") == ["0"]
 
 
 async def test_503_with_retry_after_is_honoured_then_succeeds() -> None:

@@ -36,8 +36,8 @@ def test_demo_json_is_in_seed_order(monkeypatch, capsys) -> None:
     assert [p["arxiv_id"] for p in data["papers"]] == SEED_ORDER
     assert data["date"] == "2021-04-12"
     assert data["sources"] == {
-        "arxiv": {"ok": True, "error": None, "skipped": False},
-        "x": {"ok": True, "error": None, "skipped": False},
+        "arxiv": {"ok": True, "error": None, "skipped": False, "status": "ok", "note": None},
+        "x": {"ok": True, "error": None, "skipped": False, "status": "ok", "note": None},
     }
     first = data["papers"][0]
     assert set(first) >= {

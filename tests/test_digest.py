@@ -227,3 +227,33 @@ async def test_old_date_ranked_by_citations_says_so(store: Store) -> None:
         (PAPERS[4].arxiv_id, {"citations": 4.01})
     ]
     assert digest.notes == (CITES,)
+
+
+async def test_a_source_used_in_part_is_degraded_with_why_and_stays_so_from_its_snapshot(
+    store: Store,
+) -> None:
+    """Never "ok": the answer is used (its posts rank), the status says degraded and why, the
+    readers' note says so, the JSON shows it, and so does the snapshot served later."""
+    from hotpapers.formats import digest_json
+
+    src = social()
+    src.collected.problems = ["truncated after 10000 posts"]
+    first = await builder(store, FakeArxiv(PAPERS), [src, hf()]).build(D, ["cs.CL"], top=3)
+    status = first.sources["bluesky"]
+    assert (status.ok, status.state, status.note) == (
+        True,
+        "degraded",
+        "truncated after 10000 posts",
+    )
+    assert first.degraded and "bluesky" in first.sources_used
+    assert first.notes == ("Bluesky counted in part today: truncated after 10000 posts.",)
+    assert digest_json(first)["sources"]["bluesky"] == {
+        "ok": True, "error": None, "skipped": False, "status": "degraded",
+        "note": "truncated after 10000 posts",
+    }  # fmt: skip
+    assert digest_json(first)["sources"]["huggingface"]["status"] == "ok"
+
+    src.error = "should not be asked"
+    second = await builder(store, FakeArxiv(PAPERS), [src, hf()]).build(D, ["cs.CL"], top=3)
+    assert second.sources["bluesky"].from_snapshot
+    assert second.sources["bluesky"].state == "degraded" and second.notes == first.notes

@@ -16,7 +16,8 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.sources import bluesky, x
 from bot.sources.base import Window
-from bot.sources.bluesky import BlueskySource, parse_post_view, post_links
+from bot.sources.bluesky import BlueskySource
+from bot.sources.bluesky_posts import parse_post_view, post_links
 from bot.sources.x import parse_search_page, search_body
 from tests.factories import fixture_path
 

@@ -15,12 +15,8 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.models import Post
 from bot.sources.base import Window
-from bot.sources.bluesky import (
-    FORBIDDEN,
-    NO_CREDENTIALS,
-    BlueskySource,
-    parse_post_view,
-)
+from bot.sources.bluesky import FORBIDDEN, NO_CREDENTIALS, BlueskySource
+from bot.sources.bluesky_posts import parse_post_view
 from bot.sources.http import SourceError, SourceSkipped
 from tests.factories import make_paper
 
@@ -425,8 +421,10 @@ async def test_timeouts_become_a_source_error():
     ("body", "message"),
     [
         (b"{not json", "malformed JSON in response"),
-        ({"cursor": "5"}, "malformed searchPosts response (no posts list)"),
-        ([1, 2], "malformed searchPosts response (no posts list)"),
+        ({"cursor": "5"}, "Bluesky answered without posts"),
+        ([1, 2], "Bluesky answered something other than a JSON object"),
+        ({"posts": {"uri": "at://x"}}, "Bluesky answered posts that are not a list"),
+        ({"posts": None}, "Bluesky answered posts that are not a list"),
     ],
 )
 async def test_malformed_answers_are_source_errors(body: Any, message: str):
@@ -460,6 +458,77 @@ async def test_paging_stops_at_max_pages_and_says_so(caplog):
     assert pds.methods == [CREATE, SEARCH, SEARCH, SEARCH]
     assert len(collected.posts) == 30
     assert "bluesky: stopped after 3 pages (30 posts)" in caplog.text
+    assert collected.problems == ["truncated after 30 posts"]
+
+
+async def test_past_its_100_page_cap_it_keeps_10000_posts_and_says_truncated():
+    """Before: silently truncated at 10,000 posts and reported ok."""
+    endless = [post_view(n, f"2104.{n % 90000 + 10000:05d}") for n in range(1, 10_102)]
+    pds = FakePds([paged(endless)])
+    collected = await source(pds).collect(WINDOW, [])
+    assert pds.methods.count(SEARCH) == 100
+    assert len(collected.posts) == 10_000
+    assert collected.problems == ["truncated after 10000 posts"]
+
+
+def cursor_pages(*cursors: Any) -> Answer:
+    """Page ``n`` (n from 0) holds post ``n`` and the ``n``-th cursor; the last repeats."""
+    asked = iter(range(10_000))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        n = next(asked)
+        return httpx.Response(
+            200, json={"posts": [post_view(n)], "cursor": cursors[min(n, len(cursors) - 1)]}
+        )
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("cursors", "pages", "problem"),
+    [
+        (["a", "b", "a"], 3, "Bluesky repeated its cursor after 3 pages"),
+        (["same"], 2, "Bluesky repeated its cursor after 2 pages"),
+        ([5], 1, "Bluesky answered a cursor that is not text after 1 page"),
+        (["a", {"next": 2}], 2, "Bluesky answered a cursor that is not text after 2 pages"),
+    ],
+)
+async def test_a_repeated_or_mistyped_cursor_stops_paging_and_degrades(
+    cursors: list[Any], pages: int, problem: str
+):
+    """Before: a cursor repeating forever was followed to the page cap, a number was sent as
+    text, and the source said ok. Now paging stops there, keeping what came, degraded."""
+    pds = FakePds([cursor_pages(*cursors)])
+    collected = await source(pds).collect(WINDOW, [])
+    assert pds.methods.count(SEARCH) == pages
+    assert len(collected.posts) == pages
+    assert collected.problems == [problem]
+
+
+async def test_malformed_posts_are_skipped_and_counted_and_mistyped_counts_are_unknown():
+    """A few bad items among good ones: the good ones count, the status says what was wrong."""
+    no_uri = post_view(2) | {"uri": 42}
+    no_author = post_view(3) | {"author": "user3"}
+    string_likes = post_view(4) | {"likeCount": "12"}
+    nan_likes = post_view(5) | {"likeCount": float("nan")}
+    views = [post_view(1), no_uri, no_author, "not a post", string_likes, nan_likes]
+    body = json.dumps({"posts": views}).encode()  # NaN as Python's parser takes it
+    pds = FakePds([reply(200, body)])
+    collected = await source(pds).collect(WINDOW, [])
+    assert [p.author for p in collected.posts] == [
+        "user1.bsky.social", "user4.bsky.social", "user5.bsky.social"
+    ]  # fmt: skip
+    assert [p.likes for p in collected.posts] == [4, None, None]
+    assert collected.problems == [
+        "3 posts without a valid uri, author or record skipped",
+        "1 post with counts that are not numbers (unknown)",
+    ]
+
+
+async def test_a_clean_answer_has_no_problems():
+    pds = FakePds([paged([post_view(n) for n in range(1, 6)], size=2)])
+    collected = await source(pds).collect(WINDOW, [])
+    assert len(collected.posts) == 5 and collected.problems == []
 
 
 async def test_without_credentials_it_is_skipped_without_a_request():

@@ -291,3 +291,42 @@ def test_a_story_with_an_impossible_time_keeps_its_place_without_one(stamp: obje
            "points": 3, "created_at_i": stamp}  # fmt: skip
     post = post_of(hit)
     assert post is not None and post.created_at is None and post.likes == 3
+
+
+async def test_malformed_hits_are_skipped_and_counted_never_ok() -> None:
+    """Before: hits that were not objects, had no objectID or text counts were dropped or taken
+    as unknown silently, and the source said ok."""
+    hits: list[Any] = [
+        story(1, START + 10),
+        story(2, START + 20, points="10"),
+        {"title": "no id", "url": "https://arxiv.org/abs/2104.10003", "created_at_i": START + 30},
+        "a string",
+    ]
+    body = {"hits": hits, "nbHits": "4", "nbPages": 1, "hitsPerPage": 1000}
+    source, _ = source_for(lambda _: httpx.Response(200, json=body))
+
+    collected = await source.collect(WINDOW, [])
+
+    assert [p.post_id for p in collected.posts] == ["1", "2"]
+    assert [p.likes for p in collected.posts] == [10, None]
+    assert collected.problems == [
+        "Hacker News answered nbHits that is not a number",
+        "2 hits without an objectID skipped",
+        "1 story with counts that are not numbers (unknown)",
+    ]
+
+
+async def test_a_server_ignoring_the_time_filter_is_degraded() -> None:
+    stories = [story(n, START + n) for n in range(1, 6)]
+    body = {"hits": stories, "nbHits": 5000, "nbPages": 1, "hitsPerPage": 1000}
+    source, _ = source_for(lambda _: httpx.Response(200, json=body))
+    # The same five every time: the range narrows to START + 2, then START + 1, whose answer
+    # still holds a story of START + 1 (at or past the range's end): the filter was ignored.
+    collected = await source.collect(WINDOW, [])
+    assert len(collected.posts) == 5 and source.requests == 3
+    assert collected.problems == ["time filter ignored; truncated after 15 hits"]
+
+
+async def test_a_clean_answer_has_no_problems() -> None:
+    source, _ = source_for(FakeAlgolia([story(n, START + n) for n in range(1, 4)]))
+    assert (await source.collect(WINDOW, [])).problems == []

@@ -277,3 +277,43 @@ async def test_timeout_is_retried_then_reported() -> None:
 def test_needs_no_credentials() -> None:
     source, _, _ = source_for(by_date({}), dt.datetime(2021, 4, 12, tzinfo=UTC))
     assert (source.name, source.scope, source.skip_reason()) == ("huggingface", "window", None)
+
+
+async def test_malformed_items_are_skipped_and_counted_never_ok() -> None:
+    """Before: items without a paper and counts that are text were dropped or unknown, silently,
+    and the source said ok. Now the good items count and the problems are named."""
+    good = item("2104.04001", upvotes=7)
+    text_votes = item("2104.04002") | {"numComments": "2"}
+    text_votes["paper"] = text_votes["paper"] | {"upvotes": "12"}
+    listing = [good, text_votes, {"paper": "2104.04003"}, {"paper": {"id": 2104.04004}}, "x"]
+    source, _, _ = source_for(
+        by_date({"2021-04-12": listing}), dt.datetime(2021, 4, 12, 20, tzinfo=UTC)
+    )
+
+    collected = await source.collect(WINDOW, [])
+
+    assert sorted(collected.signals) == ["2104.04001", "2104.04002"]
+    assert collected.signals["2104.04002"].hf_upvotes is None
+    assert collected.problems == [
+        "3 items without a paper id skipped",
+        "1 item with counts that are not numbers (unknown)",
+    ]
+
+
+async def test_a_day_past_its_page_cap_is_kept_and_said_truncated() -> None:
+    endless = [item(f"2104.{n:05d}") for n in range(1, 1201)]
+    source, recorder, _ = source_for(
+        by_date({"2021-04-12": endless}), dt.datetime(2021, 4, 12, 20, tzinfo=UTC)
+    )
+    collected = await source.collect(WINDOW, [])
+    assert len(recorder.urls) == 10
+    assert len(collected.signals) == 1000
+    assert collected.problems == ["truncated after 1000 papers of 2021-04-12"]
+
+
+async def test_a_clean_listing_has_no_problems() -> None:
+    listing = [item("2104.04001"), item("2104.04002")]
+    source, _, _ = source_for(
+        by_date({"2021-04-12": listing}), dt.datetime(2021, 4, 12, 20, tzinfo=UTC)
+    )
+    assert (await source.collect(WINDOW, [])).problems == []

@@ -204,3 +204,30 @@ async def test_timeout_is_retried_then_reported() -> None:
         await source.collect(WINDOW, [make_paper(1)])
     # Backoff 1 s then the limiter's remaining 2 s; backoff 2 s then its remaining 1 s.
     assert clock.sleeps == [1.0, 2.0, 2.0, 1.0]
+
+
+async def test_malformed_entries_are_skipped_and_counted_never_ok() -> None:
+    """``null`` is an unknown id (fine); an entry that is not an object, or a text count, is not."""
+    text_count = record("2104.04002") | {"citationCount": "4"}
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[record("2104.04001"), text_count, None, "2104.04004"])
+
+    papers = [make_paper(n) for n in range(1, 5)]
+    source, _, _ = source_for(reply)
+    collected = await source.collect(WINDOW, papers)
+    assert sorted(collected.signals) == ["2104.04001", "2104.04002"]
+    assert collected.signals["2104.04002"].citations is None
+    assert collected.problems == [
+        "1 non-object entry skipped",
+        "1 paper with counts that are not numbers (unknown)",
+    ]
+
+
+async def test_a_clean_batch_with_unknown_ids_has_no_problems() -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[record("2104.04001"), None])
+
+    source, _, _ = source_for(reply)
+    collected = await source.collect(WINDOW, [make_paper(1), make_paper(2)])
+    assert collected.problems == [] and list(collected.signals) == ["2104.04001"]

@@ -14,6 +14,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.models import Post
 from bot.sources.base import Window
+from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.sources.x import NO_CREDENTIALS, OUT_OF_REACH, XSource
 from tests.factories import make_paper
@@ -295,6 +296,18 @@ async def test_spent_rate_limit_with_a_far_reset_keeps_what_was_found(caplog):
     assert len(collected.posts) == 1
     assert clock.sleeps == []
     assert "x: rate limit spent after 1 pages; kept what was found" in caplog.text
+    # NOW + 800 s is 12:13:20, said as the minute after (degraded: the window has more tweets).
+    assert collected.problems == ["rate-limited until 12:14 UTC after 1 page"]
+
+
+async def test_a_reset_past_the_deadline_is_not_waited_for_and_keeps_what_was_found():
+    clock = FakeClock()
+    spent = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(NOW.timestamp()) + 90)}
+    api = FakeX(lambda r: httpx.Response(200, json=page([tweet(1)], "p2"), headers=spent))
+    collected = await bounded(clock, 60, source(api, clock).collect(WINDOW, []))
+    assert len(api.sent) == 1 and clock.sleeps == []
+    assert len(collected.posts) == 1
+    assert collected.problems == ["rate-limited until 12:02 UTC after 1 page"]
 
 
 async def test_server_errors_and_timeouts_are_bounded():
@@ -342,6 +355,7 @@ async def test_paging_stops_at_max_pages_and_says_so(caplog):
     assert len(api.sent) == 2
     assert len(collected.posts) == 20
     assert "x: stopped after 2 pages; the window has more tweets" in caplog.text
+    assert collected.problems == ["truncated after 20 tweets"]
 
 
 async def test_without_a_token_it_is_skipped_without_a_request():

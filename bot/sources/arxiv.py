@@ -17,6 +17,7 @@ import httpx
 
 from bot.clock import Clock
 from bot.models import Paper
+from bot.sources import deadline
 from bot.sources.arxiv_parse import ArxivRejected, Feed, parse_feed, split_arxiv_id
 from bot.sources.base import CHECK_ARXIV_ID, host_of
 from bot.sources.http import Http, RateLimiter, SourceError
@@ -171,6 +172,11 @@ class ArxivSource:
                 return feed
             if attempt < self.retries:
                 wait = self.delay * 2**attempt
+                last = (
+                    f"arXiv returned an empty page at start={start} of {feed.total_results} results"
+                )
+                if refusal := deadline.backoff_refusal(wait, last, attempt + 1):
+                    raise SourceError(refusal)
                 log.info("arxiv: empty page at start=%d, retry in %.0f s", start, wait)
                 await self.clock.sleep(wait)
         raise SourceError(

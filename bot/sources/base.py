@@ -31,10 +31,13 @@ class Window:
 
 @dataclass
 class Collected:
-    """What an attention source found: posts (joined to papers by arXiv id), per-paper signals."""
+    """What an attention source found: posts (joined to papers by arXiv id), per-paper signals,
+    and ``problems``: why the answer is incomplete though usable ("truncated after 10000 posts",
+    "3 posts without a valid uri skipped"); any makes the source's status degraded, never ok."""
 
     posts: list[Post] = field(default_factory=list)
     signals: dict[str, Signals] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
 def joined_posts(posts: Iterable[Post], papers: Sequence[Paper]) -> Collected:

@@ -19,11 +19,11 @@ import httpx
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.models import Paper, Post
-from bot.sources.arxiv_ids import extract_arxiv_ids
+from bot.models import Paper
 from bot.sources.base import Collected, Window, joined_posts
+from bot.sources.bluesky_posts import parse_views
 from bot.sources.http import Http, SourceError, SourceSkipped
-from bot.sources.values import count, iso_time, parse_time, string
+from bot.sources.values import iso_time, plural
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,6 @@ NO_CREDENTIALS = "no credentials (set HOTPAPERS_BLUESKY_HANDLE and HOTPAPERS_BLU
 FORBIDDEN = "Bluesky refused the search (403): authentication required or blocked"
 EXPIRED = "ExpiredToken"
 _ERROR_CODE = re.compile(r"[A-Za-z]{1,40}")
-# What may go into a bsky.app link: a handle (a domain name) or a DID, and a record key.
-_ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}|did:[a-z]+:[A-Za-z0-9._:%-]{1,2048}")
-_RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
 
 
 @dataclass(frozen=True)
@@ -86,15 +83,20 @@ class BlueskySource:
         return f"logged in as {self.settings.bluesky_handle}"
 
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
-        """Every post of the window linking an arXiv paper (one of ``papers`` when given)."""
+        """Every post of the window linking an arXiv paper (one of ``papers`` when given); what
+        was wrong with the answer, if anything, in ``problems`` (``bot.sources.bluesky_posts``)."""
         reason = self.skip_reason()
         if reason:
             raise SourceSkipped(reason)
-        parsed = (parse_post_view(view) for view in await self._search(window))
-        return joined_posts((post for post in parsed if post is not None), papers)
+        views, stopped = await self._search(window)
+        posts, problems = parse_views(views)
+        collected = joined_posts(posts, papers)
+        collected.problems = [stopped, *problems] if stopped else problems
+        return collected
 
-    async def _search(self, window: Window) -> list[Mapping[str, Any]]:
-        """All post views of the window, page by page, up to ``max_pages`` pages."""
+    async def _search(self, window: Window) -> tuple[list[Any], str | None]:
+        """All post views of the window, page by page, and why paging stopped short, if it did:
+        the page cap ("truncated after N posts"), a repeated cursor, or one that is not text."""
         params = {
             "q": SEARCH_QUERY,
             "domain": "arxiv.org",
@@ -103,21 +105,29 @@ class BlueskySource:
             "sort": "latest",
             "limit": str(PAGE_SIZE),
         }
-        views: list[Mapping[str, Any]] = []
-        for _ in range(self.max_pages):
+        views: list[Any] = []
+        sent: set[str] = set()
+        for number in range(1, self.max_pages + 1):
             body = await self._authed_get("app.bsky.feed.searchPosts", params)
-            page = [view for view in body["posts"] if isinstance(view, Mapping)]
-            views.extend(page)
+            views.extend(body["posts"])
             cursor = body.get("cursor")
-            if not cursor or not page:
-                return views
-            params["cursor"] = str(cursor)
+            if cursor is None or cursor == "" or not body["posts"]:
+                return views, None
+            if not isinstance(cursor, str):
+                return (
+                    views,
+                    f"Bluesky answered a cursor that is not text after {plural(number, 'page')}",
+                )
+            if cursor in sent:
+                return views, f"Bluesky repeated its cursor after {plural(number, 'page')}"
+            sent.add(cursor)
+            params["cursor"] = cursor
         log.warning(
             "bluesky: stopped after %d pages (%d posts); the window has more posts than that",
             self.max_pages,
             len(views),
         )
-        return views
+        return views, f"truncated after {plural(len(views), 'post')}"
 
     async def _authed_get(self, method: str, params: Mapping[str, str]) -> dict[str, Any]:
         """GET with the session's token; an expired token is renewed once and the GET repeated."""
@@ -201,8 +211,12 @@ def search_body(response: httpx.Response) -> dict[str, Any]:
         body = response.json()
     except ValueError:
         raise SourceError("malformed JSON in response") from None
-    if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
-        raise SourceError("malformed searchPosts response (no posts list)")
+    if not isinstance(body, dict):
+        raise SourceError("Bluesky answered something other than a JSON object")
+    if "posts" not in body:
+        raise SourceError("Bluesky answered without posts")
+    if not isinstance(body["posts"], list):
+        raise SourceError("Bluesky answered posts that are not a list")
     return body
 
 
@@ -216,62 +230,3 @@ def error_code(response: httpx.Response) -> str | None:
         return None
     code = body.get("error") if isinstance(body, dict) else None
     return code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
-
-
-def parse_post_view(view: Mapping[str, Any]) -> Post | None:
-    """A ``postView`` as a Post (``arxiv_ids`` may be empty); ``None`` if it lacks its basics."""
-    uri, author, record = view.get("uri"), view.get("author"), view.get("record")
-    if not isinstance(uri, str) or not isinstance(author, Mapping):
-        return None
-    if not isinstance(record, Mapping):
-        return None
-    handle = link_actor(author)
-    rkey = uri.rsplit("/", 1)[-1]
-    if handle is None or not _RKEY.fullmatch(rkey):
-        return None
-    text = string(record.get("text"))
-    return Post(
-        platform="bluesky",
-        post_id=uri,
-        author=handle,
-        author_name=string(author.get("displayName")),
-        text=text,
-        url=f"https://bsky.app/profile/{handle}/post/{rkey}",
-        arxiv_ids=extract_arxiv_ids("\n".join([text, *post_links(view)])),
-        likes=count(view.get("likeCount")),
-        reposts=count(view.get("repostCount")),
-        replies=count(view.get("replyCount")),
-        quotes=count(view.get("quoteCount")),
-        created_at=parse_time(record.get("createdAt")),
-    )
-
-
-def link_actor(author: Mapping[str, Any]) -> str | None:
-    """The handle, else the DID, that can safely go into a bsky.app link; ``None`` if neither."""
-    for actor in (author.get("handle"), author.get("did")):
-        if isinstance(actor, str) and _ACTOR.fullmatch(actor):
-            return actor
-    return None
-
-
-def post_links(view: Mapping[str, Any]) -> list[str]:
-    """The post's own links: link facets and the external card (not those of a quoted post)."""
-    record = view.get("record") or {}
-    links = []
-    for facet in _dicts(record.get("facets")):
-        for feature in _dicts(facet.get("features")):
-            if feature.get("$type") == "app.bsky.richtext.facet#link":
-                links.append(feature.get("uri"))
-    for embed in (record.get("embed"), view.get("embed")):
-        if isinstance(embed, Mapping):
-            media: Mapping[str, Any] = embed
-            if isinstance(embed.get("media"), Mapping):
-                media = embed["media"]
-            external = media.get("external")
-            if isinstance(external, Mapping):
-                links.append(external.get("uri"))
-    return [link for link in links if isinstance(link, str)]
-
-
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []

@@ -16,6 +16,7 @@ import httpx
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.sources import deadline
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class RateLimiter:
         async with self._lock:
             # Checked again after every sleep: a defer() meanwhile moves the start further.
             while (delay := self.next_start() - self.clock.monotonic()) > 0:
+                if refusal := deadline.rate_limit_refusal(self.clock, delay):
+                    raise SourceError(refusal)
                 await self.clock.sleep(delay)
             self._starts.append(self.clock.monotonic())
 
@@ -96,7 +99,9 @@ class RateLimiter:
         self._not_before = max(self._not_before, self.clock.monotonic() + seconds)
 
 
-def retry_after_seconds(response: httpx.Response, clock: Clock) -> float | None:
+def retry_after_seconds(
+    response: httpx.Response, clock: Clock, *, cap: float = MAX_RETRY_AFTER
+) -> float | None:
     """Seconds from a ``Retry-After`` header (delta or HTTP date), capped; ``None`` if absent."""
     value = response.headers.get("Retry-After")
     if not value:
@@ -109,11 +114,11 @@ def retry_after_seconds(response: httpx.Response, clock: Clock) -> float | None:
         except (TypeError, ValueError):
             return None
         seconds = (when - clock.now()).total_seconds()
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+    return max(0.0, min(seconds, cap))
 
 
 def reset_header_seconds(
-    response: httpx.Response, clock: Clock, headers: tuple[str, ...]
+    response: httpx.Response, clock: Clock, headers: tuple[str, ...], cap: float = MAX_RETRY_AFTER
 ) -> float | None:
     """Seconds until the epoch time in the first of ``headers`` present (``x-rate-limit-reset``,
     ``ratelimit-reset``), capped like Retry-After; ``None`` if none is there or parses."""
@@ -125,7 +130,7 @@ def reset_header_seconds(
             seconds = float(value) - clock.now().timestamp()
         except ValueError:
             continue
-        return max(0.0, min(seconds, MAX_RETRY_AFTER))
+        return max(0.0, min(seconds, cap))
     return None
 
 
@@ -180,7 +185,7 @@ class Http:
 
         A non-retryable 4xx is returned to the caller, who knows what it means for that API. The
         body is read only up to ``answer_cap`` bytes: a bigger answer is refused (``SourceError``,
-        not retried, since a retry would get the same).
+        not retried, since a retry would get the same). Waits past the deadline: ``deadline``.
         """
         last = ""
         for attempt in range(self.retries + 1):
@@ -198,17 +203,26 @@ class Http:
                 if response.status_code not in RETRY_STATUSES:
                     return response
                 last = f"HTTP {response.status_code}"
-                hinted = retry_after_seconds(response, self.clock)
-                if hinted is None and response.status_code == 429:
-                    hinted = reset_header_seconds(response, self.clock, self.reset_headers)
+                hinted = self._hinted_wait(response)
                 wait = hinted if hinted is not None else self.backoff * 2**attempt
-                if hinted is not None:
-                    self.limiter.defer(hinted)
             if attempt < self.retries:
+                if refusal := deadline.backoff_refusal(wait, last, attempt + 1):
+                    raise SourceError(refusal)
                 log.info("%s: %s, retry %d in %.1f s", self.name, last, attempt + 1, wait,
                          extra={"source": self.name, "attempt": attempt + 1})  # fmt: skip
                 await self.clock.sleep(wait)
         raise SourceError(f"{last} after {self.retries + 1} attempt{'s' if self.retries else ''}")
+
+    def _hinted_wait(self, response: httpx.Response) -> float | None:
+        """The wait asked (Retry-After, else a 429's reset), capped; refused past the deadline."""
+        hinted = retry_after_seconds(response, self.clock, cap=math.inf)
+        if hinted is None and response.status_code == 429:
+            hinted = reset_header_seconds(response, self.clock, self.reset_headers, math.inf)
+        if hinted is not None:
+            self.limiter.defer(min(hinted, MAX_RETRY_AFTER))
+            if refusal := deadline.rate_limit_refusal(self.clock, hinted):
+                raise SourceError(refusal)
+        return None if hinted is None else min(hinted, MAX_RETRY_AFTER)
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request, its body read (bounded) unless the status means a retry; closed either way.

@@ -4,6 +4,11 @@ The listing is asked per *Daily Papers* day, not per paper: ``date`` filters on 
 was added to Daily Papers, which is usually the arXiv listing day but can be a few days later.
 So one listing date costs (days looked at) x (pages per day) requests, however many papers the
 listing has, and the papers are joined to the listing by arXiv id.
+
+Decided for Hugging Face: an answer that is not a list fails the source; an item that is not an
+object, has no ``paper`` object or no text ``paper.id`` is skipped, and a count (``upvotes``,
+``numComments``, ``githubStars``) that is not a number is taken as unknown; either is counted in
+a problem that leaves the source degraded, never ok. So is a day cut at ``MAX_PAGES_PER_DAY``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
 from bot.sources.base import Collected, Window, host_of
 from bot.sources.http import Http, SourceError
-from bot.sources.values import as_text, as_web_url, count
+from bot.sources.values import as_text, as_web_url, count, mistyped_count, plural
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,18 @@ def listing_days(window: Window, today: dt.date) -> list[dt.date]:
     last = min(window.date + dt.timedelta(days=DAYS_AFTER_LISTING), today)
     span = (last - window.date).days + 1
     return [window.date + dt.timedelta(days=n) for n in range(max(span, 0))]
+
+
+def well_formed(item: Any) -> bool:
+    """An object with a ``paper`` object whose ``id`` is text (an arXiv id or not)."""
+    paper = item.get("paper") if isinstance(item, dict) else None
+    return isinstance(paper, dict) and isinstance(paper.get("id"), str)
+
+
+def mistyped_counts(item: dict[str, Any]) -> bool:
+    paper = item["paper"]
+    values = (paper.get("upvotes"), item.get("numComments"), paper.get("githubStars"))
+    return any(mistyped_count(value) for value in values)
 
 
 def signals_of(item: dict[str, Any]) -> tuple[str, Signals] | None:
@@ -91,8 +108,17 @@ class HuggingFaceSource:
     async def collect(self, window: Window, papers: Sequence[Paper]) -> Collected:
         wanted = {paper.arxiv_id for paper in papers}
         found: dict[str, Signals] = {}
+        problems: list[str] = []
+        skipped = mistyped = 0
         for day in listing_days(window, self.clock.now().astimezone(dt.UTC).date()):
-            for item in await self.day_items(day):
+            items, complete = await self.day_items(day)
+            if not complete:
+                problems.append(f"truncated after {plural(len(items), 'paper')} of {day}")
+            for item in items:
+                if not well_formed(item):
+                    skipped += 1
+                    continue
+                mistyped += mistyped_counts(item)
                 pair = signals_of(item)
                 if pair is None or (wanted and pair[0] not in wanted):
                     continue
@@ -101,18 +127,25 @@ class HuggingFaceSource:
                 # Listed on two days: keep the entry with more upvotes (the fresher count).
                 if known is None or (signals.hf_upvotes or 0) > (known.hf_upvotes or 0):
                     found[arxiv_id] = signals
-        return Collected(signals=found)
+        if skipped:
+            problems.append(f"{plural(skipped, 'item')} without a paper id skipped")
+        if mistyped:
+            problems.append(
+                f"{plural(mistyped, 'item')} with counts that are not numbers (unknown)"
+            )
+        return Collected(signals=found, problems=problems)
 
-    async def day_items(self, day: dt.date) -> list[dict[str, Any]]:
-        """Every listing item of one Daily Papers day, paging while a page comes back full."""
-        items: list[dict[str, Any]] = []
+    async def day_items(self, day: dt.date) -> tuple[list[Any], bool]:
+        """Every listing item of one Daily Papers day, paging while a page comes back full, and
+        whether that was all of them (``False``: stopped at ``MAX_PAGES_PER_DAY``)."""
+        items: list[Any] = []
         for page in range(MAX_PAGES_PER_DAY):
             params = {"date": day.isoformat(), "limit": PAGE_SIZE, "p": page}
             body = await self.http.get_json(f"{self.base_url}/daily_papers", params=params)
             if not isinstance(body, list):
                 raise SourceError("unexpected response (not a list of papers)")
-            items.extend(item for item in body if isinstance(item, dict))
+            items.extend(body)
             if len(body) < PAGE_SIZE:
-                return items
+                return items, True
         log.warning("%s: %s has more than %d pages, stopped", self.name, day, MAX_PAGES_PER_DAY)
-        return items
+        return items, False

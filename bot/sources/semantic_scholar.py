@@ -19,7 +19,7 @@ from bot.models import Paper, Signals
 from bot.sources.arxiv_ids import normalise_arxiv_id
 from bot.sources.base import CHECK_ARXIV_ID, Collected, Window, host_of
 from bot.sources.http import Http, SourceError
-from bot.sources.values import as_text, count
+from bot.sources.values import as_text, count, mistyped_count, plural
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,26 @@ def signals_of(requested: str, record: Any) -> Signals | None:
         influential_citations=count(record.get("influentialCitationCount")),
         tldr=as_text(tldr.get("text")) if isinstance(tldr, dict) else None,
     )
+
+
+def record_problems(records: Sequence[Any]) -> list[str]:
+    """Decided for Semantic Scholar: ``null`` is an unknown id (not a problem); an entry that is
+    not an object is skipped and a count that is not a number taken as unknown, each counted in a
+    problem that leaves the source degraded, never ok. A batch not one entry per id fails it."""
+    skipped = sum(record is not None and not isinstance(record, dict) for record in records)
+    mistyped = sum(
+        isinstance(record, dict)
+        and any(
+            mistyped_count(record.get(k)) for k in ("citationCount", "influentialCitationCount")
+        )
+        for record in records
+    )
+    problems = []
+    if skipped:
+        problems.append(f"{plural(skipped, 'non-object entry', 'non-object entries')} skipped")
+    if mistyped:
+        problems.append(f"{plural(mistyped, 'paper')} with counts that are not numbers (unknown)")
+    return problems
 
 
 class SemanticScholarSource:
@@ -94,13 +114,15 @@ class SemanticScholarSource:
         if arxiv_ids and not self.authenticated:
             log.info("%s: no S2_API_KEY, one request every %g s", self.name, ANONYMOUS_INTERVAL)
         found: dict[str, Signals] = {}
+        records: list[Any] = []
         for chunk in chunks(arxiv_ids, BATCH_SIZE):
-            records = await self.batch(chunk)
-            for arxiv_id, record in zip(chunk, records, strict=True):
+            answered = await self.batch(chunk)
+            records.extend(answered)
+            for arxiv_id, record in zip(chunk, answered, strict=True):
                 signals = signals_of(arxiv_id, record)
                 if signals is not None:
                     found[arxiv_id] = signals
-        return Collected(signals=found)
+        return Collected(signals=found, problems=record_problems(records))
 
     async def batch(self, arxiv_ids: Sequence[str]) -> list[Any]:
         """The batch answer for up to 500 ids, one entry (or ``None``) per id, in order."""

@@ -42,6 +42,17 @@ def count(value: Any) -> int | None:
     return int(value)
 
 
+def mistyped_count(value: Any) -> bool:
+    """Whether a count field holds something that is not a number at all (``"12"``, ``true``, a
+    list): a malformed answer, unlike an absent, null or ``NaN`` count (unknown)."""
+    return value is not None and (isinstance(value, bool) or not isinstance(value, int | float))
+
+
+def plural(number: int, noun: str, nouns: str = "") -> str:
+    """``1 post``, ``3 posts`` (``nouns`` when it is not ``noun`` + s)."""
+    return f"{number} {noun if number == 1 else nouns or noun + 's'}"
+
+
 def epoch_time(value: Any) -> dt.datetime | None:
     """Seconds since the epoch as aware UTC; ``None`` when absent, negative or out of range."""
     seconds = count(value)

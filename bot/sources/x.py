@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ import httpx
 from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper, Post
+from bot.sources import deadline
 from bot.sources.arxiv_ids import extract_arxiv_ids
 from bot.sources.base import Collected, Window, joined_posts
 from bot.sources.http import (
@@ -29,7 +31,7 @@ from bot.sources.http import (
     SourceSkipped,
     reset_header_seconds,
 )
-from bot.sources.values import count, iso_time, parse_time, string
+from bot.sources.values import count, iso_time, parse_time, plural, string
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +100,11 @@ class XSource:
         start, end = self.reachable(window)
         if start >= end:
             return Collected()
-        pages = await self._search(start, end)
-        return joined_posts((post for page in pages for post in parse_search_page(page)), papers)
+        problems: list[str] = []
+        pages = await self._search(start, end, problems)
+        found = joined_posts((post for page in pages for post in parse_search_page(page)), papers)
+        found.problems = problems
+        return found
 
     def reachable(self, window: Window) -> tuple[dt.datetime, dt.datetime]:
         """The part of the window recent search can see; ``SourceSkipped`` if none of it."""
@@ -113,8 +118,11 @@ class XSource:
             log.info("x: window starts before recent search's reach; searching from %s", start)
         return start, end
 
-    async def _search(self, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-        """Every page of the search, following ``next_token`` up to ``max_pages`` pages."""
+    async def _search(
+        self, start: dt.datetime, end: dt.datetime, problems: list[str]
+    ) -> list[dict[str, Any]]:
+        """Every page of the search, following ``next_token`` up to ``max_pages`` pages; why it
+        stopped short, if it did, is added to ``problems`` (the source is then degraded)."""
         params = {
             "query": SEARCH_QUERY,
             "start_time": iso_time(start),
@@ -131,11 +139,14 @@ class XSource:
             token = pages[-1].get("meta", {}).get("next_token")
             if not token:
                 return pages
-            if number < self.max_pages and not self._may_continue(response):
+            if number < self.max_pages and (until := self._spent_until(response)):
                 log.warning("x: rate limit spent after %d pages; kept what was found", number)
+                problems.append(f"rate-limited until {until} after {plural(number, 'page')}")
                 return pages
             params["next_token"] = str(token)
         log.warning("x: stopped after %d pages; the window has more tweets", self.max_pages)
+        tweets = sum(len(page.get("data") or []) for page in pages)
+        problems.append(f"truncated after {plural(tweets, 'tweet')}")
         return pages
 
     async def _get(self, params: Mapping[str, str]) -> httpx.Response:
@@ -143,19 +154,23 @@ class XSource:
         headers = {"Authorization": f"Bearer {token}"}
         return await self.http.request("GET", self.search_url, params=params, headers=headers)
 
-    def _may_continue(self, response: httpx.Response) -> bool:
-        """Whether another page may be asked for now, after waiting for a spent window's reset.
+    def _spent_until(self, response: httpx.Response) -> str | None:
+        """``None`` when another page may be asked for now, after waiting for a spent window's
+        reset; else when the window resets ("14:05 UTC").
 
         When ``x-rate-limit-remaining`` reaches 0 the next call waits for ``x-rate-limit-reset``
-        (through the limiter); a reset further off than a Retry-After would be is not waited for.
+        (through the limiter); a reset further off than a Retry-After would be, or past the
+        source's deadline, is not waited for: the pages found are kept.
         """
         if response.headers.get("x-rate-limit-remaining") != "0":
-            return True
-        wait = reset_header_seconds(response, self.clock, ("x-rate-limit-reset",))
+            return None
+        wait = reset_header_seconds(response, self.clock, ("x-rate-limit-reset",), math.inf)
         if wait is None:
-            return True
-        self.http.limiter.defer(wait)
-        return wait < MAX_RETRY_AFTER
+            return None
+        self.http.limiter.defer(min(wait, MAX_RETRY_AFTER))
+        if wait < MAX_RETRY_AFTER and deadline.rate_limit_refusal(self.clock, wait) is None:
+            return None
+        return deadline.until_text(self.clock, wait)
 
 
 def search_body(response: httpx.Response) -> dict[str, Any]:
