@@ -122,3 +122,27 @@ def test_db_upgrade_and_current(
         0, "The database schema is already at 0002, the latest.\n", "",
     )  # fmt: skip
     assert run_cli(monkeypatch, capsys, "db", "current") == (0, "0002 (the latest)\n", "")
+
+
+async def test_healthz_is_non_ok_while_the_database_is_unreachable_and_ok_once_it_is_back(
+    database: str, tmp_path: Path
+) -> None:
+    """A database gone for a while (here: locked by another process, refused at once): /healthz
+    says so with 503, and is 200 again as soon as the database answers, with no restart."""
+    import sqlite3
+
+    settings = Settings(_env_file=None, database_url=database, sqlite_busy_timeout_ms=0)
+    runtime = await started(settings, FakeClock(MONDAY_0900_30))
+    try:
+        holder = sqlite3.connect(tmp_path / "bot.sqlite3", timeout=0, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            during, body = await get_health(runtime)
+        finally:
+            holder.close()
+        after, again = await get_health(runtime)
+    finally:
+        await runtime.stop()
+    assert (during, body["status"], body["database"]["ok"]) == (503, "degraded", False)
+    assert "locked" in body["database"]["error"]
+    assert (after, again["database"]) == (200, {"ok": True, "schema": "0002", "error": None})
