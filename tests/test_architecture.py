@@ -113,3 +113,17 @@ def test_the_walk_sees_lazy_and_type_only_imports() -> None:
     runtime = project_edges("hotpapers.platforms")
     assert "adapters.slack_app" in runtime  # imported inside SlackPlatform's methods
     assert "bot.handler" in runtime  # imported under TYPE_CHECKING
+
+
+def test_contributing_lists_every_module() -> None:
+    """CONTRIBUTING's layout names every module (one line each), so a new one is explained."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout") : text.index("## Adding a data source")]
+    unnamed = [
+        str(path.relative_to(ROOT))
+        for folder in (*LAYERS, "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "__pycache__" not in path.parts and "versions" not in path.parts
+        and path.name != "__init__.py" and path.name not in layout
+    ]  # fmt: skip
+    assert unnamed == []
