@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.store import Store
-from bot.tables import DeliveryRow, MessageRow, StoreError
+from bot.store_error import StoreError
+from bot.tables import DeliveryRow, MessageRow
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.advisory import lock_key
-from bot.tables import Base, StoreError, describe_db_error
+from bot.store_error import StoreError
+from bot.tables import Base, describe_db_error
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import demo
 from bot.models import Snapshot
+from bot.store_error import StoreError
 from bot.tables import (
     SnapshotRow,
-    StoreError,
     SummaryRow,
     describe_db_error,
 )

@@ -18,10 +18,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class StoreError(Exception):
-    """The database cannot be used (locked, read-only, unreachable); one line for the operator."""
-
-
 class Base(DeclarativeBase):
     pass
 

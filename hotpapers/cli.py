@@ -9,13 +9,13 @@ import datetime as dt
 import logging
 import socket
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.config import ConfigError
 from bot.logs import redact, setup_logging
-from bot.store import Store, StoreError
+from bot.store_error import StoreError
 from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
@@ -33,6 +33,9 @@ from hotpapers.cli_common import (
     settings,
 )
 from hotpapers.formats import FORMATS, format_digest
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger("hotpapers")
 

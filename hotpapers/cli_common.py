@@ -15,10 +15,12 @@ from bot import calendar, demo
 from bot.categories import canonical, close_matches, expand
 from bot.clock import Clock, SystemClock
 from bot.config import MAX_TOP, ConfigError, Settings, load_settings
-from bot.store import Store, StoreError
+from bot.store_error import StoreError
 
 if TYPE_CHECKING:
     import httpx
+
+    from bot.store import Store
 
 T = TypeVar("T")
 
@@ -60,6 +62,10 @@ def settings() -> Settings:
 
 
 def open_store() -> Store:
+    from bot.store import (
+        Store,  # SQLAlchemy and the migrations: only for the commands that need them
+    )
+
     try:
         config = settings()
         return Store(config.database_url, busy_timeout_ms=config.sqlite_busy_timeout_ms)

@@ -6,10 +6,11 @@ operator who wants to migrate before a deploy, or to see where a database stands
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from bot import migrate
-from bot.store import Store, StoreError
+from bot.store_error import StoreError
 from hotpapers.cli_common import CliError, app, settings
 
 db_app = typer.Typer(
@@ -17,8 +18,13 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 
+if TYPE_CHECKING:
+    from bot.store import Store
+
 
 def _unmigrated_store() -> Store:
+    from bot.store import Store  # Alembic and SQLAlchemy: loaded by the db commands only
+
     try:
         return Store(settings().database_url, create=False)
     except StoreError as exc:
@@ -28,6 +34,8 @@ def _unmigrated_store() -> Store:
 @db_app.command()
 def upgrade() -> None:
     """Migrate the database to this version's schema (what every start does by itself)."""
+    from bot import migrate
+
     store = _unmigrated_store()
     try:
         done = migrate.upgrade(store.engine)
@@ -46,6 +54,8 @@ def upgrade() -> None:
 @db_app.command()
 def current() -> None:
     """Print the database's schema revision and whether it is the latest this version knows."""
+    from bot import migrate
+
     store = _unmigrated_store()
     try:
         with store.engine.connect() as connection:

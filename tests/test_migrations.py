@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine
 
 from bot import migrate
 from bot.store import Store
-from bot.tables import Base, StoreError
+from bot.store_error import StoreError
+from bot.tables import Base
 
 ALL_TABLES = [
     "alembic_version", "hp_deliveries", "hp_delivery_messages", "hp_snapshots",
