@@ -114,7 +114,7 @@ def check_platform(value: str) -> str:
 
 def check_channel(platform: str, channel: str) -> str:
     """``--channel``: an id of the platform (any name for the console), else one line."""
-    from bot.channels import check_channel as valid_channel
+    from adapters.channel_ids import check_channel as valid_channel
 
     try:
         return valid_channel(platform, channel)

@@ -1,4 +1,5 @@
-"""Which channel ids each platform accepts: one rule for the CLI and chat alike.
+"""Which channel ids each platform accepts: platform knowledge, kept with the adapters (no SDK
+is imported here, so the CLI checks ids without loading one).
 
 A channel's *name* (``general``) where its id belongs is the usual mistake; accepted, it would fail
 only at the scheduled time, hours later, so it is refused when given, with where to find the id.
