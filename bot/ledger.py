@@ -108,9 +108,7 @@ class Ledger:
     def _take_over(self, key: dict[str, object], now: dt.datetime, force: bool) -> Claim | None:
         with self.store.session() as s:
             row = s.scalars(select(DeliveryRow).filter_by(**key)).one()
-            claimed_at = (
-                row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(tzinfo=dt.UTC)
-            )
+            claimed_at = _aware(row.claimed_at)
             live = row.status == "claimed" and now - claimed_at < self.lease
             if not force and (row.status == "done" or (live and row.claimed_by != self.owner)):
                 return None
@@ -152,10 +150,6 @@ class Ledger:
         claim.token = stamp
         return True
 
-    def stale_at(self, claimed_at: dt.datetime) -> dt.datetime:
-        """When a claim last renewed at ``claimed_at`` may be taken over."""
-        return claimed_at + self.lease
-
     def finish(self, claim: Claim, *, ok: bool, error: str | None = None) -> bool:
         """Mark the delivery done (or failed: free for any instance to resume); ``False`` when
         it is no longer this owner's to finish."""
@@ -186,38 +180,38 @@ class Ledger:
     ) -> dt.datetime | None:
         """When another owner's unfinished claim goes stale (``None``: done, or nobody's)."""
         with self.store.session() as s:
-            row = s.scalars(
-                select(DeliveryRow).filter_by(platform=platform, workspace=workspace,
-                                              channel=channel, date=date,
-                                              categories=categories_key(categories))
-            ).first()  # fmt: skip
+            row = _row(s, platform, workspace, channel, date, categories)
             if row is None or row.status == "done":
                 return None
-            claimed = row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(
-                tzinfo=dt.UTC
-            )  # fmt: skip
-            return max(self.stale_at(claimed), self.clock.now())
+            return max(_aware(row.claimed_at) + self.lease, self.clock.now())
 
     def status(
         self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
     ) -> tuple[str, str | None, int] | None:
         """(status, error, messages posted) of a delivery, or ``None`` when never claimed."""
         with self.store.session() as s:
-            row = s.scalars(
-                select(DeliveryRow).filter_by(
-                    platform=platform,
-                    workspace=workspace,
-                    channel=channel,
-                    date=date,
-                    categories=categories_key(categories),
-                )
-            ).first()
+            row = _row(s, platform, workspace, channel, date, categories)
             if row is None:
                 return None
             count = s.scalar(
                 select(func.count()).select_from(MessageRow).where(MessageRow.delivery_id == row.id)
             )
             return row.status, row.error, int(count or 0)
+
+
+def _row(
+    s: Session, platform: str, workspace: str, channel: str, date: dt.date,
+    categories: Sequence[str],
+) -> DeliveryRow | None:  # fmt: skip
+    """The delivery row of a (platform, workspace, channel, date, categories) key, if any."""
+    key = dict(platform=platform, workspace=workspace, channel=channel, date=date,
+               categories=categories_key(categories))  # fmt: skip
+    return s.scalars(select(DeliveryRow).filter_by(**key)).first()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _swap(s: Session, delivery_id: int, owner: str, token: dt.datetime, **values: object) -> bool:
@@ -236,5 +230,5 @@ def _swap(s: Session, delivery_id: int, owner: str, token: dt.datetime, **values
 
 def _after(now: dt.datetime, previous: dt.datetime) -> dt.datetime:
     """``now``, or just after ``previous`` when the clock has not moved past it: a new token."""
-    previous = previous if previous.tzinfo else previous.replace(tzinfo=dt.UTC)
+    previous = _aware(previous)
     return now if now > previous else previous + _TICK
