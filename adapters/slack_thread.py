@@ -16,10 +16,12 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_errors import slack_errors
-from bot.delivery import TAG_EVENT, tag_of
+from bot.delivery import tag_of
 from bot.models import Digest, Entry
 from bot.ports import Found
 
+#: The event type of the message metadata on every message the bot posts.
+TAG_EVENT = "hotpapers_message"
 MAX_PAGES = 5
 PAGE = 200
 

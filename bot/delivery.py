@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 
+from bot.ledger import categories_key
 from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadSink
 
 log = logging.getLogger(__name__)
 
-#: The event type of Slack message metadata on every message the bot posts.
-TAG_EVENT = "hotpapers_message"
-
 
 def tag_of(digest: Digest) -> str:
     """The digest's identity on a platform: its listing date and categories (``2021-04-12 cs.CL
     cs.LG``), the same key as the ledger's."""
-    return f"{digest.date.isoformat()} {' '.join(sorted(set(digest.categories)))}"
+    return f"{digest.date.isoformat()} {categories_key(digest.categories)}"
 
 
 async def _ignore(part: str, message_id: str, thread_id: str | None) -> None:
