@@ -32,6 +32,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from adapters.discord_embeds import (
     AUTO_ARCHIVE_MINUTES,
     CONTENT_LIMIT,
+    entry_content,
     entry_embed,
     header_embed,
     thread_name,
@@ -184,8 +185,9 @@ class DiscordAdapter:
             thread = self.client.get_partial_messageable(snowflake(thread_id))
             embed = to_embed(entry_embed(digest, entry))
             message = await thread.send(
-                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, str(entry.rank))
-            )
+                entry_content(digest, entry), embed=embed, allowed_mentions=no_mentions(),
+                nonce=nonce(digest, str(entry.rank)),
+            )  # fmt: skip
             return str(message.id)
 
     async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:

@@ -33,6 +33,7 @@ from bot.render import (
     source_label,
     why_sentence,
 )
+from bot.trends import CATCHING_FIRE, opens_catching_fire, trend_line
 
 # Discord's limits (developers/resources/message.mdx, "Embed Limits"; Create Message).
 TITLE_LIMIT = 256
@@ -129,6 +130,7 @@ def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
         authors=safe_markdown(authors_short(paper.authors)),
         categories=safe_markdown(" · ".join(paper.categories or (paper.primary_category,))),
         why=safe_markdown(why_sentence(entry)),
+        trend=safe_markdown(trend_line(entry)),
         breakdown=breakdown_text(entry),
         counts=counts_text(entry),
         summary=safe_markdown(entry.summary or paper.abstract),
@@ -147,6 +149,12 @@ def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
     if thumbnail:
         embed["thumbnail"] = {"url": thumbnail}
     return fit_embed(embed)
+
+
+def entry_content(digest: Digest, entry: Entry) -> str | None:
+    """The message text above a paper's embed: the "Catching fire" header line on the section's
+    first paper, else none."""
+    return f"**{CATCHING_FIRE}**" if opens_catching_fire(digest, entry) else None
 
 
 def links_text(entry: Entry) -> str:
@@ -275,6 +283,7 @@ def thread_payloads(digest: Digest) -> list[dict[str, Any]]:
     }
     entries = [
         {"part": str(e.rank), "embeds": [entry_embed(digest, e)], "allowed_mentions": NO_MENTIONS}
-        for e in digest.entries
+        | ({"content": content} if (content := entry_content(digest, e)) else {})
+        for e in digest.thread_entries
     ]
     return [header, *entries]

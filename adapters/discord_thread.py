@@ -29,7 +29,7 @@ def nonce(digest: Digest, part: str) -> int:
     """A positive 63-bit integer, the same for the same digest (listing, categories and length)
     and part on every instance: the same thread asked for twice within Discord's nonce window
     (a retry, or two people asking at once) is one thread."""
-    raw = hashlib.sha256(f"{tag_of(digest)}|{len(digest.entries)}|{part}".encode()).digest()
+    raw = hashlib.sha256(f"{tag_of(digest)}|{len(digest.thread_entries)}|{part}".encode()).digest()
     return int.from_bytes(raw[:8], "big") & (2**63 - 1)
 
 
@@ -52,7 +52,7 @@ async def find_posted(
         thread_id = await _find_header(client, channel, digest, bot_id)
         if thread_id is None:
             return Found()
-    by_paper = {e.paper.arxiv_id: str(e.rank) for e in digest.entries}
+    by_paper = {e.paper.arxiv_id: str(e.rank) for e in digest.thread_entries}
     date = digest.date.isoformat()
     parts = {"header": thread_id}  # a thread started from a message has that message's id
     for message in await _messages(client, thread_id):

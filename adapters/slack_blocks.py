@@ -41,6 +41,7 @@ from bot.render import (
     why_sentence,
 )
 from bot.render import source_label as _source_label
+from bot.trends import CATCHING_FIRE, opens_catching_fire, trend_line
 
 # Re-exported: callers and tests check payloads where they build them.
 __all__ = [
@@ -221,12 +222,15 @@ def entry_message(digest: Digest, entry: Entry) -> Payload:
         authors=escape_clamped(authors_short(names), AUTHORS_CHARS) or "unknown authors",
         categories=categories_text(paper.categories or (paper.primary_category,)),
         why=escape_mrkdwn(why_sentence(entry)),
+        trend=escape_mrkdwn(trend_line(entry)),
     )
     title_block = section_block(head)
     accessory = thumbnail_accessory(entry)
     if accessory is not None:
         title_block["accessory"] = accessory
     blocks = [title_block]
+    if opens_catching_fire(digest, entry):  # the section's first reply: its header line
+        blocks.insert(0, header_block(CATCHING_FIRE))
     if one_line(entry.summary):
         blocks.append(section_block(escape_clamped(one_line(entry.summary), SUMMARY_CHARS)))
     score = _render(
@@ -250,7 +254,7 @@ def entry_message(digest: Digest, entry: Entry) -> Payload:
 
 def thread_payloads(digest: Digest) -> list[Payload]:
     """Every message of a digest's thread, header first (``hotpapers digest --format slack``)."""
-    return [header_message(digest)] + [entry_message(digest, e) for e in digest.entries]
+    return [header_message(digest)] + [entry_message(digest, e) for e in digest.thread_entries]
 
 
 def text_message(text: str) -> Payload:

@@ -46,7 +46,7 @@ def part_of(message: dict[str, Any], digest: Digest) -> str | None:
     part = str(payload.get("part", ""))
     if part == "header":
         return part
-    ranks = {str(e.rank): e.paper.arxiv_id for e in digest.entries}
+    ranks = {str(e.rank): e.paper.arxiv_id for e in digest.thread_entries}
     return part if ranks.get(part) == payload.get("arxiv_id") else None
 
 

@@ -48,6 +48,10 @@ def _alias(name: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(name))
 
 
+#: The farthest back "Catching fire" looks, in listing days (a deployment or a channel).
+MAX_CATCHING_FIRE_DAYS = 10
+
+
 class Settings(BaseSettings):
     """hotpapers configuration (environment variables or a ``.env`` file)."""
 
@@ -115,6 +119,8 @@ class Settings(BaseSettings):
     min_score: float = Field(default=1.0, ge=0)
     broad_share: float = Field(default=0.2, gt=0, le=1)
     broad_min_papers: int = Field(default=5, ge=2)
+    # "Catching fire" (bot.catching_fire): listing days looked back at; 0 turns it off.
+    catching_fire_days: int = Field(default=3, ge=0, le=MAX_CATCHING_FIRE_DAYS)
 
     @field_validator("default_categories", mode="before")
     @classmethod

@@ -64,6 +64,8 @@ DESCRIPTIONS: dict[str, str] = {
     "min_score": "Papers scoring below this are not hot.",
     "broad_share": "An account posting about this share of the papers is a feed, not a reader.",
     "broad_min_papers": "A feed also posts about at least this many papers.",
+    "catching_fire_days": "Catching fire: papers of this many earlier listing days that became "
+    "hot since, after the day's papers (0 = off; a channel may set its own).",
 }
 
 

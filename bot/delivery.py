@@ -49,7 +49,7 @@ async def post_thread(
             message_id, delivery.thread_id = await adapter.post_header(channel, digest)
             done["header"] = message_id
             await on_posted("header", message_id, delivery.thread_id)
-        for entry in digest.entries:
+        for entry in digest.thread_entries:
             part = str(entry.rank)
             if part in done:
                 continue

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import calendar, demo
+from bot.catching_fire import late_hot
 from bot.clock import Clock
 from bot.digest_notes import notes
 from bot.latex import paper_text, post_text, signals_text
@@ -26,7 +27,9 @@ from bot.ranking import Weights, rank_hot
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
+from bot.series import Series
 from bot.store import Snapshot, Store
+from bot.trend_keeper import TrendKeeper
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +87,13 @@ class DigestBuilder:
     offline: bool = False
     source_deadline: float = 60.0
     arxiv_deadline: float = 180.0
+    #: "Catching fire" reach in listing days (0: off); ``build``'s argument overrides it.
+    catching_fire_days: int = 0
 
     async def build(
-        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
-    ) -> Digest:
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
+        *, catching_fire_days: int | None = None,
+    ) -> Digest:  # fmt: skip
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
         # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
@@ -103,21 +109,25 @@ class DigestBuilder:
         posts = [post_text(p) for p in posts]
         signals = {arxiv_id: signals_text(s) for arxiv_id, s in signals.items()}
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
-        ranking = rank_hot(
-            papers,
-            posts,
-            signals,
-            self.weights,
-            top=top,
-            use_citations=use_citations,
-            window_papers=window_papers,
+        ranking = rank_hot(papers, posts, signals, self.weights, top=top,
+                           use_citations=use_citations, window_papers=window_papers)  # fmt: skip
+        days = self.catching_fire_days if catching_fire_days is None else catching_fire_days
+        series = Series(self.store)
+        late = late_hot(self.store, series, date, categories, days=days, top=top,
+                        window_papers=window_papers, posts=posts, signals=signals,
+                        weights=self.weights, keep=filters.keep if filters else None,
+                        holidays=self.holidays, use_citations=use_citations)  # fmt: skip
+        entries, late = TrendKeeper(series, self.weights.min_score, self.holidays).observe(
+            date, self.clock.now(), ranking.scores, ranking.entries, late
         )
-        entries = await self.summarize(ranking.entries)
+        shown = await self.summarize([*entries, *late])
+        entries, late = shown[: len(entries)], shown[len(entries) :]
         return Digest(
             date=date,
             categories=tuple(categories),
             generated_at=self.clock.now(),
             entries=tuple(entries),
+            catching_fire=tuple(late),
             sources=sources,
             total_papers=len(papers),
             hot_count=ranking.hot_count,

@@ -138,7 +138,7 @@ class DigestScheduler(JobTable):
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)
             raise RunFailed(f"{sub.where}: could not build the digest: {exc}") from None
-        if not digest.entries:
+        if not digest.thread_entries:
             return RunOutcome(
                 RunStatus.NO_ATTENTION,
                 f"{sub.where}: no paper of {plan.listing} got attention; nothing posted",

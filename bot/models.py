@@ -122,6 +122,19 @@ class SourceStatus(_Frozen):
         return "degraded" if self.note else "ok"
 
 
+class Trend(_Frozen):
+    """A paper's attention over days (``bot.trends``): the date of its first digest appearance
+    (``None``: never seen hot), on how many listing days it was seen hot, and how its score
+    changed over the last 24 h (``None``: no observation about 24 h earlier)."""
+
+    first_seen: dt.date | None = None
+    days_hot: int = 0
+    delta_24h: float | None = None
+
+
+Section = Literal["day", "catching_fire"]
+
+
 class Entry(_Frozen):
     """One ranked paper of a digest, with why it ranks there."""
 
@@ -135,6 +148,13 @@ class Entry(_Frozen):
     summary: str = ""
     #: One plain-words line on why the paper is hot ("discussed by 26 people on Bluesky, ...").
     why: str = ""
+    trend: Trend = Trend()
+    #: "day": the digest's own listing; "catching_fire": an earlier listing's paper hot since.
+    section: Section = "day"
+    #: The paper's own listing date (the digest's date for the day's papers).
+    listed: dt.date | None = None
+    #: Set when posting to a channel that featured the paper before (``bot.memory``).
+    featured_on: dt.date | None = None
 
     @property
     def hf_url(self) -> str | None:
@@ -155,6 +175,13 @@ class Digest(_Frozen):
     #: How many papers were hot; ``entries`` holds at most ``top`` of them and never pads.
     hot_count: int = 0
     notes: tuple[str, ...] = ()
+    #: Earlier listings' papers that became hot since ("Catching fire"), ranked after ``entries``.
+    catching_fire: tuple[Entry, ...] = ()
+
+    @property
+    def thread_entries(self) -> tuple[Entry, ...]:
+        """Every reply of the digest's thread: the day's papers, then "Catching fire"."""
+        return self.entries + self.catching_fire
 
     @property
     def degraded(self) -> bool:

@@ -55,7 +55,7 @@ class Outcome:
         if self.status is Posted.FAILED:
             failure = self.delivery.failure if self.delivery else None
             return f"could not post to {channel}: {failure.record() if failure else 'unknown'}"
-        replies = len(self.digest.entries)
+        replies = len(self.digest.thread_entries)
         plural = "reply" if replies == 1 else "replies"
         return f"{self.status.value} Hot Papers {date} to {channel}: header and {replies} {plural}"
 

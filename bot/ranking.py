@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.breadth import (
@@ -94,6 +94,8 @@ class Ranking:
 
     entries: list[Entry]
     hot_count: int
+    #: Every paper with any attention (a rounded score above 0), hot or not: the trend series.
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ def rank_hot(
     broad = broad_accounts(posts, population, weights)
     by_paper = _posts_by_paper(posts)
     scored: list[_Scored] = []
+    scores: dict[str, float] = {}
     seen: set[str] = set()
     for paper in papers:
         key = base_id(paper.arxiv_id)
@@ -211,11 +214,13 @@ def rank_hot(
         linked = by_paper.get(key, ())
         item = _score_paper(paper, linked, paper_signals, weights, use_citations, broad)
         shown_score = round(item.score, 2)
+        if shown_score > 0:
+            scores[key] = shown_score
         if shown_score > 0 and shown_score >= weights.min_score:
             scored.append(item)
     scored.sort(key=lambda s: (-round(s.score, 2), -s.people, s.paper.arxiv_id))
     entries = [_entry(n, item, max_quotes) for n, item in enumerate(scored[:top], start=1)]
-    return Ranking(entries=entries, hot_count=len(scored))
+    return Ranking(entries=entries, hot_count=len(scored), scores=scores)
 
 
 def rank(

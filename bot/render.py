@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from bot.models import Digest, Entry
+from bot.trends import CATCHING_FIRE, trend_line
 
 ELLIPSIS = "…"
 # What third-party text may not carry into any output: C0 and C1 controls but tab and new line
@@ -213,6 +214,8 @@ def environment() -> jinja2.Environment:
     env.globals["headline"] = headline
     env.globals["ranked_by"] = ranked_by
     env.globals["why_sentence"] = why_sentence
+    env.globals["trend_line"] = trend_line
+    env.globals["CATCHING_FIRE"] = CATCHING_FIRE
     return env
 
 

@@ -116,6 +116,7 @@ class DigestService:
             offline=offline,
             source_deadline=settings.source_deadline,
             arxiv_deadline=settings.arxiv_deadline,
+            catching_fire_days=settings.catching_fire_days,
         )
 
     async def aclose(self) -> None:
@@ -126,8 +127,10 @@ class DigestService:
         return await self.build(query.date, query.categories, query.top, filters)
 
     async def build(
-        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
-    ) -> Digest:
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
+        *, catching_fire_days: int | None = None,
+    ) -> Digest:  # fmt: skip
+        """``catching_fire_days``: ``None`` for the deployment's setting, 0 for off."""
         if not calendar.is_listing_day(date, self.settings.holidays):
             raise UserError(
                 str(
@@ -137,7 +140,8 @@ class DigestService:
                 )
             )
         try:
-            return await self.builder.build(date, categories, top, filters)
+            return await self.builder.build(date, categories, top, filters,
+                                            catching_fire_days=catching_fire_days)  # fmt: skip
         except DigestError as exc:
             raise UserError(str(exc), cli_hint=exc.cli_hint) from None
         except StoreError as exc:

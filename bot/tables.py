@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -57,6 +58,8 @@ class MessageRow(Base):
     part: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The paper a reply was about (migration 0003); None for headers, notices and older rows.
+    arxiv_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class SubscriptionRow(Base):
@@ -74,7 +77,24 @@ class SubscriptionRow(Base):
     exclude: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Catching fire" reach in listing days (migration 0003); None: the deployment's default.
+    catching_fire_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttentionRow(Base):
+    """One observation of a paper's attention by a digest build (``bot.series``): ``date`` is
+    the digest's listing date, ``listed`` the paper's own (earlier for "Catching fire")."""
+
+    __tablename__ = "hp_attention"
+    __table_args__ = (UniqueConstraint("arxiv_id", "date", "observed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(40), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    listed: Mapped[dt.date] = mapped_column(Date)
+    observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float] = mapped_column(Float)
+    hot: Mapped[bool] = mapped_column(Boolean)
 
 
 class SummaryRow(Base):

@@ -25,6 +25,14 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "summary": entry.summary,
         "score": entry.score,
         "why": entry.why,
+        # PRODUCT.md's binding names; bot.trends says how each is computed.
+        "trend": {
+            "first_seen": entry.trend.first_seen.isoformat() if entry.trend.first_seen else None,
+            "days_hot": entry.trend.days_hot,
+            "delta_24h": entry.trend.delta_24h,
+        },
+        "section": entry.section,
+        "listing_date": entry.listed.isoformat() if entry.listed else None,
         "breakdown": dict(entry.breakdown),
         "signals": entry.signals.model_dump(mode="json", exclude_none=True),
         "post_count": entry.post_count,
@@ -66,6 +74,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "hot_count": digest.hot_count,
         "notes": list(digest.notes),
         "papers": [entry_json(e) for e in digest.entries],
+        # Earlier listings' papers hot since ("Catching fire"): never counted in "papers".
+        "catching_fire": [entry_json(e) for e in digest.catching_fire],
     }
 
 

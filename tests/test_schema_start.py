@@ -50,7 +50,7 @@ async def test_an_old_database_is_migrated_at_start_and_healthz_reports_it(datab
     finally:
         await runtime.stop()
     assert status == 200
-    assert body["database"] == {"ok": True, "schema": "0002", "error": None}
+    assert body["database"] == {"ok": True, "schema": "0003", "error": None}
 
 
 async def test_a_broken_database_makes_healthz_non_ok(database: str) -> None:
@@ -65,7 +65,7 @@ async def test_a_broken_database_makes_healthz_non_ok(database: str) -> None:
     assert body["status"] == "degraded"
     assert body["database"] == {
         "ok": False,
-        "schema": "0002",
+        "schema": "0003",
         "error": "database error: no such column: hp_subscriptions.notify_no_listing",
     }
 
@@ -145,4 +145,4 @@ async def test_healthz_is_non_ok_while_the_database_is_unreachable_and_ok_once_i
         await runtime.stop()
     assert (during, body["status"], body["database"]["ok"]) == (503, "degraded", False)
     assert "locked" in body["database"]["error"]
-    assert (after, again["database"]) == (200, {"ok": True, "schema": "0002", "error": None})
+    assert (after, again["database"]) == (200, {"ok": True, "schema": "0003", "error": None})
