@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
@@ -128,15 +128,19 @@ class Ledger:
             return Claim(id=row.id, token=stamp, thread_id=row.thread_id, parts=parts,
                          resumed=bool(parts), interrupted=True)  # fmt: skip
 
-    def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
+    def record(
+        self, claim: Claim, part: str, message_id: str, thread_id: str | None,
+        arxiv_id: str | None = None,
+    ) -> None:  # fmt: skip
         """Record one posted message (and renew the lease) before the next one is sent; raises
-        ``ClaimLost`` when another instance has taken the delivery over."""
+        ``ClaimLost`` when another instance has taken the delivery over. ``arxiv_id``: the
+        paper a reply is about (what ``featured`` finds later)."""
         stamp = _after(self.clock.now(), claim.token)
         with self.store.session() as s:
             if not self._renew(s, claim, stamp, thread_id=thread_id):
                 raise ClaimLost(f"delivery {claim.id} was taken over by another instance")
             s.add(MessageRow(delivery_id=claim.id, part=part, message_id=message_id,
-                             posted_at=stamp))  # fmt: skip
+                             posted_at=stamp, arxiv_id=arxiv_id))  # fmt: skip
         claim.token = stamp
         claim.parts[part] = message_id
         claim.thread_id = thread_id
@@ -197,6 +201,26 @@ class Ledger:
                 select(func.count()).select_from(MessageRow).where(MessageRow.delivery_id == row.id)
             )
             return row.status, row.error, int(count or 0)
+
+
+def featured(
+    store: Store, platform: str, workspace: str, channel: str, before: dt.date,
+    arxiv_ids: Collection[str],
+) -> dict[str, dt.date]:  # fmt: skip
+    """The papers among ``arxiv_ids`` a thread of an earlier listing (before ``before``) posted
+    in this channel, each with the first such listing date (``bot.memory``)."""
+    if not arxiv_ids:
+        return {}
+    query = (
+        select(MessageRow.arxiv_id, func.min(DeliveryRow.date))
+        .join(DeliveryRow, MessageRow.delivery_id == DeliveryRow.id)
+        .where(DeliveryRow.platform == platform, DeliveryRow.workspace == workspace,
+               DeliveryRow.channel == channel, DeliveryRow.date < before,
+               MessageRow.arxiv_id.in_(sorted(set(arxiv_ids))))
+        .group_by(MessageRow.arxiv_id)
+    )  # fmt: skip
+    with store.session() as s:
+        return {arxiv_id: date for arxiv_id, date in s.execute(query) if arxiv_id}
 
 
 def _row(

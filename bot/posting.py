@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.delivery import post_thread, tag_of
-from bot.ledger import Claim, ClaimLost, Ledger
+from bot.ledger import Claim, ClaimLost, Ledger, featured
+from bot.memory import remember
 from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadReader
+from bot.ranking import base_id
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,16 @@ async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
         ledger.record(claim, "header", adopted.pop("header"), found.thread_id)
         thread = found.thread_id
     for part, message_id in sorted(adopted.items(), key=lambda item: int(item[0])):
-        ledger.record(claim, part, message_id, thread)
+        ledger.record(claim, part, message_id, thread, _paper_of(digest, part))
     if adopted or thread != claim.thread_id:
         log.info("%s: adopted %d message(s) already in the thread in %s", adapter.name,
                  len(found.parts), channel)  # fmt: skip
+
+
+def _paper_of(digest: Digest, part: str) -> str | None:
+    """The arXiv id a reply part ("3") of the thread is about."""
+    found = [e for e in digest.thread_entries if str(e.rank) == part]
+    return base_id(found[0].paper.arxiv_id) if found else None
 
 
 async def _heartbeat(ledger: Ledger, claim: Claim) -> None:
@@ -105,7 +113,13 @@ async def deliver(
     *,
     force: bool = False,
 ) -> Outcome:
-    """Claim, post the missing parts of the thread, record each message, finish the claim."""
+    """Claim, post the missing parts of the thread, record each message, finish the claim.
+
+    The channel's memory (``bot.memory``) decides first which papers it sees again."""
+    ids = [base_id(e.paper.arxiv_id) for e in digest.thread_entries]
+    digest = remember(digest, featured(ledger.store, adapter.name, workspace, channel,
+                                       digest.date, ids))  # fmt: skip
+    papers = {str(e.rank): base_id(e.paper.arxiv_id) for e in digest.thread_entries}
     claim = ledger.claim(
         adapter.name, workspace, channel, digest.date, digest.categories, force=force
     )
@@ -113,7 +127,7 @@ async def deliver(
         return Outcome(Posted.ALREADY, channel, digest)
 
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
-        ledger.record(claim, part, message_id, thread_id)
+        ledger.record(claim, part, message_id, thread_id, papers.get(part))
 
     heartbeat = asyncio.create_task(_heartbeat(ledger, claim), name=f"lease {claim.id}")
     started = time.perf_counter()
