@@ -4,7 +4,7 @@ Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
 settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
-separated by commas) and ``notify`` (on/off). They reach the core as typed
+separated by commas), ``notify`` (on/off) and ``catching`` (days back, on/off). They reach the core as typed
 ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks and answers them
 exactly as it does Slack's text.
 
@@ -108,6 +108,10 @@ def category_choices(current: str) -> list[app_commands.Choice[str]]:
     return choices[:CHOICE_LIMIT]
 
 
+#: ``catching``'s choices: the core checks the value like the text form's ``catching=``.
+CATCHING_CHOICES = ("on", "off", "1", "2", "3", "5", "7", "10")
+
+
 def build_app_command(
     handler: CommandHandler, adapter: DiscordAdapter
 ) -> app_commands.Command[app_commands.Group, ..., None]:
@@ -123,10 +127,13 @@ def build_app_command(
         include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
         exclude="For subscribe: leave out papers mentioning these words (none: clear)",
         notify="For subscribe: a line in this channel on arXiv holidays",
+        catching="For subscribe: Catching fire, papers of earlier listing days hot since "
+        "(days back, on or off)",
     )
     @app_commands.choices(
         action=[app_commands.Choice(name=a, value=a) for a in ACTIONS],
         notify=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
+        catching=[app_commands.Choice(name=v, value=v) for v in CATCHING_CHOICES],
     )
     @app_commands.guild_only()
     async def hotpapers(
@@ -139,10 +146,11 @@ def build_app_command(
         include: str | None = None,
         exclude: str | None = None,
         notify: str | None = None,
+        catching: str | None = None,
     ) -> None:
         options = Options(
             action=action, categories=category, date=date, top=top, time=time,
-            include=include, exclude=exclude, notify=notify,
+            include=include, exclude=exclude, notify=notify, catching=catching,
         )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

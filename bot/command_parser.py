@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot import calendar
 from bot.categories import expand
 from bot.command_hints import quote, unknown_word_message, unknown_zone_message, zones
+from bot.config import MAX_CATCHING_FIRE_DAYS
 from bot.command_types import (
     MAX_CATEGORIES,
     SUBSCRIBE_EXAMPLE,
@@ -25,7 +26,10 @@ _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TOP = re.compile(r"top(?:[=:](.*))?", re.DOTALL)
-_SETTING = re.compile(r"(include|exclude|notify)[=:](.*)", re.DOTALL | re.IGNORECASE)
+_SETTING = re.compile(r"(include|exclude|notify|catching)[=:](.*)", re.DOTALL | re.IGNORECASE)
+#: ``catching=on``: the section looks back this many listing days.
+CATCHING_ON = 3
+MAX_CATCHING = MAX_CATCHING_FIRE_DAYS
 _ON_OFF = {"on": True, "yes": True, "off": False, "no": False}
 
 
@@ -81,7 +85,7 @@ class Parser:
         return Subscribe(
             categories=self._chosen_categories() if self.categories else None, time=self.time,
             tz=self.tz, top=self._top() if self.top_token else None, include=include,
-            exclude=exclude, notify=self._notify(),
+            exclude=exclude, notify=self._notify(), catching_fire_days=self._catching(),
         )  # fmt: skip
 
     def read(self, token: str) -> None:
@@ -98,6 +102,8 @@ class Parser:
             self.tz = _once(self.tz, zone, "Give one time zone, not two")
         elif match := _SETTING.fullmatch(token):
             self.set_setting(match.group(1).lower(), match.group(2), token)
+        elif lowered == "catching":
+            raise CommandError("`catching` needs a value: `catching=3`, `catching=off`.")
         elif lowered in ("include", "exclude", "notify"):
             raise CommandError(f"`{lowered}` needs a value: {KEYWORDS_EXAMPLE}, `notify=on`.")
         else:
@@ -110,7 +116,8 @@ class Parser:
                 f"`/hotpapers subscribe {name}=...`."
             )
         self.settings[name] = _once(self.settings.get(name), value, f"Give `{name}=` only once")
-        self._continuing = name if name != "notify" and value.rstrip().endswith(",") else None
+        listed = name in ("include", "exclude")
+        self._continuing = name if listed and value.rstrip().endswith(",") else None
 
     def _continue(self, token: str) -> None:
         name = self._continuing
@@ -155,6 +162,20 @@ class Parser:
                 f"(you wrote {quote(self.settings['notify'])})."
             )
         return _ON_OFF[value]
+
+    def _catching(self) -> int | None:
+        if "catching" not in self.settings:
+            return None
+        value = self.settings["catching"].strip().lower()
+        if value in _ON_OFF:
+            return CATCHING_ON if _ON_OFF[value] else 0
+        if re.fullmatch(r"[0-9]{1,2}", value) and int(value) <= MAX_CATCHING:
+            return int(value)
+        raise CommandError(
+            f"`catching=` is how many earlier listing days \"Catching fire\" looks back at: "
+            f"0 to {MAX_CATCHING}, `on` ({CATCHING_ON}) or `off` "
+            f"(you wrote {quote(self.settings['catching'])})."
+        )
 
     def _chosen_categories(self) -> tuple[str, ...]:
         chosen = self.categories or _canonical_defaults(self.context.default_categories)

@@ -37,6 +37,8 @@ class Subscribe:
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
     notify: bool | None = None  # a line in the channel on arXiv holidays
+    #: "Catching fire" reach in listing days (0: off); ``catching=3``, ``catching=off``.
+    catching_fire_days: int | None = None
 
 
 @dataclass(frozen=True)

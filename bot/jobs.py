@@ -44,7 +44,8 @@ STALE_MARGIN = dt.timedelta(seconds=2)
 
 class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
-                    filters: Filters | None = None) -> Digest: ...  # fmt: skip
+                    filters: Filters | None = None, *,
+                    catching_fire_days: int | None = None) -> Digest: ...  # fmt: skip
 
 
 class AdapterProvider(Protocol):
@@ -130,10 +131,12 @@ class DigestScheduler(JobTable):
     async def _deliver(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.listing is not None
         listing, what = plan.listing, (sub.categories, sub.top)
-        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude)
+        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
+               sub.catching_fire_days)  # fmt: skip
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
         try:
-            digest = await self.cache.get(key, lambda: self.service.build(listing, *what, filters))
+            digest = await self.cache.get(key, lambda: self.service.build(
+                listing, *what, filters, catching_fire_days=sub.catching_fire_days))  # fmt: skip
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)

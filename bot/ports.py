@@ -149,6 +149,7 @@ class Options:
     include: str | None = None  # keywords separated by commas; "none" clears the filter
     exclude: str | None = None
     notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
+    catching: str | None = None  # "Catching fire": listing days back, "on" or "off"
 
 
 @dataclass(frozen=True)

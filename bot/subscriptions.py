@@ -50,6 +50,8 @@ class Subscription:
     exclude: tuple[str, ...] = ()
     active: bool = True
     notify_no_listing: bool = False
+    #: "Catching fire" reach in listing days; ``None``: the deployment's setting, 0: off.
+    catching_fire_days: int | None = None
 
     @property
     def job_id(self) -> str:
@@ -86,6 +88,7 @@ def _convert(row: SubscriptionRow) -> Subscription:
         categories=tuple(row.categories.split()), top=row.top, time=parse_time(row.time),
         tz=row.tz, include=_words(row.include), exclude=_words(row.exclude),
         active=row.active, notify_no_listing=row.notify_no_listing,
+        catching_fire_days=row.catching_fire_days,
     )  # fmt: skip
 
 
@@ -100,6 +103,7 @@ class SubscriptionStore:
         self, platform: str, workspace: str, channel: str, *, categories: Sequence[str],
         time: dt.time, tz: str, top: int, include: Sequence[str] = (),
         exclude: Sequence[str] = (), notify_no_listing: bool = False,
+        catching_fire_days: int | None = None,
     ) -> tuple[Subscription, bool]:  # fmt: skip
         """Create or update (and reactivate) the channel's subscription; ``True`` when the
         channel had no active one (new, or reactivated after an unsubscribe)."""
@@ -110,6 +114,7 @@ class SubscriptionStore:
             categories=" ".join(dict.fromkeys(categories)), top=top, time=f"{time:%H:%M}", tz=tz,
             include="\n".join(w for w in include if w), exclude="\n".join(w for w in exclude if w),
             active=True, notify_no_listing=notify_no_listing,
+            catching_fire_days=catching_fire_days,
         )  # fmt: skip
         with self.store.session() as s:
             row = _channel_row(s, platform, workspace, channel)
@@ -193,4 +198,9 @@ def describe(sub: Subscription) -> str:
         text += f", without {' or '.join(sub.exclude)}"
     if sub.notify_no_listing:
         text += ", with a line on arXiv holidays"
+    if sub.catching_fire_days == 0:
+        text += ", no Catching fire"
+    elif sub.catching_fire_days is not None:
+        days = sub.catching_fire_days
+        text += f", Catching fire from the last {days} listing day{'s' if days != 1 else ''}"
     return text

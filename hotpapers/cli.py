@@ -17,6 +17,7 @@ from bot.config import ConfigError
 from bot.logs import redact, setup_logging
 from bot.store_error import StoreError
 from hotpapers.cli_common import (
+    CatchingOpt,
     CategoryOpt,
     CliError,
     DateOpt,
@@ -40,22 +41,27 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotpapers")
 
 
-async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
+async def build_digest(
+    store: Store, day: dt.date, cats: list[str], top: int, offline: bool,
+    catching: int | None = None,
+) -> Any:  # fmt: skip
     from bot.service import DigestService, UserError
 
     service = DigestService(settings(), store, clock=State.clock, offline=offline)
     try:
-        return await service.build(day, cats, top)
+        return await service.build(day, cats, top, catching_fire_days=catching)
     except UserError as exc:
         raise CliError(exc.for_cli()) from None
     finally:
         await service.aclose()
 
 
-async def print_digest(day: dt.date, cats: list[str], top: int, offline: bool, fmt: str) -> None:
+async def print_digest(
+    day: dt.date, cats: list[str], top: int, offline: bool, fmt: str, catching: int | None = None
+) -> None:
     store = open_store()
     try:
-        result = await build_digest(store, day, cats, top, offline)
+        result = await build_digest(store, day, cats, top, offline, catching)
     finally:
         store.close()
     sys.stdout.write(format_digest(result, fmt))
@@ -63,7 +69,7 @@ async def print_digest(day: dt.date, cats: list[str], top: int, offline: bool, f
 
 async def post_now(
     platform: str, workspace: str, channel: str, selected: tuple[dt.date, list[str], int],
-    offline: bool, force: bool,
+    offline: bool, force: bool, catching: int | None = None,
 ) -> Any:  # fmt: skip
     """Check the platform's credentials first, then build the digest and deliver it."""
     from bot.config import ConfigError
@@ -80,7 +86,7 @@ async def post_now(
         raise CliError(str(exc)) from None
     store = open_store()
     try:
-        result = await build_digest(store, *selected, offline)
+        result = await build_digest(store, *selected, offline, catching)
         ledger = Ledger(store, socket.gethostname(), State.clock)
         return await deliver(adapter, ledger, workspace, channel, result, force=force)
     finally:
@@ -100,12 +106,13 @@ def digest(
     ] = "text",
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
+    catching_fire_days: CatchingOpt = None,
 ) -> None:
     """Print the Hot Papers digest of a listing date."""
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    run_async(print_digest(day, cats, count, offline or use_demo, fmt))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt, catching_fire_days))
 
 
 @app.command()
@@ -131,12 +138,14 @@ def post(
     workspace: Annotated[
         str, typer.Option("--workspace", help="Workspace or guild id for the ledger.")
     ] = "default",
+    catching_fire_days: CatchingOpt = None,
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
     check_channel(check_platform(platform), channel)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
-        post_now(platform, workspace, channel, selected, offline or use_demo, force)
+        post_now(platform, workspace, channel, selected, offline or use_demo, force,
+                 catching_fire_days)  # fmt: skip
     )
     typer.echo(redact(outcome.message), err=not outcome.ok)
     if not outcome.ok:

@@ -150,6 +150,14 @@ TopOpt = Annotated[
     int | None,
     typer.Option("--top", help=f"How many papers (1-{MAX_TOP}). Default: HOTPAPERS_DEFAULT_TOP."),
 ]
+CatchingOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--catching-fire-days", min=0, max=10,
+        help="Catching fire: add papers of this many earlier listing days that became hot since "
+        "(0 = off). Default: HOTPAPERS_CATCHING_FIRE_DAYS.",
+    ),
+]
 DemoOpt = Annotated[
     bool,
     typer.Option("--demo", help="Use the bundled 2021-04-12 snapshot (no network, no tokens)."),

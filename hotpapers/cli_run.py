@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.config import Settings, check_timezone
+from bot.config import MAX_CATCHING_FIRE_DAYS, Settings, check_timezone
 from bot.keywords import check_keywords, check_no_conflict
 from bot.subscription_commands import next_delivery_text
 from bot.subscriptions import (
@@ -74,6 +74,14 @@ def subscribe(
             help="On an arXiv holiday, post one line saying there is no listing.",
         ),
     ] = False,
+    catching_fire_days: Annotated[
+        int | None,
+        typer.Option(
+            "--catching-fire-days", min=0, max=MAX_CATCHING_FIRE_DAYS,
+            help="Catching fire: papers of this many earlier listing days hot since "
+            "(0 = off; default: HOTPAPERS_CATCHING_FIRE_DAYS).",
+        ),
+    ] = None,
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
     chosen = check_platform(platform)
@@ -94,6 +102,7 @@ def subscribe(
         sub, created = subs.upsert(
             chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
             include=words["include"], exclude=words["exclude"], notify_no_listing=notify_no_listing,
+            catching_fire_days=catching_fire_days,
         )  # fmt: skip
     finally:
         store.close()
@@ -145,6 +154,7 @@ def _as_json(sub: Subscription) -> dict[str, object]:
         "time": f"{sub.time:%H:%M}", "tz": sub.tz, "include": list(sub.include),
         "exclude": list(sub.exclude), "active": sub.active,
         "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
+        "catching_fire_days": sub.catching_fire_days,
     }  # fmt: skip
 
 

@@ -80,7 +80,7 @@ class GatedDiscord(FakeDiscord):
 
 
 class Service:
-    async def build(self, date, categories, top, filters=None) -> Digest:
+    async def build(self, date, categories, top, filters=None, **_options) -> Digest:
         return make_digest(n=top, date=date, categories=tuple(categories))
 
 

@@ -234,7 +234,7 @@ class FlakyService(FakeService):
         super().__init__()
         self.failures = failures
 
-    async def build(self, date, categories, top, filters=None):
+    async def build(self, date, categories, top, filters=None, **_options):
         self.fail = len(self.calls) < self.failures
         return await super().build(date, categories, top, filters)
 

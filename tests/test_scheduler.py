@@ -217,7 +217,7 @@ class FakeService:
         self.calls: list[tuple[dt.date, tuple[str, ...], int, Filters | None]] = []
         self.fail = fail
 
-    async def build(self, date, categories, top, filters=None) -> Digest:
+    async def build(self, date, categories, top, filters=None, **_options) -> Digest:
         self.calls.append((date, tuple(categories), top, filters))
         await asyncio.sleep(0)
         if self.fail:
