@@ -6,7 +6,7 @@ hot observation of it there) and is hot now, by the ranking's own threshold, eit
 
 - in the digest's collected window: today's posts and signals can link older papers (they are
   ranked with ``bot.ranking.rank_hot`` beside the day's listing, so feeds stay feeds), or
-- in its latest observation (a later rebuild of its own listing, say).
+- in the latest observation of its own listing (that listing's digest rebuilt later).
 
 Only listings stored here (their arXiv snapshot) are looked at: nothing is fetched for them. The
 section holds at most ``top`` papers, highest score first, each marked ``section="catching_fire"``
@@ -100,7 +100,8 @@ def late_hot(
         if was_hot_at_listing(seen, listed):
             continue
         entry = now.get(key)
-        latest = seen[-1] if seen else None
+        own = [o for o in seen if o.date == listed]  # its own listing, rebuilt later
+        latest = own[-1] if own else None
         if latest is not None and latest.hot and latest.score > (entry.score if entry else 0.0):
             entry = Entry(rank=0, paper=paper, score=latest.score,
                           why=entry.why if entry else "")  # fmt: skip
