@@ -238,3 +238,27 @@ async def test_a_subscribe_changes_only_what_it_names(
         ("cs.AI",), dt.time(7, 30), "Europe/Berlin", 3
     )  # fmt: skip
     assert chat.thread() == []
+
+
+async def test_catching_fire_is_set_per_channel_from_chat(
+    subscribing: tuple[Chat, SubscriptionStore],
+) -> None:
+    chat, subs = subscribing
+    await ask(chat, SUBSCRIBE)  # cs.CL at 09:00 Europe/Berlin, top 3
+    (sub,) = subs.list_all()
+    assert sub.catching_fire_days is None  # the deployment's HOTPAPERS_CATCHING_FIRE_DAYS
+    five = Form("subscribe catching=5", {"action": "subscribe", "catching": "5"})
+    kind, text = await ask(chat, five)
+    assert (kind, text.split(", on every")[0]) == (
+        ReplyKind.SUBSCRIPTION,
+        "Updated the subscription: this channel gets Hot Papers for cs.CL at 09:00 "
+        "Europe/Berlin, top 3, Catching fire from the last 5 listing days",
+    )
+    assert subs.list_all()[0].catching_fire_days == 5
+    off = Form("subscribe catching=off", {"action": "subscribe", "catching": "off"})
+    kind, text = await ask(chat, off)
+    assert "top 3, no Catching fire, on every arXiv listing day" in text
+    (sub,) = subs.list_all()
+    assert (sub.catching_fire_days, sub.top, sub.time) == (0, 3, dt.time(9, 0))
+    assert chat.thread() == []
+

@@ -509,3 +509,15 @@ def test_typed_options_mean_what_the_same_words_mean(options: Options) -> None:
         except CommandError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
+
+
+def test_catching_fire_words_are_checked_like_every_setting() -> None:
+    assert parse("subscribe catching=on") == Subscribe(catching_fire_days=3)
+    assert parse("subscribe catching=0") == Subscribe(catching_fire_days=0)
+    assert parse("subscribe catching=OFF top=5") == Subscribe(top=5, catching_fire_days=0)
+    assert error("subscribe catching=99") == (
+        '`catching=` is how many earlier listing days "Catching fire" looks back at: 0 to 10, '
+        "`on` (3) or `off` (you wrote `99`)."
+    )
+    assert error("subscribe catching") == "`catching` needs a value: `catching=3`, `catching=off`."
+    assert error("cs.CL catching=2").startswith("`catching=2` is a subscription setting")

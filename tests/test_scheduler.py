@@ -215,10 +215,12 @@ class Adapters:
 class FakeService:
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[tuple[dt.date, tuple[str, ...], int, Filters | None]] = []
+        self.options: list[dict[str, object]] = []
         self.fail = fail
 
-    async def build(self, date, categories, top, filters=None, **_options) -> Digest:
+    async def build(self, date, categories, top, filters=None, **options) -> Digest:
         self.calls.append((date, tuple(categories), top, filters))
+        self.options.append(options)
         await asyncio.sleep(0)
         if self.fail:
             raise RuntimeError("arXiv is down")
@@ -451,3 +453,14 @@ async def test_jobs_follow_the_subscriptions(store, clock, made) -> None:
     assert sorted(job.id for job in scheduler.scheduler.get_jobs()) == ["sub:1", "sub:3"]
     scheduler.set_leader(False)
     assert scheduler.scheduler.get_jobs() == []
+
+
+async def test_a_channel_s_catching_fire_setting_reaches_its_build(store, clock, made) -> None:
+    own = add_sub(store, clock, "own", catching_fire_days=0)
+    default = add_sub(store, clock, "default")
+    service = FakeService()
+    scheduler = make_scheduler(made, store, clock, service=service)
+    await scheduler.run_job(own.id)
+    await scheduler.run_job(default.id)
+    # None: the deployment's HOTPAPERS_CATCHING_FIRE_DAYS; two settings, two builds.
+    assert service.options == [{"catching_fire_days": 0}, {"catching_fire_days": None}]
