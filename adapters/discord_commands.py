@@ -4,9 +4,9 @@ Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
 settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
-separated by commas), ``notify`` (on/off) and ``catching`` (days back, on/off). They reach the core as typed
-``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks and answers them
-exactly as it does Slack's text.
+separated by commas), ``notify`` (on/off) and ``catching`` (days back, on/off). They reach the
+core as typed ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks
+and answers them exactly as it does Slack's text.
 
 The answer is deferred at once, ephemerally (``defer(ephemeral=True, thinking=True)``): Discord
 wants a reply within 3 s, and bad input, confirmations and errors are for the person who asked,

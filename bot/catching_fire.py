@@ -1,4 +1,4 @@
-""""Catching fire": papers of the previous few listings that became hot since.
+""" "Catching fire": papers of the previous few listings that became hot since.
 
 A paper listed on one of the ``days`` listing days before the digest's date qualifies when it
 was not hot in the first build of its own listing's digest (the series, ``bot.series``, has no

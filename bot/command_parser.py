@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from bot import calendar
 from bot.categories import expand
 from bot.command_hints import quote, unknown_word_message, unknown_zone_message, zones
-from bot.config import MAX_CATCHING_FIRE_DAYS
 from bot.command_types import (
     MAX_CATEGORIES,
     SUBSCRIBE_EXAMPLE,
@@ -19,6 +18,7 @@ from bot.command_types import (
     Query,
     Subscribe,
 )
+from bot.config import MAX_CATCHING_FIRE_DAYS
 from bot.keywords import EXAMPLE as KEYWORDS_EXAMPLE
 from bot.keywords import check_no_conflict, keywords
 
@@ -172,7 +172,7 @@ class Parser:
         if re.fullmatch(r"[0-9]{1,2}", value) and int(value) <= MAX_CATCHING:
             return int(value)
         raise CommandError(
-            f"`catching=` is how many earlier listing days \"Catching fire\" looks back at: "
+            f'`catching=` is how many earlier listing days "Catching fire" looks back at: '
             f"0 to {MAX_CATCHING}, `on` ({CATCHING_ON}) or `off` "
             f"(you wrote {quote(self.settings['catching'])})."
         )

@@ -24,10 +24,10 @@ from bot.latex import paper_text, post_text, signals_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
 from bot.ranking import Weights, rank_hot
+from bot.series import Series
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
-from bot.series import Series
 from bot.store import Snapshot, Store
 from bot.trend_keeper import TrendKeeper
 

@@ -78,8 +78,14 @@ class Series:
                 )
                 for row in rows:
                     found.setdefault(row.arxiv_id, []).append(
-                        Observation(row.arxiv_id, row.date, row.listed,
-                                    _aware(row.observed_at), row.score, row.hot)  # fmt: skip
+                        Observation(
+                            row.arxiv_id,
+                            row.date,
+                            row.listed,
+                            _aware(row.observed_at),
+                            row.score,
+                            row.hot,
+                        )  # fmt: skip
                     )
         return found
 

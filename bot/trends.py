@@ -42,6 +42,7 @@ class Observation:
     score: float
     hot: bool
 
+
 #: How far from exactly 24 h earlier an observation may be to count for ``delta_24h``.
 TOLERANCE = dt.timedelta(hours=6)
 DAY = dt.timedelta(hours=24)

@@ -144,8 +144,9 @@ def post(
     check_channel(check_platform(platform), channel)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
-        post_now(platform, workspace, channel, selected, offline or use_demo, force,
-                 catching_fire_days)  # fmt: skip
+        post_now(
+            platform, workspace, channel, selected, offline or use_demo, force, catching_fire_days
+        )  # fmt: skip
     )
     typer.echo(redact(outcome.message), err=not outcome.ok)
     if not outcome.ok:

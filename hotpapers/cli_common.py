@@ -153,7 +153,9 @@ TopOpt = Annotated[
 CatchingOpt = Annotated[
     int | None,
     typer.Option(
-        "--catching-fire-days", min=0, max=10,
+        "--catching-fire-days",
+        min=0,
+        max=10,
         help="Catching fire: add papers of this many earlier listing days that became hot since "
         "(0 = off). Default: HOTPAPERS_CATCHING_FIRE_DAYS.",
     ),

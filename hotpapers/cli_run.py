@@ -77,7 +77,9 @@ def subscribe(
     catching_fire_days: Annotated[
         int | None,
         typer.Option(
-            "--catching-fire-days", min=0, max=MAX_CATCHING_FIRE_DAYS,
+            "--catching-fire-days",
+            min=0,
+            max=MAX_CATCHING_FIRE_DAYS,
             help="Catching fire: papers of this many earlier listing days hot since "
             "(0 = off; default: HOTPAPERS_CATCHING_FIRE_DAYS).",
         ),

@@ -261,4 +261,3 @@ async def test_catching_fire_is_set_per_channel_from_chat(
     (sub,) = subs.list_all()
     assert (sub.catching_fire_days, sub.top, sub.time) == (0, 3, dt.time(9, 0))
     assert chat.thread() == []
-

@@ -57,8 +57,10 @@ async def test_a_late_hot_paper_is_catching_fire_with_its_trend_in_json(store: S
 async def test_catching_fire_is_a_section_in_every_text_format(store: Store) -> None:
     wednesday = (await build_days(store))[WED]
     text = format_digest(wednesday, "text")
-    assert text.index(f"1. Paper {A3}") < text.index("\nCatching fire\n") < text.index(
-        f"2. Paper {B1}"
+    assert (
+        text.index(f"1. Paper {A3}")
+        < text.index("\nCatching fire\n")
+        < text.index(f"2. Paper {B1}")
     )
     assert "   listed 2026-11-16 · rising (+11 in 24 h)\n" in text
     markdown = format_digest(wednesday, "markdown")

@@ -37,12 +37,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("arxiv_id", "date", "observed_at"),
     )
     op.create_index("ix_hp_attention_arxiv_id", "hp_attention", ["arxiv_id"])
-    op.add_column(
-        "hp_delivery_messages", sa.Column("arxiv_id", sa.String(40), nullable=True)
-    )
-    op.add_column(
-        "hp_subscriptions", sa.Column("catching_fire_days", sa.Integer, nullable=True)
-    )
+    op.add_column("hp_delivery_messages", sa.Column("arxiv_id", sa.String(40), nullable=True))
+    op.add_column("hp_subscriptions", sa.Column("catching_fire_days", sa.Integer, nullable=True))
 
 
 def downgrade() -> None:
