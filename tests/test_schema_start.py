@@ -17,7 +17,7 @@ from tests.cli_runner import run_cli
 from tests.test_runtime import MONDAY_0900_30, get_health, started
 
 NEWER = (
-    "error: the database's schema (0099) is newer than this hotpapers knows (0002): upgrade "
+    "error: the database's schema (0099) is newer than this hotpapers knows (0003): upgrade "
     "hotpapers, or set HOTPAPERS_DATABASE_URL to another database\n"
 )
 
@@ -80,7 +80,7 @@ def test_check_fails_on_a_broken_database(
 
     result = check_database(database)
     assert result.line == (
-        "✗ database: schema 0002: database error: no such column: hp_deliveries.thread_id"
+        "✗ database: schema 0003: database error: no such column: hp_deliveries.thread_id"
     )
 
 
@@ -110,18 +110,18 @@ def test_db_upgrade_and_current(
 ) -> None:
     monkeypatch.setenv("HOTPAPERS_DATABASE_URL", database)
     assert run_cli(monkeypatch, capsys, "db", "current") == (
-        0, "none (empty, or made before migrations): the next start upgrades it to 0002\n", "",
+        0, "none (empty, or made before migrations): the next start upgrades it to 0003\n", "",
     )  # fmt: skip
     at_revision(database, "0001")
     assert run_cli(monkeypatch, capsys, "db", "current") == (
-        0, "0001 (behind 0002): the next start, or hotpapers db upgrade, upgrades it\n", "",
+        0, "0001 (behind 0003): the next start, or hotpapers db upgrade, upgrades it\n", "",
     )  # fmt: skip
     code, out, _ = run_cli(monkeypatch, capsys, "db", "upgrade")
-    assert (code, out) == (0, "Upgraded the database schema from 0001 to 0002.\n")
+    assert (code, out) == (0, "Upgraded the database schema from 0001 to 0003.\n")
     assert run_cli(monkeypatch, capsys, "db", "upgrade") == (
-        0, "The database schema is already at 0002, the latest.\n", "",
+        0, "The database schema is already at 0003, the latest.\n", "",
     )  # fmt: skip
-    assert run_cli(monkeypatch, capsys, "db", "current") == (0, "0002 (the latest)\n", "")
+    assert run_cli(monkeypatch, capsys, "db", "current") == (0, "0003 (the latest)\n", "")
 
 
 async def test_healthz_is_non_ok_while_the_database_is_unreachable_and_ok_once_it_is_back(
