@@ -125,3 +125,23 @@ def test_the_words_for_a_trend() -> None:
 def test_earlier_listings_skip_weekends() -> None:
     assert earlier_listings(MON, 2) == [dt.date(2026, 11, 13), dt.date(2026, 11, 12)]
     assert earlier_listings(WED, 0) == []
+
+
+def test_the_series_on_postgresql_is_idempotent_and_read_by_paper(url: str) -> None:
+    store = Store(url)
+    try:
+        series = Series(store)
+        at = BUILT[TUE]
+        build = [
+            Observation(A1, MON, MON, at, 3.0, True),
+            Observation(B1, TUE, MON, at, 4.0, True),
+            Observation(C1, MON, MON, at, 0.5, False),
+        ]
+        assert series.record(build) == 3
+        assert series.record(build) == 0  # the same build stored twice
+        later = Observation(A1, MON, MON, BUILT[WED], 5.0, True)
+        assert series.record([*build, later]) == 1
+        found = series.history([A1, C1, "2611.99999"])
+        assert found == {A1: [build[0], later], C1: [build[2]]}
+    finally:
+        store.close()
