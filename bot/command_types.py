@@ -18,6 +18,15 @@ class Query:
 
 
 @dataclass(frozen=True)
+class WeekQuery:
+    """The weekly roundup of the arXiv week ending at the listing ``date`` (``bot.weekly``)."""
+
+    categories: tuple[str, ...]
+    date: dt.date
+    top: int
+
+
+@dataclass(frozen=True)
 class HelpRequest:
     pass
 
@@ -49,7 +58,7 @@ class ShowSettings:
     pass
 
 
-Command = Query | HelpRequest | Subscribe | Unsubscribe | ShowSettings
+Command = Query | WeekQuery | HelpRequest | Subscribe | Unsubscribe | ShowSettings
 
 
 class CommandError(ValueError):

@@ -26,13 +26,14 @@ from bot.command_types import (
     ShowSettings,
     Subscribe,
     Unsubscribe,
+    WeekQuery,
 )
 from bot.config import MAX_TOP, Settings
 from bot.ports import Options
 
 __all__ = [
     "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest", "Query",
-    "ShowSettings", "Subscribe", "Unsubscribe", "from_options", "parse_command", "parse_for",
+    "ShowSettings", "Subscribe", "Unsubscribe", "WeekQuery", "from_options", "parse_command", "parse_for",
     "quote", "tokenize",
 ]  # fmt: skip
 

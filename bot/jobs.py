@@ -156,7 +156,7 @@ class DigestScheduler(JobTable):
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if passing else (RETRY_DELAY,))
             raise RunFailed(outcome.message)
         held = self.ledger.held_until(sub.platform, sub.workspace, sub.channel, digest.date,
-                                      digest.categories)  # fmt: skip
+                                      digest.ledger_categories)  # fmt: skip
         if outcome.skipped and held is not None:  # another owner's claim: resume once stale
             self._retry_later(sub, plan.scheduled, at=held + STALE_MARGIN)
             return RunOutcome(

@@ -107,7 +107,7 @@ async def deliver(
 ) -> Outcome:
     """Claim, post the missing parts of the thread, record each message, finish the claim."""
     claim = ledger.claim(
-        adapter.name, workspace, channel, digest.date, digest.categories, force=force
+        adapter.name, workspace, channel, digest.date, digest.ledger_categories, force=force
     )
     if claim is None:
         return Outcome(Posted.ALREADY, channel, digest)

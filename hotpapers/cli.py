@@ -40,22 +40,26 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotpapers")
 
 
-async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
+async def build_digest(
+    store: Store, day: dt.date, cats: list[str], top: int, offline: bool, week: bool = False
+) -> Any:
     from bot.service import DigestService, UserError
 
     service = DigestService(settings(), store, clock=State.clock, offline=offline)
     try:
-        return await service.build(day, cats, top)
+        return await (service.build_week if week else service.build)(day, cats, top)
     except UserError as exc:
         raise CliError(exc.for_cli()) from None
     finally:
         await service.aclose()
 
 
-async def print_digest(day: dt.date, cats: list[str], top: int, offline: bool, fmt: str) -> None:
+async def print_digest(
+    day: dt.date, cats: list[str], top: int, offline: bool, fmt: str, week: bool = False
+) -> None:
     store = open_store()
     try:
-        result = await build_digest(store, day, cats, top, offline)
+        result = await build_digest(store, day, cats, top, offline, week)
     finally:
         store.close()
     sys.stdout.write(format_digest(result, fmt))
@@ -100,12 +104,18 @@ def digest(
     ] = "text",
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
+    week: Annotated[
+        bool,
+        typer.Option(
+            "--week", help="The weekly roundup: the arXiv week up to --date, ranked as one."
+        ),
+    ] = False,
 ) -> None:
-    """Print the Hot Papers digest of a listing date."""
+    """Print the Hot Papers digest of a listing date (or, with --week, of its week so far)."""
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    run_async(print_digest(day, cats, count, offline or use_demo, fmt))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt, week))
 
 
 @app.command()
