@@ -46,6 +46,9 @@ class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
                     filters: Filters | None = None) -> Digest: ...  # fmt: skip
 
+    async def build_week(self, date: dt.date, categories: Sequence[str], top: int,
+                         filters: Filters | None = None) -> Digest: ...  # fmt: skip
+
 
 class AdapterProvider(Protocol):
     async def adapter(self, platform: str, workspace: str) -> Adapter:
@@ -130,10 +133,12 @@ class DigestScheduler(JobTable):
     async def _deliver(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.listing is not None
         listing, what = plan.listing, (sub.categories, sub.top)
-        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude)
+        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
+               sub.weekly)  # fmt: skip
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
+        build = self.service.build_week if sub.weekly else self.service.build
         try:
-            digest = await self.cache.get(key, lambda: self.service.build(listing, *what, filters))
+            digest = await self.cache.get(key, lambda: build(listing, *what, filters))
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)

@@ -149,6 +149,9 @@ class Options:
     include: str | None = None  # keywords separated by commas; "none" clears the filter
     exclude: str | None = None
     notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
+    #: The weekly roundup's weekday (``friday``): with ``subscribe`` the weekly subscription, with
+    #: ``unsubscribe`` (any day) stopping it.
+    week_day: str | None = None
 
 
 @dataclass(frozen=True)
