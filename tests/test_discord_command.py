@@ -204,7 +204,7 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     assert command["name"] == "hotpapers"
     options = {o["name"]: o for o in command["options"]}
     assert list(options) == [
-        "category", "date", "top", "action", "time", "include", "exclude", "notify"
+        "category", "date", "top", "action", "time", "include", "exclude", "notify", "week_day"
     ]  # fmt: skip
     assert [c["value"] for c in options["notify"]["choices"]] == ["on", "off"]
     assert options["category"]["autocomplete"] is True
@@ -213,8 +213,10 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
         1,
         50,
     )
+    assert [c["value"] for c in options["week_day"]["choices"]][::6] == ["monday", "sunday"]
     assert [c["value"] for c in options["action"]["choices"]] == [
         "digest",
+        "week",
         "help",
         "subscribe",
         "unsubscribe",
