@@ -67,7 +67,7 @@ async def print_digest(
 
 async def post_now(
     platform: str, workspace: str, channel: str, selected: tuple[dt.date, list[str], int],
-    offline: bool, force: bool,
+    offline: bool, force: bool, week: bool = False,
 ) -> Any:  # fmt: skip
     """Check the platform's credentials first, then build the digest and deliver it."""
     from bot.config import ConfigError
@@ -84,7 +84,7 @@ async def post_now(
         raise CliError(str(exc)) from None
     store = open_store()
     try:
-        result = await build_digest(store, *selected, offline)
+        result = await build_digest(store, *selected, offline, week)
         ledger = Ledger(store, socket.gethostname(), State.clock)
         return await deliver(adapter, ledger, workspace, channel, result, force=force)
     finally:
@@ -92,6 +92,11 @@ async def post_now(
         close = getattr(adapter, "close", None)
         if close is not None:
             await close()
+
+
+WeekFlag = Annotated[
+    bool, typer.Option("--week", help="The weekly roundup: the arXiv week up to --date, as one.")
+]
 
 
 @app.command()
@@ -104,12 +109,7 @@ def digest(
     ] = "text",
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
-    week: Annotated[
-        bool,
-        typer.Option(
-            "--week", help="The weekly roundup: the arXiv week up to --date, ranked as one."
-        ),
-    ] = False,
+    week: WeekFlag = False,
 ) -> None:
     """Print the Hot Papers digest of a listing date (or, with --week, of its week so far)."""
     if fmt not in FORMATS:
@@ -141,12 +141,13 @@ def post(
     workspace: Annotated[
         str, typer.Option("--workspace", help="Workspace or guild id for the ledger.")
     ] = "default",
+    week: WeekFlag = False,
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
     check_channel(check_platform(platform), channel)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
-        post_now(platform, workspace, channel, selected, offline or use_demo, force)
+        post_now(platform, workspace, channel, selected, offline or use_demo, force, week)
     )
     typer.echo(redact(outcome.message), err=not outcome.ok)
     if not outcome.ok:

@@ -188,3 +188,12 @@ async def test_the_service_refuses_a_date_without_listing(tmp_path: Path) -> Non
     finally:
         await service.aclose()
         store.close()
+
+
+def test_the_readme_week_block_is_what_the_command_prints() -> None:
+    from tests.test_readme_truths import ROOT, readme_demo
+
+    script = readme_demo()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    fresh = script.updated_readme(readme, script.demo_output(), script.week_output())
+    assert fresh == readme, "README.md's week block is stale: run python scripts/readme_demo.py"

@@ -94,7 +94,9 @@ async def test_a_scheduled_weekly_run_posts_once_beside_the_daily(store: Store, 
 
     first = await scheduler.run_job(weekly.id)
     assert first.status is RunStatus.POSTED
-    assert first.text == "posted Hot Papers 2021-04-16 to general: header and 10 replies"
+    assert first.text == (
+        "posted Hot Papers, week of 2021-04-12 to 2021-04-16 to general: header and 10 replies"
+    )
     assert service.calls == [("week", dt.date(2021, 4, 16), ("cs.CL",), 10, None)]
     assert adapter.titles == ["Hot Papers, week of 2021-04-12 to 2021-04-16"]
     assert adapter.sent == [("header", "general", None, dt.date(2021, 4, 16)),
