@@ -104,6 +104,11 @@ class Parser:
             self.tz = _once(self.tz, zone, "Give one time zone, not two")
         elif match := _SETTING.fullmatch(token):
             self.set_setting(match.group(1).lower(), match.group(2), token)
+        elif lowered == "week":
+            raise CommandError(
+                "`week` comes first: `/hotpapers week cs.CL` (the weekly roundup), or "
+                f"{WEEKLY_EXAMPLE}."
+            )
         elif lowered in ("include", "exclude", "notify"):
             raise CommandError(f"`{lowered}` needs a value: {KEYWORDS_EXAMPLE}, `notify=on`.")
         else:

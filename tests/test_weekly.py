@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.commands import CommandError, Subscribe, Unsubscribe, WeekQuery, parse_command
 from bot.config import Settings
 from bot.service import DigestService, UserError
 from bot.store import Store
@@ -19,6 +20,11 @@ from tests.cli_runner import run_cli
 from tests.week_data import MONDAY, NOW, TUESDAY, WEDNESDAY, A, C, seed
 
 HOLIDAY = dt.date(2026, 11, 26)  # Thanksgiving: no listing
+CONTEXT: dict[str, Any] = {
+    "now": dt.datetime(2021, 4, 13, 12, 0, tzinfo=dt.UTC),
+    "default_categories": ["cs.CL"],
+    "default_top": 10,
+}
 
 
 def test_a_week_is_its_listing_days_from_monday_up_to_the_date() -> None:
@@ -197,3 +203,36 @@ def test_the_readme_week_block_is_what_the_command_prints() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     fresh = script.updated_readme(readme, script.demo_output(), script.week_output())
     assert fresh == readme, "README.md's week block is stale: run python scripts/readme_demo.py"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("week", WeekQuery(("cs.CL",), dt.date(2021, 4, 13), 10)),
+        ("WEEK cs.LG 2021-04-12 top=3", WeekQuery(("cs.LG",), dt.date(2021, 4, 12), 3)),
+        ("unsubscribe week", Unsubscribe(weekly=True)),
+        ("subscribe week fri 16:00 top=5",
+         Subscribe(time=dt.time(16, 0), top=5, weekly=True, week_day=4)),
+    ],
+)  # fmt: skip
+def test_the_week_commands_parse(text: str, expected: object) -> None:
+    assert parse_command(text, **CONTEXT) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cs.CL week", "`week` comes first: `/hotpapers week cs.CL` (the weekly roundup), or "
+         "`/hotpapers subscribe week friday 16:00 Europe/Berlin cs.CL`."),
+        ("subscribe friday at 09:00", "A daily subscription posts every listing day, so it takes "
+         "no weekday (you wrote `friday`). For a weekly roundup: `/hotpapers subscribe week "
+         "friday 16:00 Europe/Berlin cs.CL`."),
+        ("subscribe week fri sat 09:00", "Give one weekday, e.g. `friday`."),
+        ("week 2021-04-10", "arXiv has no listing on Saturday 2021-04-10 (weekends and holidays "
+         "have none); the nearest earlier listing is Friday 2021-04-09."),
+    ],
+)  # fmt: skip
+def test_week_commands_with_bad_input_say_what_to_write(text: str, message: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text, **CONTEXT)
+    assert str(caught.value) == message
