@@ -2,9 +2,11 @@
 
 Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be typed, separated
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
-(1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
-settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
-separated by commas), ``notify`` (on/off) and ``catching`` (days back, on/off). They reach the
+(1..50, checked by Discord), ``action`` (digest, the default; week, the weekly roundup; help;
+subscribe, unsubscribe, settings), and for subscribe ``time`` (``HH:MM [Area/City]``),
+``include``/``exclude`` (keywords separated by commas), ``notify`` (on/off), ``catching`` (days
+back, on/off) and ``week_day`` (the weekly roundup's subscription; with unsubscribe, any day stops
+the weekly one). They reach the
 core as typed ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks
 and answers them exactly as it does Slack's text.
 
@@ -33,7 +35,8 @@ log = logging.getLogger(__name__)
 
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100
-ACTIONS = ("digest", "help", "subscribe", "unsubscribe", "settings")
+ACTIONS = ("digest", "week", "help", "subscribe", "unsubscribe", "settings")
+WEEK_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MANAGERS = "members with the Manage Channels permission"
 INVITE = (
     "give me the View Channel, Send Messages, Create Public Threads and Send Messages in Threads "
@@ -122,18 +125,20 @@ def build_app_command(
         category="arXiv categories, e.g. cs.CL (several: separate with spaces)",
         date="YYYY-MM-DD, today or yesterday (US Eastern); default: the latest listing",
         top=f"How many papers (1-{MAX_TOP})",
-        action="digest (default), help, subscribe, unsubscribe or settings",
+        action="digest (default), week, help, subscribe, unsubscribe or settings",
         time="For subscribe: HH:MM and an optional time zone, e.g. 09:00 Europe/Berlin",
         include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
         exclude="For subscribe: leave out papers mentioning these words (none: clear)",
         notify="For subscribe: a line in this channel on arXiv holidays",
         catching="For subscribe: Catching fire, papers of earlier listing days hot since "
         "(days back, on or off)",
+        week_day="For subscribe/unsubscribe: the weekly roundup's day, not the daily digest",
     )
     @app_commands.choices(
         action=[app_commands.Choice(name=a, value=a) for a in ACTIONS],
         notify=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
         catching=[app_commands.Choice(name=v, value=v) for v in CATCHING_CHOICES],
+        week_day=[app_commands.Choice(name=d, value=d) for d in WEEK_DAYS],
     )
     @app_commands.guild_only()
     async def hotpapers(
@@ -147,10 +152,11 @@ def build_app_command(
         exclude: str | None = None,
         notify: str | None = None,
         catching: str | None = None,
+        week_day: str | None = None,
     ) -> None:
         options = Options(
             action=action, categories=category, date=date, top=top, time=time,
-            include=include, exclude=exclude, notify=notify, catching=catching,
+            include=include, exclude=exclude, notify=notify, catching=catching, week_day=week_day,
         )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

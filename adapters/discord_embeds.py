@@ -90,7 +90,7 @@ def _link(label: str, url: str | None) -> str | None:
 
 def thread_name(digest: Digest) -> str:
     """``Hot Papers YYYY-MM-DD``: the thread (or forum post) holding one digest."""
-    return clamp(f"Hot Papers {digest.date.isoformat()}", THREAD_NAME_LIMIT)
+    return clamp(digest.title, THREAD_NAME_LIMIT)
 
 
 def header_embed(digest: Digest) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def header_embed(digest: Digest) -> dict[str, Any]:
         notes=[safe_markdown(note) for note in digest.notes],
     )
     embed = {
-        "title": f"Hot Papers {digest.date.isoformat()}",
+        "title": digest.title,
         "description": description,
         "color": ACCENT,
         "footer": {"text": "hotpapers · one reply per paper in the thread"},
@@ -143,7 +143,7 @@ def entry_embed(digest: Digest, entry: Entry) -> dict[str, Any]:
         "description": clamp(description, ENTRY_DESCRIPTION_BUDGET),
         "color": ACCENT,
         "fields": fields,
-        "footer": {"text": f"arXiv:{paper.arxiv_id} · Hot Papers {digest.date.isoformat()}"},
+        "footer": {"text": f"arXiv:{paper.arxiv_id} · {digest.title}"},
     }
     thumbnail = safe_url(entry.signals.hf_thumbnail)
     if thumbnail:

@@ -151,7 +151,7 @@ def header_message(digest: Digest) -> Payload:
     top = digest.entries[:TOP_NAMED]
     text = _render(
         "header_text.j2",
-        date=digest.date.isoformat(),
+        title=digest.title,
         headline=headline(digest, categories),
         titles=[escape_clamped(one_line(e.paper.title), 80) for e in top],
     )
@@ -166,7 +166,7 @@ def header_message(digest: Digest) -> Payload:
         "header_sources.j2", used=[escape_mrkdwn(_source_label(n)) for n in digest.sources_used]
     )
     blocks = [
-        header_block(f"Hot Papers {digest.date.isoformat()}"),
+        header_block(digest.title),
         section_block(intro),
         context_block(sources),
     ]

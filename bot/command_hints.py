@@ -16,7 +16,7 @@ USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
 TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 _HELP_HINT = "Try `/hotpapers help`."
 _CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
-_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10")
+_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10", "week")
 
 
 def quote(token: str) -> str:
@@ -82,6 +82,8 @@ HELP_FORMS = (
      "pick categories (`cs.*` means every cs category)"),
     ("`/hotpapers cs.CV 2021-04-12 top=5`", "`/hotpapers category:cs.CV date:2021-04-12 top:5`",
      "a past listing, the top 5 papers"),
+    ("`/hotpapers week cs.CL`", "`/hotpapers action:week category:cs.CL`",
+     "the weekly roundup: this arXiv week so far, ranked on the week's attention"),
     ("`/hotpapers today` or `/hotpapers yesterday`", "`/hotpapers date:today` or `date:yesterday`",
      "dates in US Eastern time"),
     ("`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10`",
@@ -93,8 +95,13 @@ HELP_FORMS = (
     ("`/hotpapers subscribe catching=3` or `catching=off`",
      "`/hotpapers action:subscribe catching:3` or `catching:off`",
      "Catching fire: papers of the last 3 listing days that became hot since, after the day's"),
-    ("`/hotpapers unsubscribe` stops it; `/hotpapers settings` shows it",
-     "`/hotpapers action:unsubscribe` stops it; `action:settings` shows it", ""),
+    ("`/hotpapers subscribe week friday 16:00 Europe/Berlin cs.CL`",
+     "`/hotpapers action:subscribe week_day:friday time:16:00 Europe/Berlin category:cs.CL`",
+     "the weekly roundup in this channel, once a week"),
+    ("`/hotpapers unsubscribe` stops it (`unsubscribe week`: the weekly one); "
+     "`/hotpapers settings` shows them",
+     "`/hotpapers action:unsubscribe` stops it (with `week_day:`, the weekly one); "
+     "`action:settings` shows them", ""),
     ("`/hotpapers help`", "`/hotpapers action:help`", "this text"),
 )  # fmt: skip
 

@@ -14,6 +14,8 @@ from bot.command_hints import quote, unknown_word_message, unknown_zone_message,
 from bot.command_types import (
     MAX_CATEGORIES,
     SUBSCRIBE_EXAMPLE,
+    WEEKDAY_WORDS,
+    WEEKLY_EXAMPLE,
     CommandError,
     Query,
     Subscribe,
@@ -49,6 +51,8 @@ class Parser:
 
     context: Context
     subscribing: bool
+    weekly: bool = False  # ``subscribe week ...``
+    week_day: int | None = None
     categories: list[str] = field(default_factory=list)
     date_token: str | None = None
     top_token: str | None = None
@@ -86,6 +90,7 @@ class Parser:
             categories=self._chosen_categories() if self.categories else None, time=self.time,
             tz=self.tz, top=self._top() if self.top_token else None, include=include,
             exclude=exclude, notify=self._notify(), catching_fire_days=self._catching(),
+            weekly=self.weekly, week_day=self.week_day,
         )  # fmt: skip
 
     def read(self, token: str) -> None:
@@ -98,12 +103,19 @@ class Parser:
             self.set_date(token)
         elif self.subscribing and _TIME_LIKE.fullmatch(lowered):
             self.set_time(token)
+        elif self.subscribing and lowered in WEEKDAY_WORDS:
+            self.set_week_day(token)
         elif self.subscribing and (zone := zones().get(lowered)) is not None:
             self.tz = _once(self.tz, zone, "Give one time zone, not two")
         elif match := _SETTING.fullmatch(token):
             self.set_setting(match.group(1).lower(), match.group(2), token)
         elif lowered == "catching":
             raise CommandError("`catching` needs a value: `catching=3`, `catching=off`.")
+        elif lowered == "week":
+            raise CommandError(
+                "`week` comes first: `/hotpapers week cs.CL` (the weekly roundup), or "
+                f"{WEEKLY_EXAMPLE}."
+            )
         elif lowered in ("include", "exclude", "notify"):
             raise CommandError(f"`{lowered}` needs a value: {KEYWORDS_EXAMPLE}, `notify=on`.")
         else:
@@ -132,6 +144,22 @@ class Parser:
                 f"(you wrote {quote(token)}). Example: {SUBSCRIBE_EXAMPLE}."
             )
         self.date_token = _once(self.date_token, token, "Give one date, not two")
+
+    def set_week_day(self, token: str) -> None:
+        """The weekday of a weekly subscription (``friday``, ``fri``); a daily one has none."""
+        if not self.weekly:
+            raise CommandError(
+                f"A daily subscription posts every listing day, so it takes no weekday (you wrote "
+                f"{quote(token)}). For a weekly roundup: {WEEKLY_EXAMPLE}."
+            )
+        day = WEEKDAY_WORDS.get(token.strip().lower())
+        if day is None:
+            raise CommandError(
+                f"{quote(token)} is not a weekday: use `monday` to `sunday` (or `mon` ... `sun`)."
+            )
+        if self.week_day is not None:
+            raise CommandError("Give one weekday, e.g. `friday`.")
+        self.week_day = day
 
     def set_time(self, token: str) -> None:
         match = _TIME.fullmatch(token)

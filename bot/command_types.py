@@ -8,10 +8,31 @@ from dataclasses import dataclass
 
 MAX_CATEGORIES = 40
 SUBSCRIBE_EXAMPLE = "`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin`"
+WEEKLY_EXAMPLE = "`/hotpapers subscribe week friday 16:00 Europe/Berlin cs.CL`"
+#: Weekday words of a weekly subscription, by their number (0 = Monday).
+WEEKDAY_WORDS = (
+    {
+        word: n
+        for n, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )  # fmt: skip
+        for word in (name, name[:3])
+    }
+    | {"tues": 1, "thur": 3, "thurs": 3}
+)
 
 
 @dataclass(frozen=True)
 class Query:
+    categories: tuple[str, ...]
+    date: dt.date
+    top: int
+
+
+@dataclass(frozen=True)
+class WeekQuery:
+    """The weekly roundup of the arXiv week ending at the listing ``date`` (``bot.weekly``)."""
+
     categories: tuple[str, ...]
     date: dt.date
     top: int
@@ -39,11 +60,13 @@ class Subscribe:
     notify: bool | None = None  # a line in the channel on arXiv holidays
     #: "Catching fire" reach in listing days (0: off); ``catching=3``, ``catching=off``.
     catching_fire_days: int | None = None
+    weekly: bool = False  # the channel's weekly roundup (``subscribe week ...``), not its daily
+    week_day: int | None = None  # 0 = Monday; a new weekly subscription needs one
 
 
 @dataclass(frozen=True)
 class Unsubscribe:
-    pass
+    weekly: bool = False  # ``unsubscribe week``: stop the weekly roundup, keep the daily
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,7 @@ class ShowSettings:
     pass
 
 
-Command = Query | HelpRequest | Subscribe | Unsubscribe | ShowSettings
+Command = Query | WeekQuery | HelpRequest | Subscribe | Unsubscribe | ShowSettings
 
 
 class CommandError(ValueError):

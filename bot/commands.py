@@ -1,12 +1,13 @@
 """Parse ``/hotpapers ...`` into a command, the same way for Slack and Discord.
 
-Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``help``,
+Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``week`` followed
+by the same (the weekly roundup of the arXiv week up to that listing), ``help``,
 ``subscribe [category ...] [at HH:MM] [Area/City] [top=N] [include=w,w] [exclude=w]
-[notify=on|off] [catching=N|on|off]`` (a change names only what it changes), ``unsubscribe``
-and ``settings``; or the same as typed ``Options`` (``from_options``), checked by the same code
-with the same replies. Any input gives either a command or a ``CommandError`` whose text is the
-short reply to show the user, fix included; the user's words are echoed only cleaned of mention
-syntax and clamped.
+[notify=on|off] [catching=N|on|off]`` (a change names only what it changes), ``subscribe week
+[weekday] ...`` (the weekly roundup's subscription), ``unsubscribe [week]`` and ``settings``; or
+the same as typed ``Options`` (``from_options``), checked by the same code with the same replies.
+Any input gives either a command or a ``CommandError`` whose text is the short reply to show the
+user, fix included; the user's words are echoed only cleaned of mention syntax and clamped.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from bot.command_types import (
     ShowSettings,
     Subscribe,
     Unsubscribe,
+    WeekQuery,
 )
 from bot.config import MAX_TOP, Settings
 from bot.ports import Options
 
 __all__ = [
     "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest", "Query",
-    "ShowSettings", "Subscribe", "Unsubscribe", "from_options", "parse_command", "parse_for",
-    "quote", "tokenize",
+    "ShowSettings", "Subscribe", "Unsubscribe", "WeekQuery", "from_options", "parse_command",
+    "parse_for", "quote", "tokenize",
 ]  # fmt: skip
 
 _HELP_WORDS = frozenset({"help", "-h", "--help", "?", "usage"})
@@ -67,6 +69,8 @@ def parse_command(text: str, **defaults: Any) -> Command:
     words = [token.lower() for token in tokens]
     if _HELP_WORDS.intersection(words):
         return HelpRequest()
+    if words[:2] == ["unsubscribe", "week"] and len(words) == 2:
+        return Unsubscribe(weekly=True)
     if words and words[0] in ("unsubscribe", "settings"):
         if len(words) > 1:
             raise CommandError(
@@ -74,9 +78,17 @@ def parse_command(text: str, **defaults: Any) -> Command:
                 f"write just `/hotpapers {words[0]}`."
             )
         return Unsubscribe() if words[0] == "unsubscribe" else ShowSettings()
+    if words[:2] == ["subscribe", "week"]:
+        return Parser(context, subscribing=True, weekly=True).subscription(tokens[2:])
     if words and words[0] == "subscribe":
         return Parser(context, subscribing=True).subscription(tokens[1:])
+    if words and words[0] == "week":
+        return _week(Parser(context, subscribing=False).query(tokens[1:]))
     return Parser(context, subscribing=False).query(tokens)
+
+
+def _week(query: Query) -> WeekQuery:
+    return WeekQuery(query.categories, query.date, query.top)
 
 
 def from_options(options: Options, **defaults: Any) -> Command:
@@ -87,11 +99,12 @@ def from_options(options: Options, **defaults: Any) -> Command:
     if action == "help":
         return HelpRequest()
     if action in ("unsubscribe", "settings"):
-        return Unsubscribe() if action == "unsubscribe" else ShowSettings()
+        weekly = options.week_day is not None
+        return Unsubscribe(weekly=weekly) if action == "unsubscribe" else ShowSettings()
     subscribing = action == "subscribe"
-    if action not in ("digest", "subscribe"):
+    if action not in ("digest", "subscribe", "week"):
         raise CommandError(unknown_word_message(action))
-    parser = Parser(context, subscribing=subscribing)
+    parser = Parser(context, subscribing=subscribing, weekly=options.week_day is not None)
     for word in (options.categories or "").split():
         parser.categories.extend(categories_of(word, subscribing))
     if options.top is not None:
@@ -101,10 +114,13 @@ def from_options(options: Options, **defaults: Any) -> Command:
             value = getattr(options, name)
             if value is not None:
                 parser.set_setting(name, value, f"{name}={value}")
+        if options.week_day is not None:
+            parser.set_week_day(options.week_day)
         return parser.subscription(_time_words(options.time))
     if options.date:
         parser.set_date(options.date.strip())
-    return parser.query(())
+    query = parser.query(())
+    return _week(query) if action == "week" else query
 
 
 def _time_words(time: str | None) -> list[str]:

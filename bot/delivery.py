@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 def tag_of(digest: Digest) -> str:
     """The digest's identity on a platform: its listing date and categories (``2021-04-12 cs.CL
-    cs.LG``), the same key as the ledger's."""
-    return f"{digest.date.isoformat()} {categories_key(digest.categories)}"
+    cs.LG``; a weekly roundup's ends in ``week``), the same key as the ledger's."""
+    return f"{digest.date.isoformat()} {categories_key(digest.ledger_categories)}"
 
 
 async def _ignore(part: str, message_id: str, thread_id: str | None) -> None:

@@ -68,6 +68,18 @@ class Filters:
         return not any(word.lower() in text for word in self.exclude)
 
 
+@dataclass(frozen=True)
+class Day:
+    """One listing day's data as ``DigestBuilder.gather`` found it, before any filter."""
+
+    date: dt.date
+    papers: list[Paper]
+    posts: list[Post]
+    signals: dict[str, Signals]
+    sources: dict[str, SourceStatus]
+    use_citations: bool
+
+
 Summarize = Callable[[Sequence[Entry]], Awaitable[list[Entry]]]
 
 
@@ -94,6 +106,31 @@ class DigestBuilder:
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
         *, catching_fire_days: int | None = None,
     ) -> Digest:  # fmt: skip
+        day = await self.gather(date, categories)
+        papers = day.papers if filters is None else [p for p in day.papers if filters.keep(p)]
+        ranking = rank_hot(papers, day.posts, day.signals, self.weights, top=top,
+                           use_citations=day.use_citations, window_papers=day.papers)  # fmt: skip
+        days = self.catching_fire_days if catching_fire_days is None else catching_fire_days
+        series = Series(self.store)
+        late = late_hot(self.store, series, date, categories, days=days, top=top,
+                        window_papers=day.papers, posts=day.posts, signals=day.signals,
+                        weights=self.weights, keep=filters.keep if filters else None,
+                        holidays=self.holidays, use_citations=day.use_citations)  # fmt: skip
+        entries, late = TrendKeeper(series, self.weights.min_score, self.holidays).observe(
+            date, self.clock.now(), ranking.scores, ranking.entries, late
+        )
+        shown = await self.summarize([*entries, *late])
+        entries, late = shown[: len(entries)], shown[len(entries) :]
+        return Digest(
+            date=date, categories=tuple(categories), generated_at=self.clock.now(),
+            entries=tuple(entries), catching_fire=tuple(late), sources=day.sources,
+            total_papers=len(papers), hot_count=ranking.hot_count,
+            notes=notes(date, entries, day.sources),
+        )  # fmt: skip
+
+    async def gather(self, date: dt.date, categories: Sequence[str]) -> Day:
+        """One listing day's papers and the attention they got (stored, else fetched and
+        stored), before ranking: what ``build`` ranks, and what ``bot.weekly`` pools."""
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
         # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
@@ -102,36 +139,15 @@ class DigestBuilder:
         # Attention is collected for every paper of the selection, filters or not: what is
         # stored as the selection's snapshot must not depend on one channel's keywords.
         collected = await self._attention(window, papers, categories, offline, sources)
-        window_papers = papers
-        if filters is not None:
-            papers = [p for p in papers if filters.keep(p)]
         posts, signals = _merge(collected)
-        posts = [post_text(p) for p in posts]
-        signals = {arxiv_id: signals_text(s) for arxiv_id, s in signals.items()}
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
-        ranking = rank_hot(papers, posts, signals, self.weights, top=top,
-                           use_citations=use_citations, window_papers=window_papers)  # fmt: skip
-        days = self.catching_fire_days if catching_fire_days is None else catching_fire_days
-        series = Series(self.store)
-        late = late_hot(self.store, series, date, categories, days=days, top=top,
-                        window_papers=window_papers, posts=posts, signals=signals,
-                        weights=self.weights, keep=filters.keep if filters else None,
-                        holidays=self.holidays, use_citations=use_citations)  # fmt: skip
-        entries, late = TrendKeeper(series, self.weights.min_score, self.holidays).observe(
-            date, self.clock.now(), ranking.scores, ranking.entries, late
-        )
-        shown = await self.summarize([*entries, *late])
-        entries, late = shown[: len(entries)], shown[len(entries) :]
-        return Digest(
+        return Day(
             date=date,
-            categories=tuple(categories),
-            generated_at=self.clock.now(),
-            entries=tuple(entries),
-            catching_fire=tuple(late),
+            papers=papers,
+            posts=[post_text(p) for p in posts],
+            signals={arxiv_id: signals_text(s) for arxiv_id, s in signals.items()},
             sources=sources,
-            total_papers=len(papers),
-            hot_count=ranking.hot_count,
-            notes=notes(date, entries, sources),
+            use_citations=use_citations,
         )
 
     def _window(self, date: dt.date) -> Window:

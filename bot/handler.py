@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.command_hints import help_text
-from bot.commands import CommandError, HelpRequest, Query, ShowSettings, parse_for
+from bot.commands import CommandError, HelpRequest, Query, ShowSettings, WeekQuery, parse_for
 from bot.config import MAX_TOP, Settings
 from bot.delivery import post_thread
 from bot.ondemand import DigestProvider, SharedDigests, drain_tasks
@@ -115,12 +115,15 @@ class CommandHandler:
         if isinstance(command, HelpRequest):
             typed = request.options is not None
             return Reply(ReplyKind.HELP, help_text(options=typed, max_top=MAX_TOP))
-        if isinstance(command, Query):
+        if isinstance(command, Query | WeekQuery):
             return await self._digest(request, command, conversation)
         return await self._subscription(request, command, conversation)
 
-    async def _digest(self, request: Request, query: Query, conversation: Conversation) -> Reply:
-        what = f"{', '.join(query.categories)} on {query.date.isoformat()} (top {query.top})"
+    async def _digest(
+        self, request: Request, query: Query | WeekQuery, conversation: Conversation
+    ) -> Reply:
+        when = "the week up to" if isinstance(query, WeekQuery) else "on"
+        what = f"{', '.join(query.categories)} {when} {query.date.isoformat()} (top {query.top})"
         build = self.digests.start(query)  # under way (or joined) while the progress goes out
         working = f"Looking up Hot Papers for {what}; the thread follows here."
         await conversation.progress(Reply(ReplyKind.WORKING, working))
@@ -136,7 +139,7 @@ class CommandHandler:
             count = len(digest.entries)
             papers = "paper" if count == 1 else "papers"
             text = (
-                f"Posted Hot Papers {digest.date.isoformat()} ({count} {papers} in "
+                f"Posted {digest.title} ({count} {papers} in "
                 f"{', '.join(digest.categories)}) in its thread."
             )
             return Reply(ReplyKind.POSTED, text, delivery)

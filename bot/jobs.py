@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -46,6 +46,9 @@ class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
                     filters: Filters | None = None, *,
                     catching_fire_days: int | None = None) -> Digest: ...  # fmt: skip
+
+    async def build_week(self, date: dt.date, categories: Sequence[str], top: int,
+                         filters: Filters | None = None) -> Digest: ...  # fmt: skip
 
 
 class AdapterProvider(Protocol):
@@ -132,11 +135,17 @@ class DigestScheduler(JobTable):
         assert plan.listing is not None
         listing, what = plan.listing, (sub.categories, sub.top)
         key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
-               sub.catching_fire_days)  # fmt: skip
+               sub.catching_fire_days, sub.weekly)  # fmt: skip
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
+        service = self.service
+
+        def build() -> Awaitable[Digest]:
+            if sub.weekly:
+                return service.build_week(listing, *what, filters)
+            return service.build(listing, *what, filters, catching_fire_days=sub.catching_fire_days)
+
         try:
-            digest = await self.cache.get(key, lambda: self.service.build(
-                listing, *what, filters, catching_fire_days=sub.catching_fire_days))  # fmt: skip
+            digest = await self.cache.get(key, build)
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)
@@ -159,7 +168,7 @@ class DigestScheduler(JobTable):
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if passing else (RETRY_DELAY,))
             raise RunFailed(outcome.message)
         held = self.ledger.held_until(sub.platform, sub.workspace, sub.channel, digest.date,
-                                      digest.categories)  # fmt: skip
+                                      digest.ledger_categories)  # fmt: skip
         if outcome.skipped and held is not None:  # another owner's claim: resume once stale
             self._retry_later(sub, plan.scheduled, at=held + STALE_MARGIN)
             return RunOutcome(

@@ -163,8 +163,23 @@ class Entry(_Frozen):
         return "https://huggingface.co/papers/" + self.paper.arxiv_id
 
 
+class Week(_Frozen):
+    """The listing days a weekly roundup covers (``bot.weekly``): the arXiv week from ``start``
+    (its Monday) to ``end`` (the digest's date); ``days`` had data, ``missing`` had none."""
+
+    start: dt.date
+    end: dt.date
+    days: tuple[dt.date, ...]
+    missing: tuple[dt.date, ...] = ()
+
+
+#: The word a weekly roundup adds to its ledger key: no arXiv category is spelled so.
+WEEK_KEY = "week"
+
+
 class Digest(_Frozen):
-    """The Hot Papers of one arXiv listing date for some categories."""
+    """The Hot Papers of one arXiv listing date for some categories (or, with ``week``, of the
+    listing days of one arXiv week up to ``date``)."""
 
     date: dt.date
     categories: tuple[str, ...]
@@ -182,6 +197,23 @@ class Digest(_Frozen):
     def thread_entries(self) -> tuple[Entry, ...]:
         """Every reply of the digest's thread: the day's papers, then "Catching fire"."""
         return self.entries + self.catching_fire
+
+    week: Week | None = None
+
+    @property
+    def title(self) -> str:
+        """``Hot Papers 2021-04-12``, or ``Hot Papers, week of 2021-04-12 to 2021-04-16`` (its
+        Monday to its last listing day)."""
+        if self.week is None:
+            return f"Hot Papers {self.date.isoformat()}"
+        start, end = self.week.start.isoformat(), self.date.isoformat()
+        return f"Hot Papers, week of {start}" + (f" to {end}" if end != start else "")
+
+    @property
+    def ledger_categories(self) -> tuple[str, ...]:
+        """The categories part of the digest's ledger key and tag: a weekly roundup adds
+        ``WEEK_KEY``, so it never collides with the daily digest of the same date."""
+        return self.categories if self.week is None else (*self.categories, WEEK_KEY)
 
     @property
     def degraded(self) -> bool:

@@ -12,7 +12,7 @@ import asyncio
 from typing import Any, Protocol
 
 from bot.clock import Clock
-from bot.commands import Query
+from bot.commands import Query, WeekQuery
 from bot.digest_cache import DigestCache
 from bot.models import Digest
 
@@ -36,7 +36,7 @@ async def drain_tasks(tasks: set[asyncio.Task[Any]], seconds: float) -> None:
 
 
 class DigestProvider(Protocol):
-    async def digest_for(self, query: Query) -> Digest: ...
+    async def digest_for(self, query: Query | WeekQuery) -> Digest: ...
 
 
 class SharedDigests:
@@ -51,14 +51,14 @@ class SharedDigests:
         self._turns = asyncio.Semaphore(limit)
         self._cache = DigestCache(clock, ttl)
 
-    def start(self, query: Query) -> asyncio.Task[Digest]:
+    def start(self, query: Query | WeekQuery) -> asyncio.Task[Digest]:
         """The digest of ``query`` under way (joined when already building), as a task."""
         return asyncio.ensure_future(self.get(query))
 
-    async def get(self, query: Query) -> Digest:
+    async def get(self, query: Query | WeekQuery) -> Digest:
         """The digest of ``query``; one asker going away does not cancel the others' build."""
         return await self._cache.get(query, lambda: self._build(query))
 
-    async def _build(self, query: Query) -> Digest:
+    async def _build(self, query: Query | WeekQuery) -> Digest:
         async with self._turns:
             return await self._service.digest_for(query)

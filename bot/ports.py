@@ -150,6 +150,9 @@ class Options:
     exclude: str | None = None
     notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
     catching: str | None = None  # "Catching fire": listing days back, "on" or "off"
+    #: The weekly roundup's weekday (``friday``): with ``subscribe`` the weekly subscription, with
+    #: ``unsubscribe`` (any day) stopping it.
+    week_day: str | None = None
 
 
 @dataclass(frozen=True)

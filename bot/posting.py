@@ -49,17 +49,17 @@ class Outcome:
     @property
     def message(self) -> str:
         """One line for the CLI and the log."""
-        date, channel = self.digest.date, self.channel
+        title, channel = self.digest.title, self.channel  # "Hot Papers 2021-04-12"
         if self.status is Posted.ALREADY:
-            return f"already posted Hot Papers {date} to {channel} (use --force to post it again)"
+            return f"already posted {title} to {channel} (use --force to post it again)"
         if self.status is Posted.TAKEN_OVER:
-            return f"another instance took over Hot Papers {date} to {channel}"
+            return f"another instance took over {title} to {channel}"
         if self.status is Posted.FAILED:
             failure = self.delivery.failure if self.delivery else None
             return f"could not post to {channel}: {failure.record() if failure else 'unknown'}"
         replies = len(self.digest.thread_entries)
         plural = "reply" if replies == 1 else "replies"
-        return f"{self.status.value} Hot Papers {date} to {channel}: header and {replies} {plural}"
+        return f"{self.status.value} {title} to {channel}: header and {replies} {plural}"
 
 
 async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
@@ -121,7 +121,7 @@ async def deliver(
                                        digest.date, ids))  # fmt: skip
     papers = {str(e.rank): base_id(e.paper.arxiv_id) for e in digest.thread_entries}
     claim = ledger.claim(
-        adapter.name, workspace, channel, digest.date, digest.categories, force=force
+        adapter.name, workspace, channel, digest.date, digest.ledger_categories, force=force
     )
     if claim is None:
         return Outcome(Posted.ALREADY, channel, digest)

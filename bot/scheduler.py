@@ -15,6 +15,13 @@ Tokyo ``tue-sat``. Where US and local DST rules disagree for some weeks, the uni
 in Tokyo: ``mon-sat``); the "announced since the previous run" rule keeps the extra day silent.
 A job fires once on each of its days even where a DST change falls on one (``LocalTimeTrigger``).
 
+A weekly subscription (``week_day`` set) fires once a week, on that local weekday at its time,
+and delivers the roundup of the arXiv week of ``L = calendar.latest_listing(T)``: the listing days
+from that week's Monday up to ``L`` (``bot.weekly``). Friday 16:00 in Berlin is after Friday's
+listing (announced Thursday 20:00 ET), so it carries Monday to Friday; a run on Monday morning
+carries Monday's listing alone. A second run for the same week (a reschedule) finds the ledger
+done and posts nothing.
+
 Missed runs: jobs are rebuilt from the store when this instance becomes the leader, and a run
 missed less than ``GRACE`` ago (a restart, a short outage) runs once at start; an older one is
 dropped (APScheduler's ``misfire_grace_time``, and the job's own check of its scheduled time), so
@@ -125,8 +132,16 @@ class LocalTimeTrigger(CronTrigger):
 
 
 def trigger_for(sub: Subscription, year: int) -> LocalTimeTrigger:
-    """The subscription's trigger, in its own time zone, on the weekdays of ``fire_days``."""
+    """The subscription's trigger, in its own time zone, on the weekdays of ``fire_days`` (a
+    weekly one: on its ``week_day``)."""
+    if sub.week_day is not None:
+        return _weekly_trigger(sub.week_day, sub.time, sub.tz)
     return _trigger(sub.time, sub.tz, year)
+
+
+@lru_cache(maxsize=4096)
+def _weekly_trigger(week_day: int, time: dt.time, tz: str) -> LocalTimeTrigger:
+    return LocalTimeTrigger((week_day,), time, tz)
 
 
 @lru_cache(maxsize=4096)
@@ -178,6 +193,8 @@ def plan_run(sub: Subscription, scheduled: dt.datetime, holidays: Collection[dt.
     The holiday notice goes with the run that would have carried the missing listing, which is
     not always on the listing's date: Sunday evening in New York, Tuesday morning in Tokyo."""
     latest = calendar.latest_listing(scheduled, holidays)
+    if sub.week_day is not None:  # every weekly run carries the week of the latest listing
+        return RunPlan(scheduled, listing=latest)
     before = previous_run(sub, scheduled)
     if before is None or calendar.announcement_time(latest) > before:
         return RunPlan(scheduled, listing=latest)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 import httpx
 
 from bot import __version__, calendar
 from bot.clock import Clock, SystemClock
-from bot.commands import Query
+from bot.commands import Query, WeekQuery
 from bot.config import Settings
 from bot.digest import DigestBuilder, DigestError, Filters
 from bot.models import Digest
@@ -28,6 +28,7 @@ from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
 from bot.store import Store, StoreError
 from bot.summaries import Summarizer
+from bot.weekly import build_week
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,9 @@ class DigestService:
         if self._own_client:
             await self.client.aclose()
 
-    async def digest_for(self, query: Query, filters: Filters | None = None) -> Digest:
+    async def digest_for(self, query: Query | WeekQuery, filters: Filters | None = None) -> Digest:
+        if isinstance(query, WeekQuery):
+            return await self.build_week(query.date, query.categories, query.top, filters)
         return await self.build(query.date, query.categories, query.top, filters)
 
     async def build(
@@ -131,17 +134,26 @@ class DigestService:
         *, catching_fire_days: int | None = None,
     ) -> Digest:  # fmt: skip
         """``catching_fire_days``: ``None`` for the deployment's setting, 0 for off."""
-        if not calendar.is_listing_day(date, self.settings.holidays):
-            raise UserError(
-                str(
-                    calendar.NoListing(
-                        date, calendar.previous_listing(date, self.settings.holidays)
-                    )
-                )
-            )
+        self._check_listing(date)
+        return await self._guarded(self.builder.build(
+            date, categories, top, filters, catching_fire_days=catching_fire_days))  # fmt: skip
+
+    async def build_week(
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
+    ) -> Digest:
+        """The weekly roundup of the arXiv week ending at the listing ``date`` (``bot.weekly``)."""
+        self._check_listing(date)
+        return await self._guarded(build_week(self.builder, date, categories, top, filters))
+
+    def _check_listing(self, date: dt.date) -> None:
+        holidays = self.settings.holidays
+        if not calendar.is_listing_day(date, holidays):
+            nearest = calendar.previous_listing(date, holidays)
+            raise UserError(str(calendar.NoListing(date, nearest)))
+
+    async def _guarded(self, building: Awaitable[Digest]) -> Digest:
         try:
-            return await self.builder.build(date, categories, top, filters,
-                                            catching_fire_days=catching_fire_days)  # fmt: skip
+            return await building
         except DigestError as exc:
             raise UserError(str(exc), cli_hint=exc.cli_hint) from None
         except StoreError as exc:

@@ -10,6 +10,7 @@ Channels) and gives its verdict as ``allowed``, and who may as ``managers``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
@@ -19,6 +20,7 @@ from typing import Any
 from bot import calendar
 from bot.categories import expand
 from bot.clock import Clock
+from bot.command_types import WEEKLY_EXAMPLE
 from bot.commands import SUBSCRIBE_EXAMPLE, ShowSettings, Subscribe, Unsubscribe
 from bot.config import Settings, check_timezone
 from bot.keywords import check_no_conflict
@@ -46,6 +48,8 @@ UNREADABLE = (
 )
 
 NEEDS_TIME = f"When should I post? Add a time, e.g. {SUBSCRIBE_EXAMPLE}."
+NEEDS_DAY = f"Which day and time should the weekly roundup come? E.g. {WEEKLY_EXAMPLE}."
+NO_WEEKLY = "This channel has no weekly Hot Papers roundup. Start one with " + WEEKLY_EXAMPLE + "."
 NAME_IT = (
     "Name what to change, e.g. `/hotpapers subscribe top=5`, `at 07:30`, `include=llm,agents`, "
     "`notify=on` or `catching=3`."
@@ -84,6 +88,7 @@ def merged(req: Subscribe, kept: Subscription | None, defaults: Defaults) -> dic
         "exclude": pick(req.exclude, "exclude", ()),
         "notify_no_listing": pick(req.notify, "notify_no_listing", False),
         "catching_fire_days": pick(req.catching_fire_days, "catching_fire_days", None),
+        "week_day": pick(req.week_day, "week_day", None) if req.weekly else None,
     }  # fmt: skip
 
 
@@ -91,13 +96,20 @@ OnChange = Callable[[Subscription], None]
 
 
 def next_delivery_text(sub: Subscription, now: dt.datetime, holidays: Collection[dt.date]) -> str:
-    """``Tuesday 2021-04-13 09:00 Europe/Berlin (the listing of Tuesday 2021-04-13)``."""
+    """``Tuesday 2021-04-13 09:00 Europe/Berlin (the listing of Tuesday 2021-04-13)``; a weekly
+    one: ``... (the week up to the listing of Friday 2021-04-16)``."""
     found = next_deliveries(sub, now, 1, holidays)
     if not found:
         return "not within the next weeks"
     when, listing = found[0]
     local = when.astimezone(check_timezone(sub.tz))
-    return f"{local:%A %Y-%m-%d %H:%M} {sub.tz} (the listing of {calendar.describe(listing)})"
+    week = "the week up to " if sub.weekly else ""
+    return f"{local:%A %Y-%m-%d %H:%M} {sub.tz} ({week}the listing of {calendar.describe(listing)})"
+
+
+def _what(sub: Subscription) -> str:
+    """``Hot Papers for cs.CL at ...``, or ``the weekly Hot Papers roundup for cs.CL every ...``."""
+    return f"{'the weekly Hot Papers roundup' if sub.weekly else 'Hot Papers'} for {describe(sub)}"
 
 
 def _said(text: str) -> Reply:
@@ -132,18 +144,20 @@ class SubscriptionHandler:
         if isinstance(request, Subscribe):
             return self._subscribe(platform, workspace_id, channel_id, request)
         if isinstance(request, Unsubscribe):
-            return self._unsubscribe(platform, workspace_id, channel_id)
+            return self._unsubscribe(platform, workspace_id, channel_id, request.weekly)
         return self._settings(platform, workspace_id, channel_id)
 
     def _subscribe(self, platform: str, workspace: str, channel: str, req: Subscribe) -> Reply:
         # Only what the command names changes; the rest stays as it is (or, for a new
         # subscription, takes the deployment's defaults).
         try:
-            kept = self.subscriptions.get(platform, workspace, channel)
+            kept = self.subscriptions.get(platform, workspace, channel, weekly=req.weekly)
         except UnreadableSubscription:
             kept = None  # replaced whole by this command
-        if kept is not None and req == Subscribe():
-            return _said(f"This channel already gets Hot Papers for {describe(kept)}. {NAME_IT}")
+        if kept is not None and dataclasses.replace(req, weekly=False) == Subscribe():
+            return _said(f"This channel already gets {_what(kept)}. {NAME_IT}")
+        if kept is None and req.weekly and (req.time is None or req.week_day is None):
+            return Reply(ReplyKind.INVALID, NEEDS_DAY)
         if kept is None and req.time is None:
             return Reply(ReplyKind.INVALID, NEEDS_TIME)
         values = merged(req, kept, self.defaults)
@@ -154,33 +168,40 @@ class SubscriptionHandler:
         sub, created = self.subscriptions.upsert(platform, workspace, channel, **values)
         self._changed(sub)
         verb = "Subscribed" if created else "Updated the subscription"
+        often = "" if sub.weekly else ", on every arXiv listing day"
         return _said(
-            f"{verb}: this channel gets Hot Papers for {describe(sub)}, on every arXiv "
-            f"listing day. Next: {next_delivery_text(sub, self.clock.now(), self.holidays)}."
+            f"{verb}: this channel gets {_what(sub)}{often}. "
+            f"Next: {next_delivery_text(sub, self.clock.now(), self.holidays)}."
         )
 
-    def _unsubscribe(self, platform: str, workspace: str, channel: str) -> Reply:
+    def _unsubscribe(self, platform: str, workspace: str, channel: str, weekly: bool) -> Reply:
+        what = "the weekly Hot Papers roundup" if weekly else "Hot Papers"
         try:
-            sub = self.subscriptions.deactivate(platform, workspace, channel)
+            sub = self.subscriptions.deactivate(platform, workspace, channel, weekly=weekly)
         except UnreadableSubscription:  # stopped all the same; it was never scheduled
-            return _said("Unsubscribed: this channel no longer gets Hot Papers.")
+            return _said(f"Unsubscribed: this channel no longer gets {what}.")
         if sub is None:
-            return _said(NO_SUBSCRIPTION)
+            return _said(NO_WEEKLY if weekly else NO_SUBSCRIPTION)
         self._changed(sub)
-        return _said(f"Unsubscribed: this channel no longer gets Hot Papers ({describe(sub)}).")
+        return _said(f"Unsubscribed: this channel no longer gets {what} ({describe(sub)}).")
 
     def _settings(self, platform: str, workspace: str, channel: str) -> Reply:
-        try:
-            sub = self.subscriptions.get(platform, workspace, channel)
-        except UnreadableSubscription as exc:
-            return _said(UNREADABLE.format(reason=exc.reason))
-        if sub is None:
-            return _said(NO_SUBSCRIPTION)
-        return _said(
-            f"This channel gets Hot Papers for {describe(sub)}. Next: "
-            f"{next_delivery_text(sub, self.clock.now(), self.holidays)}. Change it with "
-            "`/hotpapers subscribe ...`, stop it with `/hotpapers unsubscribe`."
-        )
+        """The daily subscription, then the weekly one, each with its next delivery."""
+        lines = []
+        for weekly, stop in ((False, "unsubscribe"), (True, "unsubscribe week")):
+            try:
+                sub = self.subscriptions.get(platform, workspace, channel, weekly=weekly)
+            except UnreadableSubscription as exc:
+                lines.append(UNREADABLE.format(reason=exc.reason))
+                continue
+            if sub is not None:
+                change = "subscribe week ..." if weekly else "subscribe ..."
+                lines.append(
+                    f"This channel gets {_what(sub)}. Next: "
+                    f"{next_delivery_text(sub, self.clock.now(), self.holidays)}. Change it with "
+                    f"`/hotpapers {change}`, stop it with `/hotpapers {stop}`."
+                )
+        return _said("\n".join(lines) or NO_SUBSCRIPTION)
 
     def _changed(self, sub: Subscription) -> None:
         if self.on_change is not None:

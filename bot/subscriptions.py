@@ -1,6 +1,8 @@
 """Subscriptions: which channel gets which digest, when; in the store, managed from CLI or chat.
 
-A subscription is keyed by (platform, workspace, channel): subscribing again updates it, and
+A subscription is keyed by (platform, workspace, channel, cadence): a channel may have a daily
+one and a weekly one (the weekly roundup, ``bot.weekly``, on one weekday). Subscribing again
+updates it, and
 unsubscribing deactivates it (the row stays, so ``hotpapers subscriptions --all`` can show it).
 The chat commands that change them are ``bot.subscription_commands``.
 """
@@ -23,6 +25,7 @@ from bot.tables import SubscriptionRow
 log = logging.getLogger(__name__)
 
 PLATFORMS = ("slack", "discord", "console")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class UnreadableSubscription(ValueError):
@@ -36,7 +39,8 @@ class UnreadableSubscription(ValueError):
 
 @dataclass(frozen=True)
 class Subscription:
-    """One channel's daily digest: what (categories, top, filters) and when (local time, zone)."""
+    """One channel's daily digest, or (``week_day`` set: 0 = Monday) its weekly roundup: what
+    (categories, top, filters) and when (local time, zone, and the weekday of a weekly one)."""
 
     id: int
     platform: str
@@ -52,6 +56,11 @@ class Subscription:
     notify_no_listing: bool = False
     #: "Catching fire" reach in listing days; ``None``: the deployment's setting, 0: off.
     catching_fire_days: int | None = None
+    week_day: int | None = None
+
+    @property
+    def weekly(self) -> bool:
+        return self.week_day is not None
 
     @property
     def job_id(self) -> str:
@@ -87,9 +96,17 @@ def _convert(row: SubscriptionRow) -> Subscription:
         id=row.id, platform=row.platform, workspace=row.workspace, channel=row.channel,
         categories=tuple(row.categories.split()), top=row.top, time=parse_time(row.time),
         tz=row.tz, include=_words(row.include), exclude=_words(row.exclude),
-        active=row.active, notify_no_listing=row.notify_no_listing,
+        active=row.active, notify_no_listing=row.notify_no_listing, week_day=_week_day(row),
         catching_fire_days=row.catching_fire_days,
     )  # fmt: skip
+
+
+def _week_day(row: SubscriptionRow) -> int | None:
+    if row.cadence == "daily":
+        return None
+    if row.cadence != "weekly" or row.week_day is None or not 0 <= row.week_day <= 6:
+        raise ValueError(f"cadence {row.cadence!r} with week_day {row.week_day!r}")
+    return row.week_day
 
 
 class SubscriptionStore:
@@ -104,24 +121,28 @@ class SubscriptionStore:
         time: dt.time, tz: str, top: int, include: Sequence[str] = (),
         exclude: Sequence[str] = (), notify_no_listing: bool = False,
         catching_fire_days: int | None = None,
+        week_day: int | None = None,
     ) -> tuple[Subscription, bool]:  # fmt: skip
-        """Create or update (and reactivate) the channel's subscription; ``True`` when the
-        channel had no active one (new, or reactivated after an unsubscribe)."""
+        """Create or update (and reactivate) the channel's subscription (its weekly one when
+        ``week_day`` is given); ``True`` when the channel had no active one of that cadence
+        (new, or reactivated after an unsubscribe)."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; choose {', '.join(PLATFORMS)}")
         check_timezone(tz)
         values = dict(
             categories=" ".join(dict.fromkeys(categories)), top=top, time=f"{time:%H:%M}", tz=tz,
             include="\n".join(w for w in include if w), exclude="\n".join(w for w in exclude if w),
-            active=True, notify_no_listing=notify_no_listing,
+            active=True, notify_no_listing=notify_no_listing, week_day=week_day,
             catching_fire_days=catching_fire_days,
         )  # fmt: skip
+        cadence = _cadence(week_day is not None)
         with self.store.session() as s:
-            row = _channel_row(s, platform, workspace, channel)
+            row = _channel_row(s, platform, workspace, channel, cadence=cadence)
             created = row is None or not row.active
             if row is None:
                 row = SubscriptionRow(platform=platform, workspace=workspace, channel=channel,
-                                      created_at=self.clock.now(), **values)  # fmt: skip
+                                      cadence=cadence, created_at=self.clock.now(),
+                                      **values)  # fmt: skip
                 s.add(row)
             else:
                 for key, value in values.items():
@@ -129,11 +150,14 @@ class SubscriptionStore:
             s.flush()
             return _to_subscription(row), created
 
-    def deactivate(self, platform: str, workspace: str, channel: str) -> Subscription | None:
-        """Stop the channel's subscription; ``None`` when it had no active one. An unreadable
-        row is stopped too, then ``UnreadableSubscription`` says so."""
+    def deactivate(
+        self, platform: str, workspace: str, channel: str, *, weekly: bool = False
+    ) -> Subscription | None:
+        """Stop the channel's (daily, or ``weekly``) subscription; ``None`` when it had no active
+        one. An unreadable row is stopped too, then ``UnreadableSubscription`` says so."""
         with self.store.session() as s:
-            row = _channel_row(s, platform, workspace, channel, active=True)
+            row = _channel_row(s, platform, workspace, channel, active=True,
+                               cadence=_cadence(weekly))  # fmt: skip
             if row is None:
                 return None
             row.active = False
@@ -144,10 +168,13 @@ class SubscriptionStore:
                 unreadable = exc  # raised once the session has committed the change
         raise unreadable
 
-    def get(self, platform: str, workspace: str, channel: str) -> Subscription | None:
-        """The channel's active subscription, if any."""
+    def get(
+        self, platform: str, workspace: str, channel: str, *, weekly: bool = False
+    ) -> Subscription | None:
+        """The channel's active (daily, or ``weekly``) subscription, if any."""
         with self.store.session() as s:
-            row = _channel_row(s, platform, workspace, channel, active=True)
+            row = _channel_row(s, platform, workspace, channel, active=True,
+                               cadence=_cadence(weekly))  # fmt: skip
             return _to_subscription(row) if row is not None else None
 
     def by_id(self, subscription_id: int) -> Subscription | None:
@@ -156,10 +183,11 @@ class SubscriptionStore:
             return _to_subscription(row) if row is not None else None
 
     def list_all(self, *, include_inactive: bool = False) -> list[Subscription]:
-        """Subscriptions ordered by platform, workspace, channel."""
+        """Subscriptions ordered by platform, workspace, channel (daily before weekly)."""
         query = select(SubscriptionRow).order_by(
-            SubscriptionRow.platform, SubscriptionRow.workspace, SubscriptionRow.channel
-        )
+            SubscriptionRow.platform, SubscriptionRow.workspace, SubscriptionRow.channel,
+            SubscriptionRow.cadence,
+        )  # fmt: skip
         if not include_inactive:
             query = query.where(SubscriptionRow.active.is_(True))
         with self.store.session() as s:
@@ -189,9 +217,15 @@ def _channel_row(
     return s.scalars(query).first()
 
 
+def _cadence(weekly: bool) -> str:
+    return "weekly" if weekly else "daily"
+
+
 def describe(sub: Subscription) -> str:
-    """``cs.CL, cs.LG at 09:00 Europe/Berlin, top 10`` (+ the filters), for replies and listings."""
-    text = f"{', '.join(sub.categories)} at {sub.time:%H:%M} {sub.tz}, top {sub.top}"
+    """``cs.CL, cs.LG at 09:00 Europe/Berlin, top 10`` (a weekly one: ``cs.CL every Friday at
+    16:00 Europe/Berlin, top 10``) and the filters, for replies and listings."""
+    when = f"every {WEEKDAYS[sub.week_day]} at" if sub.week_day is not None else "at"
+    text = f"{', '.join(sub.categories)} {when} {sub.time:%H:%M} {sub.tz}, top {sub.top}"
     if sub.include:
         text += f", only papers mentioning {' or '.join(sub.include)}"
     if sub.exclude:

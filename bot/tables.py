@@ -64,7 +64,12 @@ class MessageRow(Base):
 
 class SubscriptionRow(Base):
     __tablename__ = "hp_subscriptions"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "workspace", "channel", "cadence",
+            name="uq_hp_subscriptions_channel_cadence",
+        ),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     workspace: Mapped[str] = mapped_column(String(64))
@@ -80,6 +85,8 @@ class SubscriptionRow(Base):
     # "Catching fire" reach in listing days (migration 0003); None: the deployment's default.
     catching_fire_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cadence: Mapped[str] = mapped_column(String(8), default="daily")  # or "weekly" (0004)
+    week_day: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0 = Monday (weekly)
 
 
 class AttentionRow(Base):

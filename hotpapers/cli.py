@@ -43,12 +43,14 @@ log = logging.getLogger("hotpapers")
 
 async def build_digest(
     store: Store, day: dt.date, cats: list[str], top: int, offline: bool,
-    catching: int | None = None,
+    catching: int | None = None, week: bool = False,
 ) -> Any:  # fmt: skip
     from bot.service import DigestService, UserError
 
     service = DigestService(settings(), store, clock=State.clock, offline=offline)
     try:
+        if week:
+            return await service.build_week(day, cats, top)
         return await service.build(day, cats, top, catching_fire_days=catching)
     except UserError as exc:
         raise CliError(exc.for_cli()) from None
@@ -57,11 +59,17 @@ async def build_digest(
 
 
 async def print_digest(
-    day: dt.date, cats: list[str], top: int, offline: bool, fmt: str, catching: int | None = None
+    day: dt.date,
+    cats: list[str],
+    top: int,
+    offline: bool,
+    fmt: str,
+    catching: int | None = None,
+    week: bool = False,
 ) -> None:
     store = open_store()
     try:
-        result = await build_digest(store, day, cats, top, offline, catching)
+        result = await build_digest(store, day, cats, top, offline, catching, week)
     finally:
         store.close()
     sys.stdout.write(format_digest(result, fmt))
@@ -69,7 +77,7 @@ async def print_digest(
 
 async def post_now(
     platform: str, workspace: str, channel: str, selected: tuple[dt.date, list[str], int],
-    offline: bool, force: bool, catching: int | None = None,
+    offline: bool, force: bool, catching: int | None = None, week: bool = False,
 ) -> Any:  # fmt: skip
     """Check the platform's credentials first, then build the digest and deliver it."""
     from bot.config import ConfigError
@@ -86,7 +94,7 @@ async def post_now(
         raise CliError(str(exc)) from None
     store = open_store()
     try:
-        result = await build_digest(store, *selected, offline, catching)
+        result = await build_digest(store, *selected, offline, catching, week)
         ledger = Ledger(store, socket.gethostname(), State.clock)
         return await deliver(adapter, ledger, workspace, channel, result, force=force)
     finally:
@@ -94,6 +102,11 @@ async def post_now(
         close = getattr(adapter, "close", None)
         if close is not None:
             await close()
+
+
+WeekFlag = Annotated[
+    bool, typer.Option("--week", help="The weekly roundup: the arXiv week up to --date, as one.")
+]
 
 
 @app.command()
@@ -107,12 +120,13 @@ def digest(
     use_demo: DemoOpt = False,
     offline: OfflineOpt = False,
     catching_fire_days: CatchingOpt = None,
+    week: WeekFlag = False,
 ) -> None:
-    """Print the Hot Papers digest of a listing date."""
+    """Print the Hot Papers digest of a listing date (or, with --week, of its week so far)."""
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    run_async(print_digest(day, cats, count, offline or use_demo, fmt, catching_fire_days))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt, catching_fire_days, week))
 
 
 @app.command()
@@ -139,13 +153,21 @@ def post(
         str, typer.Option("--workspace", help="Workspace or guild id for the ledger.")
     ] = "default",
     catching_fire_days: CatchingOpt = None,
+    week: WeekFlag = False,
 ) -> None:
     """Post one digest now, as a thread (header, then one reply per paper)."""
     check_channel(check_platform(platform), channel)
     selected = selection(date, category, top, use_demo)
     outcome = run_async(
         post_now(
-            platform, workspace, channel, selected, offline or use_demo, force, catching_fire_days
+            platform,
+            workspace,
+            channel,
+            selected,
+            offline or use_demo,
+            force,
+            catching_fire_days,
+            week,
         )  # fmt: skip
     )
     typer.echo(redact(outcome.message), err=not outcome.ok)

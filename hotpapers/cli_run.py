@@ -12,10 +12,12 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.command_types import WEEKDAY_WORDS
 from bot.config import MAX_CATCHING_FIRE_DAYS, Settings, check_timezone
 from bot.keywords import check_keywords, check_no_conflict
 from bot.subscription_commands import next_delivery_text
 from bot.subscriptions import (
+    WEEKDAYS,
     Subscription,
     SubscriptionStore,
     UnreadableSubscription,
@@ -47,7 +49,7 @@ WorkspaceOpt = Annotated[str, typer.Option("--workspace", help="Slack team id or
 def subscribe(
     platform: PlatformOpt,
     channel: ChannelOpt,
-    time: Annotated[str, typer.Option("--time", help="Local time of the daily post, HH:MM.")],
+    time: Annotated[str, typer.Option("--time", help="Local time of the post, HH:MM.")],
     tz: Annotated[
         str | None,
         typer.Option(
@@ -84,10 +86,22 @@ def subscribe(
             "(0 = off; default: HOTPAPERS_CATCHING_FIRE_DAYS).",
         ),
     ] = None,
+    week_day: Annotated[
+        str | None,
+        typer.Option(
+            "--week-day",
+            help="The channel's weekly roundup instead of its daily digest, on this weekday "
+            "(mon ... sun): the arXiv week up to the latest listing.",
+        ),
+    ] = None,
 ) -> None:
-    """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
+    """Post a digest to a channel every arXiv listing day at a local time, or with --week-day
+    the weekly roundup once a week (creates or updates; a channel may have both)."""
     chosen = check_platform(platform)
     check_channel(chosen, channel)
+    day = None if week_day is None else WEEKDAY_WORDS.get(week_day.strip().lower())
+    if week_day is not None and day is None:
+        raise CliError(f"--week-day {week_day!r} is not a weekday: use mon ... sun", 2)
     try:
         at = parse_time(time)
         zone = tz or load_settings().default_timezone
@@ -105,6 +119,7 @@ def subscribe(
             chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
             include=words["include"], exclude=words["exclude"], notify_no_listing=notify_no_listing,
             catching_fire_days=catching_fire_days,
+            week_day=day,
         )  # fmt: skip
     finally:
         store.close()
@@ -157,24 +172,30 @@ def _as_json(sub: Subscription) -> dict[str, object]:
         "exclude": list(sub.exclude), "active": sub.active,
         "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
         "catching_fire_days": sub.catching_fire_days,
+        "week_day": None if sub.week_day is None else WEEKDAYS[sub.week_day].lower(),
     }  # fmt: skip
+
+
+WeekOpt = Annotated[bool, typer.Option("--week", help="Stop the weekly roundup instead.")]
 
 
 @app.command()
 def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
-                workspace: WorkspaceOpt = "default") -> None:  # fmt: skip
-    """Stop a channel's daily digest."""
+                workspace: WorkspaceOpt = "default", week: WeekOpt = False) -> None:  # fmt: skip
+    """Stop a channel's daily digest (or, with --week, its weekly roundup)."""
     chosen = check_platform(platform)
     store = open_store()
     try:
-        sub = SubscriptionStore(store, State.clock).deactivate(chosen, workspace, channel)
+        subs = SubscriptionStore(store, State.clock)
+        sub = subs.deactivate(chosen, workspace, channel, weekly=week)
     except UnreadableSubscription as exc:  # stopped all the same
         typer.echo(f"Unsubscribed {chosen}:{workspace}:{channel} ({exc}).")
         return
     finally:
         store.close()
     if sub is None:
-        raise CliError(f"{chosen}:{workspace}:{channel} has no active subscription "
+        what = "weekly subscription" if week else "subscription"
+        raise CliError(f"{chosen}:{workspace}:{channel} has no active {what} "
                        "(see hotpapers subscriptions)")  # fmt: skip
     typer.echo(f"Unsubscribed {sub.where} ({describe(sub)}).")
 

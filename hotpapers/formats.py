@@ -76,6 +76,22 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "papers": [entry_json(e) for e in digest.entries],
         # Earlier listings' papers hot since ("Catching fire"): never counted in "papers".
         "catching_fire": [entry_json(e) for e in digest.catching_fire],
+    } | _week_json(digest)
+
+
+def _week_json(digest: Digest) -> dict[str, Any]:
+    """A weekly roundup's ``week``: its Monday, its last listing, the days it ranks and the
+    days it lacks (nothing stored for them, offline)."""
+    if digest.week is None:
+        return {}
+    week = digest.week
+    return {
+        "week": {
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "days": [d.isoformat() for d in week.days],
+            "missing": [d.isoformat() for d in week.missing],
+        }
     }
 
 

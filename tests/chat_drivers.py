@@ -27,11 +27,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.discord_bot import DiscordBot
 from adapters.slack_app import build_slack_app, slack_routes
 from bot.clock import FakeClock
-from bot.commands import Query
+from bot.commands import Query, WeekQuery
 from bot.config import Settings
 from bot.handler import CommandHandler, Subscriptions
-from bot.models import Digest
+from bot.models import Digest, Week
 from bot.ports import Conversation, Reply, Request
+from bot.weekly import week_days
 from tests.factories import make_digest
 from tests.fake_discord import FakeDiscord, point_gateway_at, serving
 from tests.fake_slack import FakeSlack
@@ -64,18 +65,22 @@ class FakeService:
     an exception). ``release`` holds a build back until set."""
 
     def __init__(self) -> None:
-        self.queries: list[Query] = []
+        self.queries: list[Query | WeekQuery] = []
         self.outcome: Digest | Exception | None = None
         self.release = asyncio.Event()
         self.release.set()
 
-    async def digest_for(self, query: Query) -> Digest:
+    async def digest_for(self, query: Query | WeekQuery) -> Digest:
         self.queries.append(query)
         await self.release.wait()
         if isinstance(self.outcome, Exception):
             raise self.outcome
         if self.outcome is not None:
             return self.outcome
+        if isinstance(query, WeekQuery):
+            days = week_days(query.date)
+            week = Week(start=days[0], end=query.date, days=days)
+            return make_digest(query.top, categories=query.categories, date=query.date, week=week)
         return make_digest(query.top, categories=query.categories, date=query.date)
 
 

@@ -16,12 +16,18 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.command_hints import help_text
-from bot.commands import CommandError, Query, parse_command
+from bot.commands import CommandError, Query, WeekQuery, parse_command
 from bot.handler import NO_SUBSCRIPTIONS, NOT_IN_CHANNEL, SOMETHING_WRONG
 from bot.ports import ReplyKind
 from bot.service import UserError
 from bot.store import Store
-from bot.subscription_commands import NEEDS_TIME, REFUSAL, SubscriptionHandler
+from bot.subscription_commands import (
+    NEEDS_DAY,
+    NEEDS_TIME,
+    NO_WEEKLY,
+    REFUSAL,
+    SubscriptionHandler,
+)
 from bot.subscriptions import SubscriptionStore
 from tests.chat_drivers import CHATS, NOW, Chat, Form
 from tests.factories import make_digest
@@ -260,4 +266,92 @@ async def test_catching_fire_is_set_per_channel_from_chat(
     assert "top 3, no Catching fire, on every arXiv listing day" in text
     (sub,) = subs.list_all()
     assert (sub.catching_fire_days, sub.top, sub.time) == (0, 3, dt.time(9, 0))
+
+
+# -- the weekly roundup: /hotpapers week, and a channel's weekly subscription --------------------
+
+WEEK = Form("week cs.CL top=2", {"action": "week", "category": "cs.CL", "top": 2})
+
+
+async def test_a_week_is_posted_as_one_thread(chat: Chat) -> None:
+    kind, text = await ask(chat, WEEK)
+    assert (kind, text) == (
+        ReplyKind.POSTED,
+        "Posted Hot Papers, week of 2021-04-12 to 2021-04-13 (2 papers in cs.CL) in its thread.",
+    )
+    # NOW is Tuesday 2021-04-13 12:00 UTC: the latest listing is Tuesday's.
+    assert chat.service.queries == [WeekQuery(("cs.CL",), dt.date(2021, 4, 13), 2)]
+    header, *replies = chat.thread()
+    assert "Hot Papers, week of 2021-04-12 to 2021-04-13" in str(header)
+    assert "Hot Papers 2021-04-13" not in str(header)
+    assert len(replies) == 2 and "Paper number 1: a study" in str(replies[0])
+    assert "Paper number 2: a study" in str(replies[1])
+    working = chat.handler.replies[0]
+    assert (working.kind, working.text) == (
+        ReplyKind.WORKING,
+        "Looking up Hot Papers for cs.CL the week up to 2021-04-13 (top 2); the thread follows "
+        "here.",
+    )
+
+
+async def test_a_week_with_bad_input_posts_nothing(chat: Chat) -> None:
+    bad = Form("week cs.CLL", {"action": "week", "category": "cs.CLL"})
+    with pytest.raises(CommandError) as expected:
+        parse_command("week cs.CLL", now=NOW, default_categories=["cs.CL"], default_top=10)
+    assert await ask(chat, bad) == (ReplyKind.INVALID, str(expected.value))
+    assert str(expected.value).startswith("Unknown category `cs.CLL`. Did you mean")
+    assert chat.thread() == [] and chat.service.queries == []
+
+    nothing = "nothing stored for the week of 2021-04-12 to 2021-04-13 (cs.CL)"
+    chat.service.outcome = UserError(nothing)
+    assert await ask(chat, WEEK) == (ReplyKind.UNAVAILABLE, nothing)
+    assert chat.thread() == []
+
+
+WEEKLY = Form(
+    "subscribe week friday 16:00 Europe/Berlin cs.CL",
+    {"action": "subscribe", "week_day": "friday", "time": "16:00 Europe/Berlin",
+     "category": "cs.CL"},
+)  # fmt: skip
+
+
+async def test_a_channel_has_a_daily_and_a_weekly_subscription(
+    subscribing: tuple[Chat, SubscriptionStore],
+) -> None:
+    chat, subs = subscribing
+    no_day = Form("subscribe week 16:00", {"action": "subscribe", "time": "16:00"})
+    if chat.platform == "slack":  # Discord's week_day option is the weekly switch itself
+        assert await ask(chat, no_day) == (ReplyKind.INVALID, NEEDS_DAY)
+    await ask(chat, SUBSCRIBE)  # the daily one: cs.CL at 09:00 Europe/Berlin, top 3
+    assert await ask(chat, WEEKLY) == (
+        ReplyKind.SUBSCRIPTION,
+        "Subscribed: this channel gets the weekly Hot Papers roundup for cs.CL every Friday at "
+        "16:00 Europe/Berlin, top 10. Next: Friday 2021-04-16 16:00 Europe/Berlin (the week up "
+        "to the listing of Friday 2021-04-16).",
+    )
+    daily, weekly = subs.list_all()
+    assert (daily.week_day, daily.time, daily.top) == (None, dt.time(9, 0), 3)
+    assert (weekly.week_day, weekly.time, weekly.tz, weekly.categories) == (
+        4, dt.time(16, 0), "Europe/Berlin", ("cs.CL",)
+    )  # fmt: skip
+
+    kind, text = await ask(chat, Form("settings", {"action": "settings"}), manager=False)
+    assert text.splitlines() == [
+        "This channel gets Hot Papers for cs.CL at 09:00 Europe/Berlin, top 3. Next: Wednesday "
+        "2021-04-14 09:00 Europe/Berlin (the listing of Wednesday 2021-04-14). Change it with "
+        "`/hotpapers subscribe ...`, stop it with `/hotpapers unsubscribe`.",
+        "This channel gets the weekly Hot Papers roundup for cs.CL every Friday at 16:00 "
+        "Europe/Berlin, top 10. Next: Friday 2021-04-16 16:00 Europe/Berlin (the week up to the "
+        "listing of Friday 2021-04-16). Change it with `/hotpapers subscribe week ...`, stop it "
+        "with `/hotpapers unsubscribe week`.",
+    ]
+
+    stop = Form("unsubscribe week", {"action": "unsubscribe", "week_day": "friday"})
+    assert await ask(chat, stop) == (
+        ReplyKind.SUBSCRIPTION,
+        "Unsubscribed: this channel no longer gets the weekly Hot Papers roundup (cs.CL every "
+        "Friday at 16:00 Europe/Berlin, top 10).",
+    )
+    assert [s.week_day for s in subs.list_all()] == [None]  # the daily one stays
+    assert await ask(chat, stop) == (ReplyKind.SUBSCRIPTION, NO_WEEKLY)
     assert chat.thread() == []

@@ -153,6 +153,7 @@ def typed(example: str) -> Options:
             "exclude",
             "notify",
             "catching",
+            "week_day",
         )
         if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")

@@ -205,7 +205,7 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     options = {o["name"]: o for o in command["options"]}
     assert list(options) == [
         "category", "date", "top", "action", "time", "include", "exclude", "notify",
-        "catching",
+        "catching", "week_day",
     ]  # fmt: skip
     assert [c["value"] for c in options["notify"]["choices"]] == ["on", "off"]
     assert options["category"]["autocomplete"] is True
@@ -214,8 +214,10 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
         1,
         50,
     )
+    assert [c["value"] for c in options["week_day"]["choices"]][::6] == ["monday", "sunday"]
     assert [c["value"] for c in options["action"]["choices"]] == [
         "digest",
+        "week",
         "help",
         "subscribe",
         "unsubscribe",
