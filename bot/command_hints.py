@@ -16,7 +16,8 @@ USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
 TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 _HELP_HINT = "Try `/hotpapers help`."
 _CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
-_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10")
+_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10",
+             "paper", "search")  # fmt: skip
 
 
 def quote(token: str) -> str:
@@ -90,6 +91,10 @@ HELP_FORMS = (
     ("`/hotpapers subscribe top=5 include=llm,agents exclude=survey notify=on`",
      "`/hotpapers action:subscribe top:5 include:llm,agents exclude:survey notify:on`",
      "change only what you name (`include=none` clears a filter; notify: a line on holidays)"),
+    ("`/hotpapers paper 2104.04015`", "`/hotpapers action:paper query:2104.04015`",
+     "one paper: its attention and the posts about it, for you only"),
+    ("`/hotpapers search anomaly detection`", "`/hotpapers action:search query:anomaly detection`",
+     "the papers of the digests I hold that match, best first, for you only"),
     ("`/hotpapers unsubscribe` stops it; `/hotpapers settings` shows it",
      "`/hotpapers action:unsubscribe` stops it; `action:settings` shows it", ""),
     ("`/hotpapers help`", "`/hotpapers action:help`", "this text"),

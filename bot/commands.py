@@ -1,6 +1,7 @@
 """Parse ``/hotpapers ...`` into a command, the same way for Slack and Discord.
 
 Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``help``,
+``paper <arXiv id>``, ``search <words>``,
 ``subscribe [category ...] [at HH:MM] [Area/City] [top=N] [include=w,w] [exclude=w]
 [notify=on|off]`` (a change names only what it changes), ``unsubscribe`` and ``settings``; or the
 same as typed ``Options`` (``from_options``), checked by the same code with the same replies.
@@ -15,14 +16,16 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.command_hints import quote, unknown_word_message
-from bot.command_parser import Context, Parser, categories_of
+from bot.command_parser import Context, Parser, categories_of, paper_query, search_query
 from bot.command_types import (
     MAX_CATEGORIES,
     SUBSCRIBE_EXAMPLE,
     Command,
     CommandError,
     HelpRequest,
+    PaperQuery,
     Query,
+    SearchQuery,
     ShowSettings,
     Subscribe,
     Unsubscribe,
@@ -31,8 +34,8 @@ from bot.config import MAX_TOP, Settings
 from bot.ports import Options
 
 __all__ = [
-    "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest", "Query",
-    "ShowSettings", "Subscribe", "Unsubscribe", "from_options", "parse_command", "parse_for",
+    "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest",
+    "PaperQuery", "Query", "SearchQuery", "ShowSettings", "Subscribe", "Unsubscribe", "from_options", "parse_command", "parse_for",
     "quote", "tokenize",
 ]  # fmt: skip
 
@@ -64,6 +67,11 @@ def parse_command(text: str, **defaults: Any) -> Command:
     context = context_of(**defaults)
     tokens = tokenize(text)
     words = [token.lower() for token in tokens]
+    # Before help: ``search help desk`` looks for those words.
+    if words and words[0] == "paper":
+        return paper_query(tokens[1:])
+    if words and words[0] == "search":
+        return search_query(tokens[1:])
     if _HELP_WORDS.intersection(words):
         return HelpRequest()
     if words and words[0] in ("unsubscribe", "settings"):
@@ -87,6 +95,10 @@ def from_options(options: Options, **defaults: Any) -> Command:
         return HelpRequest()
     if action in ("unsubscribe", "settings"):
         return Unsubscribe() if action == "unsubscribe" else ShowSettings()
+    if action == "paper":
+        return paper_query(tokenize(options.query or ""))
+    if action == "search":
+        return search_query(tokenize(options.query or ""))
     subscribing = action == "subscribe"
     if action not in ("digest", "subscribe"):
         raise CommandError(unknown_word_message(action))

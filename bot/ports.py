@@ -149,6 +149,7 @@ class Options:
     include: str | None = None  # keywords separated by commas; "none" clears the filter
     exclude: str | None = None
     notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
+    query: str | None = None  # for paper: an arXiv id; for search: the words
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ class ReplyKind(StrEnum):
     SUBSCRIPTION = "subscription"  # subscribe, unsubscribe or settings answered
     REFUSED = "refused"  # the user may not change the channel's subscription
     FAILED = "failed"  # a bug: logged, and the user told so
+    PAPER = "paper"  # one paper: its card, or its full abstract
+    RESULTS = "results"  # a list of papers: search results, "more like this"
 
 
 @dataclass(frozen=True)
