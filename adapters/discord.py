@@ -32,6 +32,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from adapters.discord_embeds import (
     AUTO_ARCHIVE_MINUTES,
     CONTENT_LIMIT,
+    entry_components,
     entry_embed,
     header_embed,
     thread_name,
@@ -122,6 +123,19 @@ def new_client(intents: discord.Intents | None = None, **options: Any) -> discor
     return discord.Client(intents=intents, **{**client_defaults(), **options})
 
 
+def entry_view(arxiv_id: str) -> discord.ui.View:
+    """The buttons of a paper message as a (stopped) view; call inside the running loop."""
+    view = discord.ui.View(timeout=None)
+    for row in entry_components(arxiv_id):
+        for button in row["components"]:
+            view.add_item(discord.ui.Button(
+                style=discord.ButtonStyle(button["style"]), label=button["label"],
+                custom_id=button["custom_id"],
+            ))  # fmt: skip
+    view.stop()  # never stored by discord.py: presses go to on_interaction
+    return view
+
+
 class DiscordAdapter:
     """``bot.ports.Adapter`` for Discord over any logged-in ``discord.Client``.
 
@@ -184,8 +198,9 @@ class DiscordAdapter:
             thread = self.client.get_partial_messageable(snowflake(thread_id))
             embed = to_embed(entry_embed(digest, entry))
             message = await thread.send(
-                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, str(entry.rank))
-            )
+                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, str(entry.rank)),
+                view=entry_view(entry.paper.arxiv_id),
+            )  # fmt: skip
             return str(message.id)
 
     async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:

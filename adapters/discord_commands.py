@@ -3,7 +3,8 @@
 Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be typed, separated
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
-settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
+settings; paper and search, with ``query``: an arXiv id, or words), and for subscribe
+``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
 separated by commas) and ``notify`` (on/off). They reach the core as typed
 ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks and answers them
 exactly as it does Slack's text.
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100
-ACTIONS = ("digest", "help", "subscribe", "unsubscribe", "settings")
+ACTIONS = ("digest", "help", "paper", "search", "subscribe", "unsubscribe", "settings")
 MANAGERS = "members with the Manage Channels permission"
 INVITE = (
     "give me the View Channel, Send Messages, Create Public Threads and Send Messages in Threads "
@@ -80,6 +81,18 @@ def reply_text(reply: Reply) -> str:
     return clamp(reply.text, CONTENT_LIMIT)
 
 
+#: Replies that list papers with their links: shown without link previews (one per link).
+LINK_LISTS = frozenset({ReplyKind.PAPER, ReplyKind.RESULTS})
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
+    """The follow-up of a deferred interaction: ephemeral, pinging no one."""
+    await interaction.followup.send(
+        reply_text(reply), ephemeral=True, allowed_mentions=no_mentions(),
+        suppress_embeds=reply.kind in LINK_LISTS,
+    )  # fmt: skip
+
+
 async def answer(
     interaction: discord.Interaction, handler: CommandHandler, adapter: DiscordAdapter,
     options: Options,
@@ -89,9 +102,7 @@ async def answer(
         await interaction.response.defer(ephemeral=True, thinking=True)
         conversation = DiscordConversation(adapter, interaction.permissions.manage_channels)
         reply = await handler.answer(request_of(interaction, options), conversation)
-        await interaction.followup.send(
-            reply_text(reply), ephemeral=True, allowed_mentions=no_mentions()
-        )
+        await send_reply(interaction, reply)
 
 
 def category_choices(current: str) -> list[app_commands.Choice[str]]:
@@ -118,7 +129,8 @@ def build_app_command(
         category="arXiv categories, e.g. cs.CL (several: separate with spaces)",
         date="YYYY-MM-DD, today or yesterday (US Eastern); default: the latest listing",
         top=f"How many papers (1-{MAX_TOP})",
-        action="digest (default), help, subscribe, unsubscribe or settings",
+        action="digest (default), help, paper, search, subscribe, unsubscribe or settings",
+        query="For paper: an arXiv id (2104.04015); for search: the words to look for",
         time="For subscribe: HH:MM and an optional time zone, e.g. 09:00 Europe/Berlin",
         include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
         exclude="For subscribe: leave out papers mentioning these words (none: clear)",
@@ -139,10 +151,11 @@ def build_app_command(
         include: str | None = None,
         exclude: str | None = None,
         notify: str | None = None,
+        query: str | None = None,
     ) -> None:
         options = Options(
             action=action, categories=category, date=date, top=top, time=time,
-            include=include, exclude=exclude, notify=notify,
+            include=include, exclude=exclude, notify=notify, query=query,
         )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

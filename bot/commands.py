@@ -35,8 +35,8 @@ from bot.ports import Options
 
 __all__ = [
     "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest",
-    "PaperQuery", "Query", "SearchQuery", "ShowSettings", "Subscribe", "Unsubscribe", "from_options", "parse_command", "parse_for",
-    "quote", "tokenize",
+    "PaperQuery", "Query", "SearchQuery", "ShowSettings", "Subscribe", "Unsubscribe",
+    "from_options", "parse_command", "parse_for", "quote", "tokenize",
 ]  # fmt: skip
 
 _HELP_WORDS = frozenset({"help", "-h", "--help", "?", "usage"})

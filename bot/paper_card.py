@@ -56,7 +56,7 @@ def post_line(post: Post) -> str:
     where = source_label(post.platform)
     text = neutral(post.text, POST_CHARS)
     link = f" {post.url}" if post.url.startswith(("https://", "http://")) else ""
-    return f"- {neutral(who, 80)} on {neutral(where, 30)}: \"{text}\"{link}"
+    return f'- {neutral(who, 80)} on {neutral(where, 30)}: "{text}"{link}'
 
 
 def attention_lines(entry: Entry | None) -> list[str]:

@@ -137,5 +137,6 @@ class StoredPapers:
                 if arxiv_ids is not None and arxiv_id not in arxiv_ids:
                     continue
                 found = Signals.model_validate(raw)
-                signals[arxiv_id] = signals[arxiv_id].merged(found) if arxiv_id in signals else found
+                known = signals.get(arxiv_id)
+                signals[arxiv_id] = known.merged(found) if known is not None else found
         return Held(tuple(posts.values()), signals)

@@ -34,8 +34,8 @@ from bot.search import MAX_RESULTS, find, search_words
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError
 from bot.sources.recommendations import NotKnown, Recommendation
-from bot.stored_papers import Listed, StoredPapers
 from bot.store import Store
+from bot.stored_papers import Listed, StoredPapers
 from bot.weights import Weights
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ S2_UNKNOWN = (
     "there); try again later."
 )
 S2_NONE = "Semantic Scholar has no recommendations for arXiv:{id} yet."
-S2_OFF = "\"More like this\" asks Semantic Scholar, which this deployment runs without (offline)."
+S2_OFF = '"More like this" asks Semantic Scholar, which this deployment runs without (offline).'
 ARXIV_DOWN = "arXiv didn't answer ({reason}); try again in a few minutes."
 
 
@@ -198,9 +198,7 @@ class Talk:
         title = paper_text(listed.paper()).title if listed is not None else f"arXiv:{arxiv_id}"
         deadline = self.settings.source_deadline
         try:
-            items = await bounded(
-                self.clock, deadline, self.recommendations.for_paper(arxiv_id)
-            )
+            items = await bounded(self.clock, deadline, self.recommendations.for_paper(arxiv_id))
         except NotKnown:
             return Reply(ReplyKind.EMPTY, S2_UNKNOWN.format(id=arxiv_id))
         except SourceError as exc:
