@@ -269,7 +269,7 @@ AUTO_ARCHIVE_MINUTES: Final = 1440  # one day; Discord allows 60, 1440, 4320 or 
 def entry_components(arxiv_id: str) -> list[dict[str, Any]]:
     """A paper message's buttons: one action row (type 1) of secondary buttons (type 2, style
     2) whose ``custom_id`` is the core's value (``hp:more:<id>:v1``, ``bot.buttons``)."""
-    buttons = [{"type": 2, "style": 2, "label": b.label, "custom_id": b.value}
+    buttons = [{"type": 2, "style": 2, "disabled": False, "label": b.label, "custom_id": b.value}
                for b in buttons_for(arxiv_id)]  # fmt: skip
     return [{"type": 1, "components": buttons}]
 
