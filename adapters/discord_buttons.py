@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 
 def custom_id_of(interaction: discord.Interaction) -> str:
-    data = interaction.data or {}
-    return str(data.get("custom_id", "")) if isinstance(data, dict) else ""
+    data = interaction.data
+    custom_id = data.get("custom_id") if isinstance(data, dict) else None
+    return str(custom_id or "")
 
 
 async def answer_press(interaction: discord.Interaction, handler: CommandHandler) -> None:

@@ -72,7 +72,8 @@ class ButtonPress:
                 "channel_id"
             )
             user = (body.get("user") or {}).get("id")
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            await client.chat_postEphemeral(channel=str(channel or ""), user=str(user or ""),
+                                            text=text)  # fmt: skip
         except Exception as exc:  # response_url gone, channel unreachable: the log is all we have
             log.warning("slack: could not answer a button press: %s", type(exc).__name__)
 

@@ -102,10 +102,11 @@ class DigestService:
         self.client = client or httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT}, follow_redirects=True
         )
+        self.arxiv = arxiv_source(self.client, settings, self.clock)
         self.builder = DigestBuilder(
             store=store,
             clock=self.clock,
-            papers_source=arxiv_source(self.client, settings, self.clock),
+            papers_source=self.arxiv,
             attention=attention_sources(self.client, settings, self.clock),
             weights=Weights.from_settings(settings),
             summarize=Summarizer(
@@ -130,7 +131,7 @@ class DigestService:
         recommendations = RecommendationsSource(
             self.client, self.settings, self.clock, limiter=s2.http.limiter if s2 else None
         )
-        return Talk(self.settings, self.store, self.clock, arxiv=self.builder.papers_source,
+        return Talk(self.settings, self.store, self.clock, arxiv=self.arxiv,
                     recommendations=recommendations)  # fmt: skip
 
     async def aclose(self) -> None:

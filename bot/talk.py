@@ -93,12 +93,12 @@ class Talk:
             entry = self._ranked(listed.date, [paper]).get(arxiv_id)
             return Reply(ReplyKind.PAPER, card_text(paper, entry, listed.date))
         try:
-            paper = await self._fetch(arxiv_id)
+            fetched = await self._fetch(arxiv_id)
         except Unavailable as exc:
             return Reply(ReplyKind.UNAVAILABLE, str(exc))
-        if paper is None:
+        if fetched is None:
             return Reply(ReplyKind.INVALID, self._unknown(arxiv_id))
-        return Reply(ReplyKind.PAPER, card_text(paper, self._held_entry(paper), None))
+        return Reply(ReplyKind.PAPER, card_text(fetched, self._held_entry(fetched), None))
 
     def _unknown(self, arxiv_id: str) -> str:
         fetched = " and arXiv has no paper with that id" if self.arxiv is not None else ""

@@ -40,7 +40,7 @@ CARD = (
     "306 favorites)\n"
     "4026 retweets and 306 favorites on Twitter.\n"
     "Discussed in:\n"
-    "- AK (@\u200bak92501) on X: \"CutPaste: Self-Supervised Learning for Anomaly Detection and "
+    '- AK (@\u200bak92501) on X: "CutPaste: Self-Supervised Learning for Anomaly Detection and '
 )
 
 

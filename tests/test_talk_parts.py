@@ -61,7 +61,8 @@ def test_search_keeps_its_words_even_help() -> None:
 
 def test_button_values_round_trip_and_anything_else_is_old() -> None:
     more, abstract = buttons_for("math/0309136")
-    assert (more.value, abstract.value) == ("hp:more:math/0309136:v1", "hp:abstract:math/0309136:v1")
+    assert more.value == "hp:more:math/0309136:v1"
+    assert abstract.value == "hp:abstract:math/0309136:v1"
     assert (more.label, abstract.label) == ("More like this", "Full abstract")
     assert read_button(more.value) == Button(Action.MORE, "math/0309136")
     for old in ("hp:more:2104.04015:v0", "hp:more:2104.04015v2:v1", "hp:share:2104.04015:v1",
@@ -101,7 +102,5 @@ def test_search_ranks_matched_words_then_where_then_attention() -> None:
 
 def test_neutral_text_can_neither_link_nor_ping() -> None:
     text = neutral("Hi <!channel> @everyone [x](https://evil) `code` a|b &amp;\nnext", 200)
-    assert text == (
-        "Hi ‹!channel› @\u200beveryone (x)(https://evil) 'code' a¦b +amp; next"
-    )
+    assert text == ("Hi ‹!channel› @\u200beveryone (x)(https://evil) 'code' a¦b +amp; next")
     assert neutral("x" * 50, 10) == "x" * 9 + "…"
