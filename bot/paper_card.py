@@ -20,8 +20,11 @@ from bot.sources.recommendations import Recommendation
 
 TITLE_CHARS = 200
 AUTHORS_CHARS = 200
-POST_CHARS = 200
+POST_CHARS = 160  # three posts and the rest of a card fit one Discord message (2000)
 POSTS_SHOWN = 3
+URL_CHARS = 200  # a longer post link is left out rather than cut
+CATEGORIES_SHOWN = 5
+CARD_CHARS = 1990  # Discord's 2000-character message: posts that would not fit are left out
 ABSTRACT_CHARS = 1800  # Discord's 2000-character message, with the title line
 #: Stand-ins for what any platform reads as markup: code spans, links, mentions, tables.
 _NEUTRAL = str.maketrans({
@@ -43,7 +46,10 @@ def title_line(paper: Paper) -> str:
 def byline(paper: Paper, listed: dt.date | None) -> str:
     """ "A, B et al. (9 authors) · cs.CL, cs.LG · listed 2021-04-12" """
     names = neutral(authors_short([one_line(a) for a in paper.authors]), AUTHORS_CHARS)
-    categories = ", ".join(neutral(c, 20) for c in (paper.categories or (paper.primary_category,)))
+    codes = paper.categories or (paper.primary_category,)
+    categories = ", ".join(neutral(c, 20) for c in codes[:CATEGORIES_SHOWN])
+    if len(codes) > CATEGORIES_SHOWN:
+        categories += f" +{len(codes) - CATEGORIES_SHOWN} more"
     bits = [names or "unknown authors", categories]
     if listed is not None:
         bits.append(f"listed {listed.isoformat()}")
@@ -55,7 +61,8 @@ def post_line(post: Post) -> str:
     who = f"{name} (@{handle})" if name and handle else name or f"@{handle}"
     where = source_label(post.platform)
     text = neutral(post.text, POST_CHARS)
-    link = f" {post.url}" if post.url.startswith(("https://", "http://")) else ""
+    url = one_line(post.url)
+    link = f" {url}" if url.startswith(("https://", "http://")) and len(url) <= URL_CHARS else ""
     return f'- {neutral(who, 80)} on {neutral(where, 30)}: "{text}"{link}'
 
 
@@ -66,27 +73,38 @@ def attention_lines(entry: Entry | None) -> list[str]:
     counts = counts_text(entry)
     lines = [f"Attention: {breakdown_text(entry)}" + (f" ({counts})" if counts else "")]
     if why := why_of(entry):
-        lines.append(neutral(why, 300))
-    if entry.posts:
-        lines.append("Discussed in:")
-        lines.extend(post_line(post) for post in entry.posts[:POSTS_SHOWN])
-        more = entry.post_count - min(len(entry.posts), POSTS_SHOWN)
-        if more > 0:
-            lines.append(f"(and {more} more post{'s' if more != 1 else ''})")
+        lines.append(neutral(why, 200))
     return lines
+
+
+def post_lines(entry: Entry | None, budget: int) -> list[str]:
+    """The posts that discussed the paper, as many as fit ``budget`` characters (at most 3)."""
+    if entry is None or entry.score <= 0 or not entry.posts:
+        return []
+    shown = [post_line(post) for post in entry.posts[:POSTS_SHOWN]]
+    while shown:
+        more = entry.post_count - len(shown)
+        tail = [f"(and {more} more post{'s' if more != 1 else ''})"] if more > 0 else []
+        lines = ["Discussed in:", *shown, *tail]
+        if sum(len(line) + 1 for line in lines) <= budget:
+            return lines
+        shown.pop()
+    return []
 
 
 def card_text(paper: Paper, entry: Entry | None, listed: dt.date | None) -> str:
     """``/hotpapers paper``: title, byline, links, attention and posts."""
-    lines = [
+    head = [
         title_line(paper),
         byline(paper, listed),
         f"{paper.abs_url} · pdf {paper.pdf_url}",
         *attention_lines(entry),
     ]
+    foot = []
     if listed is None:
-        lines.append("(Not in a digest I hold: fetched from arXiv; attention from my snapshots.)")
-    return "\n".join(lines)
+        foot.append("(Not in a digest I hold: fetched from arXiv; attention from my snapshots.)")
+    used = sum(len(line) + 1 for line in head + foot)
+    return "\n".join([*head, *post_lines(entry, CARD_CHARS - used), *foot])
 
 
 def abstract_text(paper: Paper) -> str:

@@ -63,46 +63,56 @@ class StoredPapers:
         self.listings = listings
 
     # -- listings ------------------------------------------------------------------------------
-    def _listing_payloads(self) -> Iterator[tuple[dt.date, dict[str, Any]]]:
-        """The stored arXiv listings, newest first, then the bundled demo listing."""
+    def _listing_payloads(
+        self, *, date: dt.date | None = None, arxiv_id: str | None = None
+    ) -> Iterator[tuple[dt.date, dict[str, Any]]]:
+        """The stored arXiv listings, newest first, then the bundled demo listing: only those of
+        ``date``, or (filtered in SQL before any JSON is parsed) those naming ``arxiv_id``."""
+        query = select(SnapshotRow.date, SnapshotRow.payload).where(SnapshotRow.source == ARXIV)
+        if date is not None:
+            query = query.where(SnapshotRow.date == date)
+        if arxiv_id is not None:  # payloads are stored as json.dumps writes them
+            query = query.where(
+                SnapshotRow.payload.contains(
+                    json.dumps({"arxiv_id": arxiv_id})[1:-1], autoescape=True
+                )
+            )
+        query = query.order_by(SnapshotRow.date.desc(), SnapshotRow.id.desc()).limit(self.listings)
         with self.store.session() as s:
-            rows = s.execute(
-                select(SnapshotRow.date, SnapshotRow.payload)
-                .where(SnapshotRow.source == ARXIV)
-                .order_by(SnapshotRow.date.desc(), SnapshotRow.id.desc())
-                .limit(self.listings)
-            ).all()
+            rows = s.execute(query).all()
         stored_dates = set()
-        for date, payload in rows:
-            stored_dates.add(date)
-            yield date, json.loads(payload)
+        for day, payload in rows:
+            stored_dates.add(day)
+            yield day, json.loads(payload)
+        if demo.DEMO_DATE in stored_dates or date not in (None, demo.DEMO_DATE):
+            return
         bundled = demo.bundled_snapshot(ARXIV, demo.DEMO_DATE, "*")
-        if bundled is not None and demo.DEMO_DATE not in stored_dates:
+        if bundled is not None:
             yield demo.DEMO_DATE, bundled.payload
 
-    def listed(self) -> list[Listed]:
-        """Every paper of the stored listings, once (its newest listing), newest first."""
+    def listed(self, *, date: dt.date | None = None, arxiv_id: str | None = None) -> list[Listed]:
+        """Every paper of the stored listings (of ``date``; only ``arxiv_id``), once (its newest
+        listing), newest first."""
         seen: set[str] = set()
         out: list[Listed] = []
-        for date, payload in self._listing_payloads():
+        for day, payload in self._listing_payloads(date=date, arxiv_id=arxiv_id):
             for record in payload.get("papers") or ():
-                arxiv_id = record.get("arxiv_id") if isinstance(record, dict) else None
-                if isinstance(arxiv_id, str) and arxiv_id not in seen:
-                    seen.add(arxiv_id)
-                    out.append(Listed(date, record))
+                found = record.get("arxiv_id") if isinstance(record, dict) else None
+                if not isinstance(found, str) or found in seen:
+                    continue
+                if arxiv_id is None or found == arxiv_id:
+                    seen.add(found)
+                    out.append(Listed(day, record))
         return out
 
     def find(self, arxiv_id: str) -> Listed | None:
         """The paper's newest stored listing, or ``None``."""
-        return next((item for item in self.listed() if item.arxiv_id == arxiv_id), None)
+        found = self.listed(arxiv_id=arxiv_id)
+        return found[0] if found else None
 
     def listing_papers(self, date: dt.date) -> list[Paper]:
         """Every paper listed on ``date`` in any stored scope (what breadth is measured on)."""
-        return [item.paper() for item in self.listed() if item.date == date]
-
-    def dates(self) -> list[dt.date]:
-        """The listing dates held, newest first."""
-        return list(dict.fromkeys(date for date, _ in self._listing_payloads()))
+        return [item.paper() for item in self.listed(date=date)]
 
     # -- attention -----------------------------------------------------------------------------
     def _attention_payloads(self, date: dt.date | None) -> Iterator[dict[str, Any]]:

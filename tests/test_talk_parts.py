@@ -4,6 +4,7 @@ search words and ranking, and third-party text made inert."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,42 @@ def test_neutral_text_can_neither_link_nor_ping() -> None:
     text = neutral("Hi <!channel> @everyone [x](https://evil) `code` a|b &amp;\nnext", 200)
     assert text == ("Hi ‹!channel› @\u200beveryone (x)(https://evil) 'code' a¦b +amp; next")
     assert neutral("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_the_longest_card_fits_one_discord_message() -> None:
+    from bot.models import Entry, Post
+    from bot.paper_card import card_text
+    from tests.factories import make_paper
+
+    paper = make_paper(1, title="T" * 400, authors=tuple("A" * 300 for _ in range(40)),
+                       categories=tuple(f"cs.{c}" for c in "ABCDEFGHIJ"))  # fmt: skip
+    posts = tuple(
+        Post(platform="bluesky", post_id=str(n), author="h" * 300, author_name="N" * 300,
+             text="x" * 3000, url="https://bsky.app/" + "p" * 300, arxiv_ids=(paper.arxiv_id,))
+        for n in range(3)
+    )  # fmt: skip
+    entry = Entry(rank=1, paper=paper, score=99.5, breakdown={"posts": 99.5}, posts=posts,
+                  post_count=40, why="w" * 1000)  # fmt: skip
+    assert len(card_text(paper, entry, dt.date(2021, 4, 12))) <= 2000
+
+
+def test_stored_papers_find_an_id_in_sql_and_keep_the_newest_listing(tmp_path: Path) -> None:
+    from bot.store import Store
+    from bot.stored_papers import StoredPapers
+
+    store = Store(f"sqlite:///{tmp_path}/hp.sqlite3")
+    at = dt.datetime(2021, 5, 1, tzinfo=dt.UTC)
+    old = {"arxiv_id": "math/0309136", "title": "Old", "primary_category": "math.GT"}
+    store.put_snapshot("arxiv", dt.date(2021, 4, 20), "math.GT", {"papers": [old]}, at)
+    store.put_snapshot("arxiv", dt.date(2021, 4, 21), "*", {"papers": [old | {"title": "New"}]},
+                       at)  # fmt: skip
+    stored = StoredPapers(store)
+    found = stored.find("math/0309136")
+    assert found is not None and (found.date, found.record["title"]) == (
+        dt.date(2021, 4, 21),
+        "New",
+    )
+    assert stored.find("2104.0401") is None  # a prefix of the demo's 2104.04015 is no match
+    assert stored.find("2104.04015") is not None  # the bundled demo listing
+    assert [p.arxiv_id for p in stored.listing_papers(dt.date(2021, 4, 20))] == ["math/0309136"]
+    assert len(stored.listing_papers(dt.date(2021, 4, 12))) == 11  # the demo day
