@@ -32,6 +32,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from adapters.discord_embeds import (
     AUTO_ARCHIVE_MINUTES,
     CONTENT_LIMIT,
+    entry_components,
     entry_content,
     entry_embed,
     header_embed,
@@ -123,6 +124,19 @@ def new_client(intents: discord.Intents | None = None, **options: Any) -> discor
     return discord.Client(intents=intents, **{**client_defaults(), **options})
 
 
+def entry_view(arxiv_id: str) -> discord.ui.View:
+    """The buttons of a paper message as a (stopped) view; call inside the running loop."""
+    view = discord.ui.View(timeout=None)
+    for row in entry_components(arxiv_id):
+        for button in row["components"]:
+            view.add_item(discord.ui.Button(
+                style=discord.ButtonStyle(button["style"]), label=button["label"],
+                custom_id=button["custom_id"],
+            ))  # fmt: skip
+    view.stop()  # never stored by discord.py: presses go to on_interaction
+    return view
+
+
 class DiscordAdapter:
     """``bot.ports.Adapter`` for Discord over any logged-in ``discord.Client``.
 
@@ -186,7 +200,7 @@ class DiscordAdapter:
             embed = to_embed(entry_embed(digest, entry))
             message = await thread.send(
                 entry_content(digest, entry), embed=embed, allowed_mentions=no_mentions(),
-                nonce=nonce(digest, str(entry.rank)),
+                nonce=nonce(digest, str(entry.rank)), view=entry_view(entry.paper.arxiv_id),
             )  # fmt: skip
             return str(message.id)
 

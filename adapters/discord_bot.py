@@ -24,6 +24,7 @@ from adapters.discord import (
     client_defaults,
     login_rest_client,
 )
+from adapters.discord_buttons import on_interaction
 from adapters.discord_commands import build_app_command
 from bot.config import Settings
 from bot.handler import CommandHandler
@@ -34,14 +35,21 @@ CLOSE_TIMEOUT = 10.0
 
 
 class _GatewayClient(discord.Client):
-    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands)."""
+    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands) and whose
+    component interactions (the paper buttons) go to the core's one button handler."""
 
-    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
+    def __init__(
+        self, on_setup: Callable[[], Awaitable[None]], handler: CommandHandler, **options: Any
+    ) -> None:
         super().__init__(**options)
         self._on_setup = on_setup
+        self._handler = handler
 
     async def setup_hook(self) -> None:
         await self._on_setup()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await on_interaction(interaction, self._handler)
 
 
 class DiscordBot:
@@ -62,9 +70,8 @@ class DiscordBot:
         self.handler = handler
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
-        self.client = _GatewayClient(
-            self._sync_commands, intents=intents, **{**client_defaults(), **(client_options or {})}
-        )
+        options = {**client_defaults(), **(client_options or {})}
+        self.client = _GatewayClient(self._sync_commands, handler, intents=intents, **options)
         self.tree = app_commands.CommandTree(self.client)
         self.adapter = DiscordAdapter(
             self.client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT

@@ -3,10 +3,10 @@
 Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be typed, separated
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; week, the weekly roundup; help;
-subscribe, unsubscribe, settings), and for subscribe ``time`` (``HH:MM [Area/City]``),
-``include``/``exclude`` (keywords separated by commas), ``notify`` (on/off), ``catching`` (days
-back, on/off) and ``week_day`` (the weekly roundup's subscription; with unsubscribe, any day stops
-the weekly one). They reach the
+paper and search, with ``query``: an arXiv id, or words; subscribe, unsubscribe, settings), and
+for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords separated by
+commas), ``notify`` (on/off), ``catching`` (days back, on/off) and ``week_day`` (the weekly
+roundup's subscription; with unsubscribe, any day stops the weekly one). They reach the
 core as typed ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks
 and answers them exactly as it does Slack's text.
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100
-ACTIONS = ("digest", "week", "help", "subscribe", "unsubscribe", "settings")
+ACTIONS = ("digest", "week", "help", "paper", "search", "subscribe", "unsubscribe", "settings")
 WEEK_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MANAGERS = "members with the Manage Channels permission"
 INVITE = (
@@ -83,6 +83,18 @@ def reply_text(reply: Reply) -> str:
     return clamp(reply.text, CONTENT_LIMIT)
 
 
+#: Replies that list papers with their links: shown without link previews (one per link).
+LINK_LISTS = frozenset({ReplyKind.PAPER, ReplyKind.RESULTS})
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
+    """The follow-up of a deferred interaction: ephemeral, pinging no one."""
+    await interaction.followup.send(
+        reply_text(reply), ephemeral=True, allowed_mentions=no_mentions(),
+        suppress_embeds=reply.kind in LINK_LISTS,
+    )  # fmt: skip
+
+
 async def answer(
     interaction: discord.Interaction, handler: CommandHandler, adapter: DiscordAdapter,
     options: Options,
@@ -92,9 +104,7 @@ async def answer(
         await interaction.response.defer(ephemeral=True, thinking=True)
         conversation = DiscordConversation(adapter, interaction.permissions.manage_channels)
         reply = await handler.answer(request_of(interaction, options), conversation)
-        await interaction.followup.send(
-            reply_text(reply), ephemeral=True, allowed_mentions=no_mentions()
-        )
+        await send_reply(interaction, reply)
 
 
 def category_choices(current: str) -> list[app_commands.Choice[str]]:
@@ -125,7 +135,8 @@ def build_app_command(
         category="arXiv categories, e.g. cs.CL (several: separate with spaces)",
         date="YYYY-MM-DD, today or yesterday (US Eastern); default: the latest listing",
         top=f"How many papers (1-{MAX_TOP})",
-        action="digest (default), week, help, subscribe, unsubscribe or settings",
+        action="digest (default), week, help, paper, search, subscribe, unsubscribe or settings",
+        query="For paper: an arXiv id (2104.04015); for search: the words to look for",
         time="For subscribe: HH:MM and an optional time zone, e.g. 09:00 Europe/Berlin",
         include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
         exclude="For subscribe: leave out papers mentioning these words (none: clear)",
@@ -153,10 +164,12 @@ def build_app_command(
         notify: str | None = None,
         catching: str | None = None,
         week_day: str | None = None,
+        query: str | None = None,
     ) -> None:
         options = Options(
             action=action, categories=category, date=date, top=top, time=time,
             include=include, exclude=exclude, notify=notify, catching=catching, week_day=week_day,
+            query=query,
         )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

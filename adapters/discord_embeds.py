@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import discord
 
+from bot.buttons import buttons_for
 from bot.models import Digest, Entry, Post
 from bot.render import (
     TOP_NAMED,
@@ -273,6 +274,14 @@ NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
 AUTO_ARCHIVE_MINUTES: Final = 1440  # one day; Discord allows 60, 1440, 4320 or 10080
 
 
+def entry_components(arxiv_id: str) -> list[dict[str, Any]]:
+    """A paper message's buttons: one action row (type 1) of secondary buttons (type 2, style
+    2) whose ``custom_id`` is the core's value (``hp:more:<id>:v1``, ``bot.buttons``)."""
+    buttons = [{"type": 2, "style": 2, "disabled": False, "label": b.label, "custom_id": b.value}
+               for b in buttons_for(arxiv_id)]  # fmt: skip
+    return [{"type": 1, "components": buttons}]
+
+
 def thread_payloads(digest: Digest) -> list[dict[str, Any]]:
     """The whole thread as JSON-able message bodies (for ``hotpapers digest --format discord``)."""
     header: dict[str, Any] = {
@@ -282,7 +291,12 @@ def thread_payloads(digest: Digest) -> list[dict[str, Any]]:
         "allowed_mentions": NO_MENTIONS,
     }
     entries = [
-        {"part": str(e.rank), "embeds": [entry_embed(digest, e)], "allowed_mentions": NO_MENTIONS}
+        {
+            "part": str(e.rank),
+            "embeds": [entry_embed(digest, e)],
+            "allowed_mentions": NO_MENTIONS,
+            "components": entry_components(e.paper.arxiv_id),
+        }
         | ({"content": content} if (content := entry_content(digest, e)) else {})
         for e in digest.thread_entries
     ]

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackAdapter
 from adapters.slack_blocks import escape_mrkdwn
+from adapters.slack_buttons import register_buttons
 from adapters.slack_client import ChannelPacer, SharedSession, make_web_client
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
 from adapters.slack_verify import FrontDoor, bolt_error
@@ -187,6 +188,7 @@ def build_slack_app(
         await ack()
         answer.start(command, respond, client)
 
+    register_buttons(app, handler)  # the paper buttons: acked at once, answered ephemerally
     return app
 
 

@@ -26,6 +26,7 @@ from adapters.slack_limits import (
     fit_message,
     validate_message,
 )
+from bot.buttons import buttons_for
 from bot.models import Digest, Entry, Post
 from bot.render import (
     ELLIPSIS,
@@ -48,6 +49,8 @@ __all__ = [
     "MAX_BLOCKS",
     "MAX_FALLBACK_TEXT",
     "MAX_MESSAGE_TEXT",
+    "BUTTON_ACTION",
+    "buttons_block",
     "entry_message",
     "escape_mrkdwn",
     "fit_message",
@@ -67,6 +70,10 @@ NOTE_CHARS = 300
 REASON_CHARS = 200
 CATEGORIES_SHOWN = 8
 POSTS_SHOWN = 3
+
+#: The ``action_id`` prefix of the paper buttons (``hotpapers_more``, ``hotpapers_abstract``);
+#: each button's ``value`` is the core's ``bot.buttons`` value, read by the core alone.
+BUTTON_ACTION = "hotpapers_"
 
 _PLAIN_HTTPS = re.compile(r"^https://[^\s()<>\[\]|]+$")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -211,6 +218,20 @@ def thumbnail_accessory(entry: Entry) -> Block | None:
     return {"type": "image", "image_url": url, "alt_text": "paper thumbnail"}
 
 
+def buttons_block(arxiv_id: str) -> Block:
+    """The paper buttons ("More like this", "Full abstract") as one ``actions`` block."""
+    elements = [
+        {
+            "type": "button",
+            "action_id": BUTTON_ACTION + button.action.value,
+            "text": {"type": "plain_text", "text": button.label},
+            "value": button.value,
+        }
+        for button in buttons_for(arxiv_id)
+    ]
+    return {"type": "actions", "block_id": f"hp_buttons_{arxiv_id}"[:255], "elements": elements}
+
+
 def entry_message(digest: Digest, entry: Entry) -> Payload:
     """One paper as a reply: title link, authors, categories, summary, score, posts, links."""
     paper = entry.paper
@@ -243,6 +264,7 @@ def entry_message(digest: Digest, entry: Entry) -> Payload:
     if posts:
         blocks.append(section_block(_render("entry_posts.j2", posts=posts)))
     blocks.append(context_block(_render("entry_links.j2", links=entry_links(entry))))
+    blocks.append(buttons_block(paper.arxiv_id))
     text = _render(
         "entry_text.j2",
         rank=entry.rank,

@@ -30,6 +30,10 @@ MAX_FALLBACK_TEXT = 4000
 MAX_MESSAGE_TEXT = 10_000
 MAX_URL = 1000
 MAX_ALT_TEXT = 2000
+MAX_ACTIONS = 25  # elements of an actions block
+MAX_BUTTON_TEXT = 75
+MAX_ACTION_ID = 255
+MAX_BUTTON_VALUE = 2000
 
 
 def _texts(block: Mapping[str, Any]) -> list[str]:
@@ -38,7 +42,10 @@ def _texts(block: Mapping[str, Any]) -> list[str]:
     if isinstance(block.get("text"), Mapping):
         texts.append(str(block["text"].get("text", "")))
     texts += [str(f.get("text", "")) for f in block.get("fields") or () if isinstance(f, Mapping)]
-    texts += [str(e.get("text", "")) for e in block.get("elements") or () if isinstance(e, Mapping)]
+    for element in block.get("elements") or ():
+        if isinstance(element, Mapping):
+            text = element.get("text", "")
+            texts.append(str(text.get("text", "") if isinstance(text, Mapping) else text))
     return texts
 
 
@@ -96,8 +103,30 @@ def _block_problems(index: int, block: Mapping[str, Any]) -> Iterable[str]:
             yield f"{where}: needs 1 to {MAX_CONTEXT_ELEMENTS} elements"
         if any(len(e.get("text", "")) > MAX_CONTEXT_ELEMENT_TEXT for e in elements):
             yield f"{where}: an element over {MAX_CONTEXT_ELEMENT_TEXT} chars"
+    elif kind == "actions":
+        yield from _actions_problems(where, block.get("elements") or [])
     elif kind != "divider":
         yield f"{where}: unexpected block type"
+
+
+def _actions_problems(where: str, elements: list[Any]) -> Iterable[str]:
+    """Buttons: 1 to 25, plain_text labels of at most 75 characters, an ``action_id`` (at most
+    255) and a ``value`` (at most 2000) each, no ``action_id`` twice."""
+    if not 1 <= len(elements) <= MAX_ACTIONS:
+        yield f"{where}: needs 1 to {MAX_ACTIONS} elements"
+    ids = [e.get("action_id") for e in elements]
+    if len(set(ids)) != len(ids):
+        yield f"{where}: an action_id twice"
+    for element in elements:
+        text = element.get("text") or {}
+        if element.get("type") != "button" or text.get("type") != "plain_text":
+            yield f"{where}: only buttons with plain_text labels"
+        elif len(text.get("text", "")) > MAX_BUTTON_TEXT:
+            yield f"{where}: a button label over {MAX_BUTTON_TEXT} chars"
+        if not element.get("action_id") or len(element["action_id"]) > MAX_ACTION_ID:
+            yield f"{where}: a button without action_id, or one over {MAX_ACTION_ID} chars"
+        if len(element.get("value", "")) > MAX_BUTTON_VALUE:
+            yield f"{where}: a button value over {MAX_BUTTON_VALUE} chars"
 
 
 def validate_message(payload: Mapping[str, Any]) -> list[str]:

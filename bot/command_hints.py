@@ -16,7 +16,8 @@ USAGE = "`/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]`"
 TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 _HELP_HINT = "Try `/hotpapers help`."
 _CATEGORY_LIKE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z*-]+|[a-z]+-[a-z]+")
-_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10", "week")
+_KEYWORDS = ("help", "today", "yesterday", "subscribe", "unsubscribe", "settings", "top=10", "week",
+             "paper", "search")  # fmt: skip
 
 
 def quote(token: str) -> str:
@@ -83,7 +84,7 @@ HELP_FORMS = (
     ("`/hotpapers cs.CV 2021-04-12 top=5`", "`/hotpapers category:cs.CV date:2021-04-12 top:5`",
      "a past listing, the top 5 papers"),
     ("`/hotpapers week cs.CL`", "`/hotpapers action:week category:cs.CL`",
-     "the weekly roundup: this arXiv week so far, ranked on the week's attention"),
+     "the weekly roundup: this arXiv week so far"),
     ("`/hotpapers today` or `/hotpapers yesterday`", "`/hotpapers date:today` or `date:yesterday`",
      "dates in US Eastern time"),
     ("`/hotpapers subscribe cs.CL at 09:00 Europe/Berlin top=10`",
@@ -92,12 +93,16 @@ HELP_FORMS = (
     ("`/hotpapers subscribe top=5 include=llm,agents exclude=survey notify=on`",
      "`/hotpapers action:subscribe top:5 include:llm,agents exclude:survey notify:on`",
      "change only what you name (`include=none` clears a filter; notify: a line on holidays)"),
+    ("`/hotpapers paper 2104.04015`", "`/hotpapers action:paper query:2104.04015`",
+     "one paper's attention and posts, for you only"),
+    ("`/hotpapers search anomaly detection`", "`/hotpapers action:search query:anomaly detection`",
+     "search the digests I hold, for you only"),
     ("`/hotpapers subscribe catching=3` or `catching=off`",
      "`/hotpapers action:subscribe catching:3` or `catching:off`",
-     "Catching fire: papers of the last 3 listing days that became hot since, after the day's"),
+     "Catching fire: papers of the last 3 listing days hot since"),
     ("`/hotpapers subscribe week friday 16:00 Europe/Berlin cs.CL`",
      "`/hotpapers action:subscribe week_day:friday time:16:00 Europe/Berlin category:cs.CL`",
-     "the weekly roundup in this channel, once a week"),
+     "a weekly roundup in this channel"),
     ("`/hotpapers unsubscribe` stops it (`unsubscribe week`: the weekly one); "
      "`/hotpapers settings` shows them",
      "`/hotpapers action:unsubscribe` stops it (with `week_day:`, the weekly one); "

@@ -17,12 +17,15 @@ from bot.command_types import (
     WEEKDAY_WORDS,
     WEEKLY_EXAMPLE,
     CommandError,
+    PaperQuery,
     Query,
+    SearchQuery,
     Subscribe,
 )
 from bot.config import MAX_CATCHING_FIRE_DAYS
 from bot.keywords import EXAMPLE as KEYWORDS_EXAMPLE
 from bot.keywords import check_no_conflict, keywords
+from bot.sources.arxiv_ids import normalise_arxiv_id
 
 _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
@@ -258,3 +261,32 @@ def categories_of(token: str, subscribing: bool) -> list[str]:
     if subscribing and (message := unknown_zone_message(token)) is not None:
         raise CommandError(message)
     raise CommandError(unknown_word_message(token))
+
+
+PAPER_EXAMPLE = "`/hotpapers paper 2104.04015`"
+SEARCH_EXAMPLE = "`/hotpapers search anomaly detection`"
+
+
+def paper_query(words: Sequence[str]) -> PaperQuery:
+    """``paper <id>``: one arXiv id, new-style or old-style, with or without its version."""
+    if not words:
+        raise CommandError(f"`paper` needs an arXiv id after it, e.g. {PAPER_EXAMPLE}.")
+    if len(words) > 1:
+        raise CommandError(
+            f"`paper` takes one arXiv id (you wrote {quote(' '.join(words))}), "
+            f"e.g. {PAPER_EXAMPLE}; to find papers by words, use {SEARCH_EXAMPLE}."
+        )
+    arxiv_id = normalise_arxiv_id(words[0])
+    if arxiv_id is None:
+        raise CommandError(
+            f"{quote(words[0])} is not an arXiv id: write it like `2104.04015`, `2104.04015v2` "
+            f"or `math/0309136`, e.g. {PAPER_EXAMPLE}."
+        )
+    return PaperQuery(arxiv_id)
+
+
+def search_query(words: Sequence[str]) -> SearchQuery:
+    """``search <words>``: at least one word."""
+    if not any(word.strip() for word in words):
+        raise CommandError(f"`search` needs words to look for, e.g. {SEARCH_EXAMPLE}.")
+    return SearchQuery(tuple(word for word in words if word.strip()))

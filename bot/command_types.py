@@ -74,7 +74,30 @@ class ShowSettings:
     pass
 
 
-Command = Query | WeekQuery | HelpRequest | Subscribe | Unsubscribe | ShowSettings
+@dataclass(frozen=True)
+class PaperQuery:
+    """``/hotpapers paper <arXiv id>``: one paper's card (``arxiv_id`` normalised, no version)."""
+
+    arxiv_id: str
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """``/hotpapers search <words>``: the stored digests' papers matching ``words``."""
+
+    words: tuple[str, ...]
+
+
+Command = (
+    Query
+    | WeekQuery
+    | HelpRequest
+    | Subscribe
+    | Unsubscribe
+    | ShowSettings
+    | PaperQuery
+    | SearchQuery
+)
 
 
 class CommandError(ValueError):

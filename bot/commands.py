@@ -2,6 +2,7 @@
 
 Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``week`` followed
 by the same (the weekly roundup of the arXiv week up to that listing), ``help``,
+``paper <arXiv id>``, ``search <words>``,
 ``subscribe [category ...] [at HH:MM] [Area/City] [top=N] [include=w,w] [exclude=w]
 [notify=on|off] [catching=N|on|off]`` (a change names only what it changes), ``subscribe week
 [weekday] ...`` (the weekly roundup's subscription), ``unsubscribe [week]`` and ``settings``; or
@@ -17,14 +18,16 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.command_hints import quote, unknown_word_message
-from bot.command_parser import Context, Parser, categories_of
+from bot.command_parser import Context, Parser, categories_of, paper_query, search_query
 from bot.command_types import (
     MAX_CATEGORIES,
     SUBSCRIBE_EXAMPLE,
     Command,
     CommandError,
     HelpRequest,
+    PaperQuery,
     Query,
+    SearchQuery,
     ShowSettings,
     Subscribe,
     Unsubscribe,
@@ -34,9 +37,9 @@ from bot.config import MAX_TOP, Settings
 from bot.ports import Options
 
 __all__ = [
-    "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest", "Query",
-    "ShowSettings", "Subscribe", "Unsubscribe", "WeekQuery", "from_options", "parse_command",
-    "parse_for", "quote", "tokenize",
+    "MAX_CATEGORIES", "SUBSCRIBE_EXAMPLE", "Command", "CommandError", "HelpRequest",
+    "PaperQuery", "Query", "SearchQuery", "ShowSettings", "Subscribe", "Unsubscribe", "WeekQuery",
+    "from_options", "parse_command", "parse_for", "quote", "tokenize",
 ]  # fmt: skip
 
 _HELP_WORDS = frozenset({"help", "-h", "--help", "?", "usage"})
@@ -67,6 +70,11 @@ def parse_command(text: str, **defaults: Any) -> Command:
     context = context_of(**defaults)
     tokens = tokenize(text)
     words = [token.lower() for token in tokens]
+    # Before help: ``search help desk`` looks for those words.
+    if words and words[0] == "paper":
+        return paper_query(tokens[1:])
+    if words and words[0] == "search":
+        return search_query(tokens[1:])
     if _HELP_WORDS.intersection(words):
         return HelpRequest()
     if words[:2] == ["unsubscribe", "week"] and len(words) == 2:
@@ -101,6 +109,10 @@ def from_options(options: Options, **defaults: Any) -> Command:
     if action in ("unsubscribe", "settings"):
         weekly = options.week_day is not None
         return Unsubscribe(weekly=weekly) if action == "unsubscribe" else ShowSettings()
+    if action == "paper":
+        return paper_query(tokenize(options.query or ""))
+    if action == "search":
+        return search_query(tokenize(options.query or ""))
     subscribing = action == "subscribe"
     if action not in ("digest", "subscribe", "week"):
         raise CommandError(unknown_word_message(action))

@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     hn_api_url: HttpUrl = HttpUrl("https://hn.algolia.com/api/v1")
     s2_api_url: HttpUrl = HttpUrl("https://api.semanticscholar.org/graph/v1")
     s2_api_key: SecretStr | None = None
+    s2_recommendations_url: HttpUrl = HttpUrl("https://api.semanticscholar.org/recommendations/v1")
     llm_base_url: HttpUrl | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None

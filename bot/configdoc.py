@@ -36,6 +36,7 @@ DESCRIPTIONS: dict[str, str] = {
     "x_bearer_token": "X API app-only bearer token (optional; recent search, 7 days).",
     "hn_api_url": "Hacker News Algolia API base URL.",
     "s2_api_url": "Semantic Scholar Graph API base URL.",
+    "s2_recommendations_url": 'Semantic Scholar Recommendations API base URL ("More like this").',
     "s2_api_key": "Semantic Scholar API key (optional; higher rate limit).",
     "llm_base_url": "OpenAI-compatible endpoint for summaries (optional).",
     "llm_api_key": "API key of that endpoint.",

@@ -15,12 +15,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.command_hints import help_text
-from bot.commands import CommandError, HelpRequest, Query, ShowSettings, WeekQuery, parse_for
+from bot.commands import (
+    CommandError,
+    HelpRequest,
+    PaperQuery,
+    Query,
+    SearchQuery,
+    ShowSettings,
+    WeekQuery,
+    parse_for,
+)
 from bot.config import MAX_TOP, Settings
 from bot.delivery import post_thread
 from bot.ondemand import DigestProvider, SharedDigests, drain_tasks
@@ -38,6 +47,7 @@ NO_SUBSCRIPTIONS = (
     "Daily digests are not managed from chat on this deployment: the operator runs "
     "`hotpapers subscribe --platform {platform} --channel {channel} --time HH:MM`."
 )
+NO_TALK = "Paper lookups, search and paper buttons are not available on this deployment."
 NOT_IN_CHANNEL = (
     "I can't post in this channel because I'm not in it: {invite}, then run the command again."
 )
@@ -52,18 +62,30 @@ class Subscriptions(Protocol):
     ) -> Reply: ...  # fmt: skip
 
 
+class Talker(Protocol):
+    """``bot.talk.Talk``'s surface: ``paper``, ``search`` and the paper buttons."""
+
+    async def paper(self, arxiv_id: str) -> Reply: ...
+
+    async def search(self, words: Sequence[str]) -> Reply: ...
+
+    async def press(self, value: str) -> Reply: ...
+
+
 class CommandHandler:
     """``/hotpapers`` in the core: ``digests`` builds (``bot.service.DigestService``),
-    ``subscriptions`` answers the subscription commands (``None``: the CLI manages them)."""
+    ``subscriptions`` answers the subscription commands (``None``: the CLI manages them),
+    ``talk`` answers ``paper``, ``search`` and the paper buttons (``bot.talk.Talk``)."""
 
     def __init__(
         self, settings: Settings, digests: DigestProvider, clock: Clock, *,
-        subscriptions: Subscriptions | None = None,
+        subscriptions: Subscriptions | None = None, talk: Talker | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.clock = clock
         self.digests = SharedDigests(digests, clock)
         self.subscriptions = subscriptions
+        self.talk = talk
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     # -- answers in flight ---------------------------------------------------------------------
@@ -117,7 +139,25 @@ class CommandHandler:
             return Reply(ReplyKind.HELP, help_text(options=typed, max_top=MAX_TOP))
         if isinstance(command, Query | WeekQuery):
             return await self._digest(request, command, conversation)
+        if isinstance(command, PaperQuery | SearchQuery):
+            if self.talk is None:
+                return Reply(ReplyKind.UNAVAILABLE, NO_TALK)
+            if isinstance(command, PaperQuery):
+                return await self.talk.paper(command.arxiv_id)
+            return await self.talk.search(command.words)
         return await self._subscription(request, command, conversation)
+
+    async def press(self, platform: str, value: str) -> Reply:
+        """The ONE answer to a paper button, for every platform: ``value`` is what the button
+        carried (``bot.buttons``). Only the person who pressed sees it; nothing is posted.
+        Never raises (but for cancellation): a bug is logged and answered with ``FAILED``."""
+        try:
+            if self.talk is None:
+                return Reply(ReplyKind.UNAVAILABLE, NO_TALK)
+            return await self.talk.press(value)
+        except Exception:
+            log.exception("%s: button %r failed", platform, value[:120])
+            return Reply(ReplyKind.FAILED, SOMETHING_WRONG)
 
     async def _digest(
         self, request: Request, query: Query | WeekQuery, conversation: Conversation

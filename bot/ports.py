@@ -153,6 +153,7 @@ class Options:
     #: The weekly roundup's weekday (``friday``): with ``subscribe`` the weekly subscription, with
     #: ``unsubscribe`` (any day) stopping it.
     week_day: str | None = None
+    query: str | None = None  # for paper: an arXiv id; for search: the words
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ class ReplyKind(StrEnum):
     SUBSCRIPTION = "subscription"  # subscribe, unsubscribe or settings answered
     REFUSED = "refused"  # the user may not change the channel's subscription
     FAILED = "failed"  # a bug: logged, and the user told so
+    PAPER = "paper"  # one paper: its card, or its full abstract
+    RESULTS = "results"  # a list of papers: search results, "more like this"
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,12 @@ from bot.sources.base import AttentionSource
 from bot.sources.bluesky import BlueskySource
 from bot.sources.hackernews import HackerNewsSource
 from bot.sources.huggingface import HuggingFaceSource
+from bot.sources.recommendations import RecommendationsSource
 from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
 from bot.store import Store, StoreError
 from bot.summaries import Summarizer
+from bot.talk import Talk
 from bot.weekly import build_week
 
 log = logging.getLogger(__name__)
@@ -101,10 +103,11 @@ class DigestService:
         self.client = client or httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT}, follow_redirects=True
         )
+        self.arxiv = arxiv_source(self.client, settings, self.clock)
         self.builder = DigestBuilder(
             store=store,
             clock=self.clock,
-            papers_source=arxiv_source(self.client, settings, self.clock),
+            papers_source=self.arxiv,
             attention=attention_sources(self.client, settings, self.clock),
             weights=Weights.from_settings(settings),
             summarize=Summarizer(
@@ -119,6 +122,19 @@ class DigestService:
             arxiv_deadline=settings.arxiv_deadline,
             catching_fire_days=settings.catching_fire_days,
         )
+
+    def talk(self) -> Talk:
+        """``/hotpapers paper``, ``search`` and the paper buttons over this service's store, with
+        its arXiv source (one arXiv pace for the process) and its Semantic Scholar rate limit
+        shared with "More like this"; offline, only what the store holds is answered."""
+        if self.builder.offline:
+            return Talk(self.settings, self.store, self.clock)
+        s2 = next((s for s in self.builder.attention if isinstance(s, SemanticScholarSource)), None)
+        recommendations = RecommendationsSource(
+            self.client, self.settings, self.clock, limiter=s2.http.limiter if s2 else None
+        )
+        return Talk(self.settings, self.store, self.clock, arxiv=self.arxiv,
+                    recommendations=recommendations)  # fmt: skip
 
     async def aclose(self) -> None:
         if self._own_client:

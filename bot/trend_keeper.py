@@ -54,3 +54,16 @@ class TrendKeeper:
 
         day = [annotated(e, e.rank) for e in entries]
         return day, [annotated(e, len(day) + n) for n, e in enumerate(late, start=1)]
+
+    def past(self, now: dt.datetime, entries: Sequence[Entry]) -> list[Entry]:
+        """``entries`` with the trend their papers' daily digests recorded, recording nothing:
+        a weekly roundup's papers (``first_seen``, ``days_hot``; a week's score is not a day's,
+        so ``delta_24h`` stays unknown)."""
+        history = self.series.history(base_id(e.paper.arxiv_id) for e in entries)
+        out = []
+        for entry in entries:
+            trend = trend_of(history.get(base_id(entry.paper.arxiv_id), []), now, entry.score,
+                             self.holidays)  # fmt: skip
+            out.append(entry.model_copy(update={"trend": trend.model_copy(
+                update={"delta_24h": None})}))  # fmt: skip
+        return out

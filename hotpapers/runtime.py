@@ -83,7 +83,8 @@ class Runtime:
             on_change=self.scheduler.sync, defaults=Defaults.of(settings),
         )  # fmt: skip
         self.handler = CommandHandler(settings, self.service, self.clock,
-                                      subscriptions=subscription_commands)  # fmt: skip
+                                      subscriptions=subscription_commands,
+                                      talk=self.service.talk())  # fmt: skip
         self.platforms = self._platforms(console_out)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None

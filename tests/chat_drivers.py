@@ -14,8 +14,9 @@ import datetime as dt
 import hashlib
 import hmac
 import itertools
+import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -26,10 +27,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.discord_bot import DiscordBot
 from adapters.slack_app import build_slack_app, slack_routes
-from bot.clock import FakeClock
+from bot.clock import Clock, FakeClock
 from bot.commands import Query, WeekQuery
 from bot.config import Settings
-from bot.handler import CommandHandler, Subscriptions
+from bot.handler import CommandHandler, Subscriptions, Talker
 from bot.models import Digest, Week
 from bot.ports import Conversation, Reply, Request
 from bot.weekly import week_days
@@ -109,6 +110,16 @@ class RecordingHandler(CommandHandler):
         self.replies.append(reply)
         return reply
 
+    async def press(self, platform: str, value: str) -> Reply:
+        reply = await super().press(platform, value)
+        self.replies.append(reply)
+        return reply
+
+
+#: Makes the ``Talk`` a chat answers ``paper``, ``search`` and the buttons with, from the chat's
+#: settings and clock (``None``: a deployment without them).
+TalkFactory = Callable[[Settings, Clock], Talker]
+
 
 class Chat(Protocol):
     platform: str
@@ -119,6 +130,10 @@ class Chat(Protocol):
 
     async def ask(self, form: Form, *, manager: bool = True) -> list[str]:
         """Send the command; once answered, the texts the asker saw, in order."""
+        ...
+
+    async def press(self, value: str) -> list[str]:
+        """Press a paper button carrying ``value``; once answered, the texts the presser saw."""
         ...
 
     def thread(self) -> list[dict[str, Any]]:
@@ -134,8 +149,12 @@ class Chat(Protocol):
         ...
 
 
-def make_handler(settings: Settings, subscriptions: Subscriptions | None) -> RecordingHandler:
-    return RecordingHandler(settings, FakeService(), FakeClock(NOW), subscriptions=subscriptions)
+def make_handler(
+    settings: Settings, subscriptions: Subscriptions | None, talk: TalkFactory | None = None
+) -> RecordingHandler:
+    clock = FakeClock(NOW)
+    return RecordingHandler(settings, FakeService(), clock, subscriptions=subscriptions,
+                            talk=talk(settings, clock) if talk else None)  # fmt: skip
 
 
 @dataclass
@@ -165,6 +184,21 @@ class SlackChat:
         await self.handler.drain(10)  # the answer, in its own task, is done
         return [r["text"] for r in self.fake.responses[start:]]
 
+    async def press(self, value: str, *, action_id: str = "hotpapers_more") -> list[str]:
+        """A ``block_actions`` payload as Slack POSTs it (form field ``payload``), signed."""
+        start = len(self.fake.responses)
+        body = urlencode({"payload": json.dumps(block_actions(
+            self.fake.response_url("b"), value, action_id, channel=self.channel,
+            workspace=self.workspace,
+        ))})  # fmt: skip
+        response = await self.client.post("/slack/events", data=body, headers=signed(body))
+        assert response.status == 200 and await response.text() == ""  # the ack, at once
+        await self.handler.drain(10)
+        answers = self.fake.responses[start:]
+        for answer in answers:  # for the presser only; the paper message stays as it is
+            assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+        return [answer["text"] for answer in answers]
+
     def thread(self) -> list[dict[str, Any]]:
         return [p for p in self.fake.posts if p["channel"] == self.channel]
 
@@ -186,6 +220,7 @@ class DiscordChat:
     platform: str = "discord"
     channel: str = "2000"
     seen: list[str] = field(default_factory=list)
+    flags: list[int] = field(default_factory=list)
 
     @property
     def workspace(self) -> str:
@@ -204,9 +239,26 @@ class DiscordChat:
         await self.fake.wait_for(lambda f: any(r.path == done for r in f.requests[start:]))
         requests = self.fake.requests[start:]
         assert requests[0].json == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
+        return self._followups(requests, done)
+
+    async def press(self, value: str) -> list[str]:
+        """A component interaction (a button pressed on a paper message) over the gateway."""
+        payload = self.fake.component_interaction(value, channel_id=self.channel)
+        start = len(self.fake.requests)
+        await self.fake.send_interaction(payload)
+        done = f"/webhooks/{self.fake.app_id}/{payload['token']}"
+        await self.fake.wait_for(lambda f: any(r.path == done for r in f.requests[start:]))
+        requests = self.fake.requests[start:]
+        assert requests[0].json == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
+        return self._followups(requests, done)
+
+    def _followups(self, requests: Sequence[Any], done: str) -> list[str]:
+        """The follow-ups' texts: ephemeral (64), pinging no one; link lists without previews
+        (+4, SUPPRESS_EMBEDS), kept in ``flags`` for the suite to check."""
         followups = [r.json for r in requests if r.path == done]
         for body in followups:
-            assert body["allowed_mentions"] == {"parse": []} and body["flags"] == 64
+            assert body["allowed_mentions"] == {"parse": []} and body["flags"] in (64, 68)
+        self.flags = [body["flags"] for body in followups]
         return [body["content"] for body in followups]
 
     def thread(self) -> list[dict[str, Any]]:
@@ -235,14 +287,35 @@ def signed(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
     }
 
 
+def block_actions(
+    response_url: str, value: str, action_id: str, *, channel: str, workspace: str
+) -> dict[str, Any]:
+    """A button pressed on one of the bot's messages, as Slack sends ``block_actions``."""
+    return {
+        "type": "block_actions", "api_app_id": "A111", "token": "verification-token",
+        "team": {"id": workspace, "domain": "fake"}, "user": {"id": "U42", "name": "ada",
+        "team_id": workspace}, "container": {"type": "message", "message_ts": "1618300000.000002",
+        "channel_id": channel, "is_ephemeral": False}, "trigger_id": next(TRIGGERS),
+        "channel": {"id": channel, "name": "papers"}, "response_url": response_url,
+        "message": {"type": "message", "ts": "1618300000.000002", "bot_id": "B111",
+                    "text": "1. A paper", "thread_ts": "1618300000.000001"},
+        "actions": [{"type": "button", "action_id": action_id,
+                     "block_id": "hp_buttons_2104.04015", "value": value,
+                     "text": {"type": "plain_text", "text": "More like this"},
+                     "action_ts": "1618300100.000001"}],
+    }  # fmt: skip
+
+
 @asynccontextmanager
-async def slack_chat(subscriptions: Subscriptions | None = None) -> AsyncIterator[SlackChat]:
+async def slack_chat(
+    subscriptions: Subscriptions | None = None, talk: TalkFactory | None = None
+) -> AsyncIterator[SlackChat]:
     async with FakeSlack() as fake:
         settings = Settings(
             _env_file=None, slack_api_url=fake.api_url, slack_bot_token=TOKEN,
             slack_signing_secret=SECRET, default_categories=["cs.CL"],
         )  # fmt: skip
-        handler = make_handler(settings, subscriptions)
+        handler = make_handler(settings, subscriptions, talk)
         web_app = web.Application()
         clock = handler.clock
         web_app.add_routes(slack_routes(build_slack_app(settings, handler, clock=clock), settings))
@@ -255,12 +328,14 @@ async def slack_chat(subscriptions: Subscriptions | None = None) -> AsyncIterato
 
 
 @asynccontextmanager
-async def discord_chat(subscriptions: Subscriptions | None = None) -> AsyncIterator[DiscordChat]:
+async def discord_chat(
+    subscriptions: Subscriptions | None = None, talk: TalkFactory | None = None
+) -> AsyncIterator[DiscordChat]:
     async with serving() as fake:
         fake.add_text_channel(2000)
         point_gateway_at(fake)
         settings = fake.settings(default_categories=["cs.CL"])
-        handler = make_handler(settings, subscriptions)
+        handler = make_handler(settings, subscriptions, talk)
         bot = DiscordBot(settings, handler, client_options={"guild_ready_timeout": 0})
         await bot.start()
         try:

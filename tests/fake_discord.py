@@ -13,6 +13,7 @@ fixture (``from tests.fake_discord import fake_discord``), or ``async with servi
     fake.rate_limit(times=1, via=True)   # next POST /channels/... answers 429 with retry_after
     fake.calls()                         # [("GET", "/channels/2000"), ("POST", ...), ...]
     await fake.send_interaction(fake.interaction(options=[...]))   # INTERACTION_CREATE
+    await fake.send_interaction(fake.component_interaction("hp:more:2104.04015:v1"))  # a button
 """
 
 from __future__ import annotations
@@ -511,6 +512,25 @@ class FakeDiscord:
                 "options": options,
             },
         }
+
+    def component_interaction(
+        self,
+        custom_id: str,
+        *,
+        channel_id: str = "2000",
+        message_id: str = "4242",
+        user_id: str = "336733686529654798",
+    ) -> dict[str, Any]:
+        """A MESSAGE_COMPONENT (kind 3) interaction: a button with ``custom_id`` pressed on one
+        of the bot's messages (``message_id`` in ``channel_id``), shaped like Discord's own."""
+        payload = self.interaction([], channel_id=channel_id, kind=3, user_id=user_id)
+        message = self._message(channel_id, {"content": ""}, mid=message_id)
+        message["components"] = [{"type": 1, "id": 1, "components": [
+            {"type": 2, "id": 2, "style": 2, "label": "More like this", "custom_id": custom_id},
+        ]}]  # fmt: skip
+        payload["message"] = message
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        return payload
 
 
 @contextlib.asynccontextmanager

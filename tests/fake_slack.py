@@ -222,6 +222,12 @@ class FakeSlack:
         return {"ok": True, "channel": body.get("channel"), "ts": ts,
                 "message": {k: v for k, v in message.items() if k != "metadata"}}  # fmt: skip
 
+    def _m_chat_postEphemeral(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A message only ``user`` sees: not kept in the channel's history."""
+        if not body.get("user") or not body.get("text"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "message_ts": f"1618300000.{next(self._ts):06d}"}
+
     def _page(self, messages: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
         """A page of ``messages`` as Slack answers it: ``limit``, ``cursor``, metadata only when
         ``include_all_metadata`` is asked for."""

@@ -154,6 +154,7 @@ def typed(example: str) -> Options:
             "notify",
             "catching",
             "week_day",
+            "query",
         )
         if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")

@@ -92,7 +92,27 @@ async def test_a_digest_is_a_header_a_thread_from_it_and_one_message_per_paper(
     assert _without_nonce(posts[2].json) == {
         "embeds": [{**entry_embed(digest, digest.entries[0]), "flags": 0}],
         "content": None,
-        "components": [],
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 2,
+                        "disabled": False,
+                        "label": "More like this",
+                        "custom_id": "hp:more:2104.04001:v1",
+                    },
+                    {
+                        "type": 2,
+                        "style": 2,
+                        "disabled": False,
+                        "label": "Full abstract",
+                        "custom_id": "hp:abstract:2104.04001:v1",
+                    },
+                ],
+            }
+        ],  # fmt: skip
         "enforce_nonce": True,
         "tts": False,
         "allowed_mentions": {"parse": []},

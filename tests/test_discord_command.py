@@ -205,7 +205,7 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     options = {o["name"]: o for o in command["options"]}
     assert list(options) == [
         "category", "date", "top", "action", "time", "include", "exclude", "notify",
-        "catching", "week_day",
+        "catching", "week_day", "query",
     ]  # fmt: skip
     assert [c["value"] for c in options["notify"]["choices"]] == ["on", "off"]
     assert options["category"]["autocomplete"] is True
@@ -219,6 +219,8 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
         "digest",
         "week",
         "help",
+        "paper",
+        "search",
         "subscribe",
         "unsubscribe",
         "settings",

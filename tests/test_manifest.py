@@ -92,7 +92,12 @@ def test_manifest_features_match_what_the_bot_uses() -> None:
 
     data = manifest()
     assert data["settings"]["socket_mode_enabled"] is True
-    assert data["settings"]["interactivity"]["is_enabled"] is False  # no buttons or modals
+    # The paper buttons: block actions, delivered like the command (same URL in HTTP mode).
+    from adapters.slack_app import EVENTS_PATH
+
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["settings"]["interactivity"]["request_url"] == "https://example.com" + EVENTS_PATH
+    assert "@app.action(" in slack_sources()
     assert "event_subscriptions" not in data["settings"]  # the bot listens to no events
     assert data["features"]["bot_user"]["display_name"] == "Hot Papers"
     assert data["oauth_config"]["redirect_urls"] == ["https://example.com" + REDIRECT_PATH]

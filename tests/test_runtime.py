@@ -270,3 +270,27 @@ async def test_with_several_instances_only_the_leader_connects_to_discord(
         assert bot.status()["state"] == "closed"
     finally:
         await runtime.stop()
+
+
+def test_the_runtime_answers_paper_search_and_buttons(database: str, clock: FakeClock) -> None:
+    """``run`` wires the one Talk: the service's arXiv source (one arXiv pace for the process) and
+    "More like this" on Semantic Scholar's limiter; ``run --demo`` fetches nothing."""
+    from bot.sources.semantic_scholar import SemanticScholarSource
+    from bot.talk import Talk
+
+    settings = Settings(_env_file=None, database_url=database)
+    runtime = Runtime(settings, clock=clock, host="127.0.0.1", port=0, owner="host-a")
+    try:
+        talk = runtime.handler.talk
+        assert isinstance(talk, Talk) and talk.arxiv is runtime.service.arxiv
+        s2 = next(s for s in runtime.service.builder.attention
+                  if isinstance(s, SemanticScholarSource))  # fmt: skip
+        assert talk.recommendations is not None
+        assert talk.recommendations.http.limiter is s2.http.limiter  # type: ignore[attr-defined]
+        demo = Runtime(settings, clock=clock, host="127.0.0.1", port=0, owner="b", demo=True)
+        offline = demo.handler.talk
+        assert isinstance(offline, Talk) and offline.arxiv is None
+        assert offline.recommendations is None
+        demo.store.close()
+    finally:
+        runtime.store.close()

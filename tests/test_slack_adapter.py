@@ -83,6 +83,24 @@ ENTRY_1 = {
                 }
             ],
         },
+        {
+            "type": "actions",
+            "block_id": "hp_buttons_2104.04001",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "hotpapers_more",
+                    "text": {"type": "plain_text", "text": "More like this"},
+                    "value": "hp:more:2104.04001:v1",
+                },
+                {
+                    "type": "button",
+                    "action_id": "hotpapers_abstract",
+                    "text": {"type": "plain_text", "text": "Full abstract"},
+                    "value": "hp:abstract:2104.04001:v1",
+                },
+            ],
+        },  # fmt: skip
     ],
 }
 

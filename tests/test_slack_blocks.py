@@ -135,10 +135,23 @@ def test_entry_message_escapes_posts_and_title() -> None:
 def test_entry_without_summary_posts_or_code_keeps_valid_blocks() -> None:
     entry = make_entry(1, posts=(), summary="  ", signals={})
     payload = entry_message(make_digest(1), entry)
-    assert [b["type"] for b in payload["blocks"]] == ["section", "context", "context"]
-    assert payload["blocks"][-1]["elements"][0]["text"] == (
+    types = [b["type"] for b in payload["blocks"]]
+    assert types == ["section", "context", "context", "actions"]
+    assert payload["blocks"][-2]["elements"][0]["text"] == (
         "<https://arxiv.org/abs/2104.04001|abs> | <https://arxiv.org/pdf/2104.04001v1|pdf>"
     )
+    assert payload["blocks"][-1] == {
+        "type": "actions",
+        "block_id": "hp_buttons_2104.04001",
+        "elements": [
+            {"type": "button", "action_id": "hotpapers_more",
+             "text": {"type": "plain_text", "text": "More like this"},
+             "value": "hp:more:2104.04001:v1"},
+            {"type": "button", "action_id": "hotpapers_abstract",
+             "text": {"type": "plain_text", "text": "Full abstract"},
+             "value": "hp:abstract:2104.04001:v1"},
+        ],
+    }  # fmt: skip
     assert validate_message(payload) == []
 
 
@@ -227,7 +240,7 @@ def test_entry_matches_discord_hn_link_thumbnail_why_and_post_counts() -> None:
         },
     }
     assert blocks[3]["text"]["text"].endswith("|on Bluesky> · 10 likes · 1 repost")
-    assert blocks[-1]["elements"][0]["text"] == (
+    assert blocks[-2]["elements"][0]["text"] == (
         "<https://arxiv.org/abs/2104.04001|abs> | <https://arxiv.org/pdf/2104.04001v1|pdf> | "
         "<https://huggingface.co/papers/2104.04001|HF> | "
         "<https://news.ycombinator.com/item?id=42|HN>"
@@ -245,3 +258,22 @@ def test_header_wording_follows_the_signal_that_ranked_the_digest() -> None:
     assert intro == (
         "1 hot paper of 30 new in cs.CL, ranked by citations. One reply per paper in this thread."
     )
+
+
+def test_button_blocks_are_held_to_slacks_limits() -> None:
+    from adapters.slack_blocks import buttons_block
+
+    good = {"text": "x", "blocks": [buttons_block("math/0309136")]}
+    assert validate_message(good) == []
+    bad = buttons_block("2104.04001")
+    bad["elements"][0]["text"]["text"] = "x" * 76
+    bad["elements"][1]["action_id"] = bad["elements"][0]["action_id"]
+    bad["elements"][1]["value"] = "v" * 2001
+    assert validate_message({"text": "x", "blocks": [bad]}) == [
+        "block 0 (actions): an action_id twice",
+        "block 0 (actions): a button label over 75 chars",
+        "block 0 (actions): a button value over 2000 chars",
+    ]
+    assert validate_message({"text": "x", "blocks": [{"type": "actions", "elements": []}]}) == [
+        "block 0 (actions): needs 1 to 25 elements"
+    ]

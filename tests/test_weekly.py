@@ -106,7 +106,9 @@ def _paper(rank: int, arxiv_id: str, title: str, score: float, breakdown: dict[s
         "abs_url": f"https://arxiv.org/abs/{arxiv_id}",
         "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}v1",
         "summary": f"We study {title.lower()}. It works.", "score": score, "why": why,
-        "breakdown": breakdown, "signals": {"hf_upvotes": upvotes}, "post_count": len(posts),
+        # The week's stored days were never built as daily digests here: no trend recorded.
+        "trend": {"first_seen": None, "days_hot": 0, "delta_24h": None},
+        "section": "day", "listing_date": None, "breakdown": breakdown, "signals": {"hf_upvotes": upvotes}, "post_count": len(posts),
         "posts": posts,
     }  # fmt: skip
 
@@ -141,6 +143,7 @@ def test_digest_week_json_is_the_daily_shape_plus_the_week(monkeypatch, capsys, 
                        _post("dave", "p4", C, 1, "2026-11-18"),
                    ]),
         ],  # the quiet paper B is not padded in
+        "catching_fire": [],
         "week": {
             "start": "2026-11-16",
             "end": "2026-11-18",

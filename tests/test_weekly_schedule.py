@@ -33,7 +33,9 @@ class WeekService:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dt.date, tuple[str, ...], int, Filters | None]] = []
 
-    async def build(self, date, categories, top, filters=None) -> Digest:
+    async def build(
+        self, date, categories, top, filters=None, *, catching_fire_days=None
+    ) -> Digest:
         self.calls.append(("day", date, tuple(categories), top, filters))
         await asyncio.sleep(0)
         return make_digest(n=top, date=date, categories=tuple(categories))

@@ -6,7 +6,7 @@ and ``week_day`` (0 = Monday ... 6 = Sunday, for a weekly one), and its unique k
 by its columns; SQLite's table is copied without it (Alembic's batch mode).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -26,7 +26,7 @@ CHANNEL = ["platform", "workspace", "channel"]
 
 
 def _before() -> sa.Table:
-    """``hp_subscriptions`` as 0001 made it, without its unnamed unique key (SQLite's copy)."""
+    """``hp_subscriptions`` as 0001 and 0003 made it, without its unnamed unique key (SQLite's copy)."""
     return sa.Table(
         TABLE, sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
@@ -42,6 +42,7 @@ def _before() -> sa.Table:
         sa.Column("active", sa.Boolean, nullable=False),
         sa.Column("notify_no_listing", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("catching_fire_days", sa.Integer, nullable=True),  # 0003
     )  # fmt: skip
 
 
