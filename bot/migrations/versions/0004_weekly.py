@@ -26,7 +26,7 @@ CHANNEL = ["platform", "workspace", "channel"]
 
 
 def _before() -> sa.Table:
-    """``hp_subscriptions`` as 0001 and 0003 made it, without its unnamed unique key (SQLite's copy)."""
+    """``hp_subscriptions`` as 0001 and 0003 made it, less its unnamed unique key (SQLite)."""
     return sa.Table(
         TABLE, sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
