@@ -10,7 +10,6 @@ import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AliasChoices,
@@ -23,16 +22,17 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.config_checks import check_database_url, check_public_key, check_shards, token_shape
+from bot.config_checks import (  # the light part, re-exported: the CLI's --help needs no pydantic
+    MAX_DEADLINE,
+    MAX_TOP,
+    ConfigError,
+    check_database_url,
+    check_public_key,
+    check_shards,
+    check_timezone,
+    token_shape,
+)
 from bot.holidays import bundled_holidays, merged_holidays
-
-MAX_TOP = 50
-#: The longest total time a source may take for one digest: a scheduled post's grace is an hour.
-MAX_DEADLINE = 1800.0
-
-
-class ConfigError(Exception):
-    """A configuration problem, phrased as one line for the operator."""
 
 
 def default_database_url() -> str:
@@ -209,16 +209,6 @@ class Settings(BaseSettings):
     def url(self, name: str) -> str:
         """A base URL setting as text, without a trailing slash."""
         return str(getattr(self, name)).rstrip("/")
-
-
-def check_timezone(name: str) -> ZoneInfo:
-    """A ``ZoneInfo`` or a ``ValueError`` naming the bad zone (ZoneInfo raises a KeyError)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
-        ) from exc
 
 
 def check_category(code: str) -> str:

@@ -1,12 +1,37 @@
 """Checks of single settings that need more than a type: the database URL and its driver,
-Slack token kinds, Discord's public key and shard split. Each raises a ``ValueError`` whose words
-name the problem, never the value (``bot.config`` turns it into one line per setting)."""
+Slack token kinds, time zones, Discord's public key and shard split. Each raises a ``ValueError``
+whose words name the problem, never the value (``bot.config`` turns it into one line per
+setting). With ``ConfigError`` and the limits, this is the part of the configuration that needs
+no pydantic: the CLI imports it at start, ``bot.config`` (and pydantic) only when settings are
+read."""
 
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+MAX_TOP = 50
+#: The longest total time a source may take for one digest: a scheduled post's grace is an hour.
+MAX_DEADLINE = 1800.0
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line for the operator."""
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """A ``ZoneInfo`` or a ``ValueError`` naming the bad zone (ZoneInfo raises a KeyError)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
+
 
 # The SQLAlchemy drivers the store is tested with, and the module each needs.
 DATABASE_DRIVERS = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.config import ConfigError
+from bot.config_checks import ConfigError
 from bot.logs import redact, setup_logging
 from bot.store_error import StoreError
 from hotpapers.cli_common import (

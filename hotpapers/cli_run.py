@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.config import Settings, check_timezone
+from bot.config_checks import check_timezone
 from bot.keywords import check_keywords, check_no_conflict
-from bot.subscription_commands import next_delivery_text
-from bot.subscriptions import (
-    Subscription,
-    SubscriptionStore,
-    UnreadableSubscription,
-    describe,
-    parse_time,
-)
 from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
@@ -35,6 +27,10 @@ from hotpapers.cli_common import (
     parse_categories,
 )
 from hotpapers.cli_common import settings as load_settings
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it: fast --help
+    from bot.config import Settings
+    from bot.subscriptions import Subscription
 
 PlatformOpt = Annotated[str, typer.Option("--platform", help="slack, discord or console.")]
 ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
@@ -76,6 +72,8 @@ def subscribe(
     ] = False,
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
+    from bot.subscriptions import SubscriptionStore, describe, parse_time
+
     chosen = check_platform(platform)
     check_channel(chosen, channel)
     try:
@@ -103,6 +101,8 @@ def subscribe(
 
 
 def _next(sub: Subscription) -> str:
+    from bot.subscription_commands import next_delivery_text
+
     return next_delivery_text(sub, State.clock.now(), load_settings().holidays)
 
 
@@ -112,6 +112,8 @@ def subscriptions(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of text.")] = False,
 ) -> None:
     """List the subscriptions and when each posts next."""
+    from bot.subscriptions import SubscriptionStore, describe
+
     store = open_store()
     try:
         found = SubscriptionStore(store, State.clock).list_all(include_inactive=show_all)
@@ -152,6 +154,8 @@ def _as_json(sub: Subscription) -> dict[str, object]:
 def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
                 workspace: WorkspaceOpt = "default") -> None:  # fmt: skip
     """Stop a channel's daily digest."""
+    from bot.subscriptions import SubscriptionStore, UnreadableSubscription, describe
+
     chosen = check_platform(platform)
     store = open_store()
     try:
