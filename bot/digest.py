@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import calendar, demo
+from bot.categories import categories_key
 from bot.clock import Clock
 from bot.digest_notes import notes
 from bot.latex import paper_text, post_text, signals_text
-from bot.ledger import categories_key
-from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
+from bot.models import Digest, Entry, Paper, Post, Signals, Snapshot, SourceStatus
 from bot.ranking import Weights, rank_hot
+from bot.snapshots import SnapshotStore
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
-from bot.store import Snapshot, Store
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def _no_summaries(entries: Sequence[Entry]) -> list[Entry]:
 
 @dataclass
 class DigestBuilder:
-    store: Store
+    store: SnapshotStore
     clock: Clock
     papers_source: PaperSource | None
     attention: Sequence[AttentionSource] = ()

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.digest import DigestBuilder, DigestError, Filters
 from bot.models import Digest
 from bot.ranking import Weights
+from bot.snapshots import SnapshotStore
 from bot.sources.arxiv import ArxivSource
 from bot.sources.base import AttentionSource
 from bot.sources.bluesky import BlueskySource
@@ -26,7 +27,7 @@ from bot.sources.hackernews import HackerNewsSource
 from bot.sources.huggingface import HuggingFaceSource
 from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
-from bot.store import Store, StoreError
+from bot.store_error import StoreError
 from bot.summaries import Summarizer
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class UserError(Exception):
 class StoreSummaryCache:
     """LLM summaries cached per (paper, model) in the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SnapshotStore) -> None:
         self.store = store
 
     def get(self, arxiv_id: str, model: str) -> str | None:
@@ -87,7 +88,7 @@ class DigestService:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: SnapshotStore,
         *,
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,

@@ -35,12 +35,15 @@ from hotpapers.cli_common import (
 from hotpapers.formats import FORMATS, format_digest
 
 if TYPE_CHECKING:
+    from bot.snapshots import SnapshotStore
     from bot.store import Store
 
 log = logging.getLogger("hotpapers")
 
 
-async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, offline: bool) -> Any:
+async def build_digest(
+    store: SnapshotStore, day: dt.date, cats: list[str], top: int, offline: bool
+) -> Any:
     from bot.service import DigestService, UserError
 
     service = DigestService(settings(), store, clock=State.clock, offline=offline)
@@ -52,8 +55,13 @@ async def build_digest(store: Store, day: dt.date, cats: list[str], top: int, of
         await service.aclose()
 
 
-async def print_digest(day: dt.date, cats: list[str], top: int, offline: bool, fmt: str) -> None:
-    store = open_store()
+async def print_digest(
+    day: dt.date, cats: list[str], top: int, offline: bool, fmt: str, *, bundled: bool = False
+) -> None:
+    """``bundled`` (``--demo``): from the bundled snapshot in memory, no database opened."""
+    from bot.snapshots import BundledStore
+
+    store: BundledStore | Store = BundledStore() if bundled else open_store()
     try:
         result = await build_digest(store, day, cats, top, offline)
     finally:
@@ -105,7 +113,7 @@ def digest(
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    run_async(print_digest(day, cats, count, offline or use_demo, fmt))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt, bundled=use_demo))
 
 
 @app.command()
