@@ -9,13 +9,16 @@ through ``ClockTrigger``; ``bot.jobs.DigestScheduler`` says what a run does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from bot.clock import Clock
 from bot.run_outcome import ClockTrigger, RunOutcome, RunStatus
@@ -121,8 +124,9 @@ class JobTable:
         """Make the jobs match the active subscriptions (changes made by any instance or CLI)."""
         if not self.leading:
             return
-        for _ in self._reconciling(self.subscriptions.list_all(), catch_up=catch_up):
-            pass
+        with self._one_wakeup():
+            for _ in self._reconciling(self.subscriptions.list_all(), catch_up=catch_up):
+                pass
 
     async def lead(self) -> None:
         """The election loop's round as the leader: ``set_leader(True)`` (newly leading: every
@@ -142,13 +146,30 @@ class JobTable:
         try:
             subs = self.subscriptions
             active = await asyncio.to_thread(subs.list_all) if subs.thread_safe else subs.list_all()
-            for done in self._reconciling(active, catch_up=catch_up):
-                if done % BATCH == 0:
-                    await asyncio.sleep(0)
-                if not self.leading:  # lost the lead meanwhile: set_leader(False) dropped all
+            building = self._reconciling(active, catch_up=catch_up)
+            while self.leading:  # else lost meanwhile: set_leader(False) dropped every job
+                with self._one_wakeup():
+                    batch = list(itertools.islice(building, BATCH))
+                if len(batch) < BATCH:  # the last one
                     return
+                await asyncio.sleep(0)
         finally:
             self._synced = None
+
+    @contextlib.contextmanager
+    def _one_wakeup(self) -> Iterator[None]:
+        """Jobs added inside wake APScheduler once, at the end. Each wakeup is a byte on the
+        event loop's self-pipe, where signals arrive too: a burst of thousands fills it, and a
+        SIGTERM sent then would be lost."""
+        running = self.scheduler.state == STATE_RUNNING
+        if running:
+            self.scheduler.state = STATE_PAUSED
+        try:
+            yield
+        finally:
+            if running and self.scheduler.state == STATE_PAUSED:
+                self.scheduler.state = STATE_RUNNING
+                self.scheduler.wakeup()
 
     def _reconciling(self, subs: list[Subscription], *, catch_up: bool) -> Iterator[int]:
         """Unschedule what is gone, then (re)schedule each subscription: yields a running count."""

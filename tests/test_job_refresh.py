@@ -88,3 +88,25 @@ async def test_a_change_synced_during_the_read_is_not_undone(subs: SubscriptionS
     await refresh
     assert sorted(job_times(table)) == [kept.job_id, new.job_id]
     table.shutdown()
+
+
+async def test_a_batch_wakes_the_running_scheduler_once(subs: SubscriptionStore) -> None:
+    """Each APScheduler wakeup writes a byte to the event loop's self-pipe, where SIGTERM arrives
+    too: thousands at once fill it and lose the signal. One per batch does not."""
+    for n in range(BATCH + 10):
+        add(subs, f"C{n:05d}", hour=12)  # none due: nothing fires
+    table = JobTable(subscriptions=subs, clock=FakeClock(NOW))
+    table.start()
+    wakeups = 0
+    wakeup = table.scheduler.wakeup
+
+    def counted() -> None:
+        nonlocal wakeups
+        wakeups += 1
+        wakeup()
+
+    table.scheduler.wakeup = counted  # type: ignore[method-assign]
+    await table.lead()
+    assert wakeups == 2 and len(job_times(table)) == BATCH + 10
+    table.scheduler.pause()
+    table.shutdown()
