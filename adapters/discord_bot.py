@@ -2,6 +2,11 @@
 
 Never ``client.run()`` (it owns the event loop): ``start()`` logs in over REST and runs
 ``client.connect(reconnect=True)`` as a task next to Slack and the scheduler; ``close()`` ends it.
+The client is an ``AutoShardedClient``: Discord requires shards above 2,500 guilds, and with no
+shard setting it asks ``GET /gateway/bot`` how many and runs them all in this process;
+``HOTPAPERS_DISCORD_SHARD_COUNT`` and ``HOTPAPERS_DISCORD_SHARD_IDS`` split them across processes
+(each id in exactly one). ``start(gateway=False)`` logs in over REST only: HTTP interactions mode
+(``adapters.discord_http``), where the same login registers the command and the client posts.
 Commands are synced from ``setup_hook``, which discord.py calls once per login, not on the
 gateway reconnects (``on_ready`` fires again on those); a flag guards it anyway.
 """
@@ -34,8 +39,8 @@ log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
 
 
-class _GatewayClient(discord.Client):
-    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands) and whose
+class _GatewayClient(discord.AutoShardedClient):
+    """An ``AutoShardedClient`` whose ``setup_hook`` is the bot's (sync the commands) and whose
     component interactions (the paper buttons) go to the core's one button handler."""
 
     def __init__(
@@ -70,20 +75,33 @@ class DiscordBot:
         self.handler = handler
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
-        options = {**client_defaults(), **(client_options or {})}
-        self.client = _GatewayClient(self._sync_commands, handler, intents=intents, **options)
+        shards: dict[str, Any] = {}
+        if settings.discord_shard_count is not None:
+            shards["shard_count"] = settings.discord_shard_count
+            if settings.discord_shard_ids:
+                shards["shard_ids"] = list(settings.discord_shard_ids)
+        self.client = _GatewayClient(
+            self._sync_commands, handler, intents=intents,
+            **{**client_defaults(), **shards, **(client_options or {})},
+        )  # fmt: skip
         self.tree = app_commands.CommandTree(self.client)
         self.adapter = DiscordAdapter(
             self.client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT
         )
         self.tree.add_command(build_app_command(handler, self.adapter))
         self.task: asyncio.Task[None] | None = None
+        self.gateway = True
         self.commands_synced = False
 
-    async def start(self) -> None:
-        """Log in (REST), then keep the gateway connected in a background task."""
+    async def start(self, *, gateway: bool = True) -> None:
+        """Log in (REST; registers the command), then keep the gateway connected in a background
+        task (``gateway=False``: HTTP interactions mode, REST only)."""
+        self.gateway = gateway
         await login_rest_client(self.settings, self.client)
-        self.task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        if gateway:
+            self.task = asyncio.create_task(
+                self.client.connect(reconnect=True), name="discord-gateway"
+            )
 
     async def close(self, drain: float = 0.0) -> None:
         """Let answers in flight finish (``drain`` seconds at most), close the gateway and the
@@ -103,11 +121,15 @@ class DiscordBot:
             log.warning("discord: gateway task ended with %s", type(exc).__name__)
 
     def status(self) -> dict[str, Any]:
-        """``{"state": connected|connecting|closed, "latency_ms", "commands_synced", "error"}``."""
+        """``{"state", "latency_ms", "shards", "commands_synced", "error"}``; ``state``:
+        connected (every shard of this process), connecting, closed, or ready (REST only)."""
         error = self._task_error()
-        if self.task is None or self.task.done() or self.client.is_closed():
+        shards = self.client.shards
+        if not self.gateway:  # HTTP interactions: logged in over REST, or not (yet)
+            state = "closed" if self.client.is_closed() or self.client.user is None else "ready"
+        elif self.task is None or self.task.done() or self.client.is_closed():
             state = "closed"
-        elif self.client.is_ready() and self.client.ws is not None and self.client.ws.open:
+        elif self.client.is_ready() and shards and not any(s.is_closed() for s in shards.values()):
             state = "connected"
         else:
             state = "connecting"
@@ -115,6 +137,7 @@ class DiscordBot:
         return {
             "state": state,
             "latency_ms": round(latency * 1000, 1) if math.isfinite(latency) else None,
+            "shards": sorted(shards),
             "commands_synced": self.commands_synced,
             "error": error,
         }

@@ -19,6 +19,7 @@ follow-up points at it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import discord
 from discord import app_commands
@@ -26,6 +27,7 @@ from discord import app_commands
 from adapters.discord import DiscordAdapter, no_mentions
 from adapters.discord_embeds import CONTENT_LIMIT
 from bot.categories import suggest
+from bot.command_types import CommandError
 from bot.config import MAX_TOP
 from bot.handler import CommandHandler
 from bot.ports import Adapter, Options, Reply, ReplyKind, Request
@@ -63,6 +65,34 @@ class DiscordConversation:
 
     async def progress(self, reply: Reply) -> None:
         """Nothing more: the deferred answer already shows "thinking" until the follow-up."""
+
+
+#: The command's options by their Discord names -> the ``Options`` field each fills (``top`` is
+#: Discord's INTEGER, every other option a STRING).
+OPTION_FIELDS = {
+    "category": "categories", "date": "date", "top": "top", "action": "action", "time": "time",
+    "include": "include", "exclude": "exclude", "notify": "notify", "catching": "catching",
+    "week_day": "week_day", "query": "query",
+}  # fmt: skip
+
+
+def options_of(values: Mapping[str, object]) -> Options:
+    """The typed ``Options`` of the option values the user gave, by their Discord names: the
+    gateway callback's arguments, or an HTTP interaction's ``data.options``. ``None`` is not
+    given; an unknown name or a value of the wrong type (an outdated registration, a forged
+    body) is a ``CommandError``, answered like any bad input."""
+    given: dict[str, object] = {}
+    for name, value in values.items():
+        field = OPTION_FIELDS.get(name)
+        if field is None:
+            raise CommandError(f"`/hotpapers` has no option `{clamp(name, 32)}`; try `help`.")
+        wanted = int if name == "top" else str
+        if value is not None and (type(value) is not wanted):
+            raise CommandError(
+                f"The `{name}` option needs {'a number' if name == 'top' else 'text'}."
+            )
+        given[field] = value
+    return Options(**given)  # type: ignore[arg-type]
 
 
 def request_of(interaction: discord.Interaction, options: Options) -> Request:
@@ -166,11 +196,11 @@ def build_app_command(
         week_day: str | None = None,
         query: str | None = None,
     ) -> None:
-        options = Options(
-            action=action, categories=category, date=date, top=top, time=time,
-            include=include, exclude=exclude, notify=notify, catching=catching, week_day=week_day,
-            query=query,
-        )  # fmt: skip
+        options = options_of({
+            "category": category, "date": date, "top": top, "action": action, "time": time,
+            "include": include, "exclude": exclude, "notify": notify, "catching": catching,
+            "week_day": week_day, "query": query,
+        })  # fmt: skip
         await answer(interaction, handler, adapter, options)
 
     @hotpapers.autocomplete("category")

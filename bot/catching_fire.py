@@ -20,14 +20,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from bot import calendar
+from bot.categories import categories_key
 from bot.latex import paper_text
-from bot.ledger import categories_key
 from bot.models import Entry, Paper, Post, Signals
 from bot.ranking import base_id, rank_hot
-from bot.series import Series
-from bot.store import Store
+from bot.snapshots import SnapshotStore
 from bot.trends import CATCHING_FIRE as HEADER
-from bot.trends import Observation
+from bot.trends import AttentionSeries, Observation
 from bot.weights import Weights
 
 __all__ = ["HEADER", "earlier_listings", "late_hot", "stored_papers", "was_hot_at_listing"]
@@ -43,7 +42,7 @@ def earlier_listings(date: dt.date, days: int, holidays: Collection[dt.date] = (
     return found
 
 
-def stored_papers(store: Store, date: dt.date, categories: Sequence[str]) -> list[Paper]:
+def stored_papers(store: SnapshotStore, date: dt.date, categories: Sequence[str]) -> list[Paper]:
     """The papers of a stored listing (the selection's own snapshot), or none."""
     snap = store.get_snapshot("arxiv", date, categories_key(categories))
     if snap is None:
@@ -63,8 +62,8 @@ def was_hot_at_listing(history: Sequence[Observation], listed: dt.date) -> bool:
 
 
 def late_hot(
-    store: Store,
-    series: Series,
+    store: SnapshotStore,
+    series: AttentionSeries,
     date: dt.date,
     categories: Sequence[str],
     *,

@@ -7,6 +7,7 @@ so user input is matched case-insensitively and turned back into the canonical c
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 CATEGORIES: dict[str, str] = {
     # Computer Science
@@ -257,3 +258,9 @@ def suggest(prefix: str, limit: int = 25) -> list[tuple[str, str]]:
     in_name = [c for c, name in CATEGORIES.items() if query in name.lower()]
     ordered = list(dict.fromkeys(code_prefix + subject_prefix + in_name))
     return [(code, CATEGORIES[code]) for code in ordered[: max(limit, 0)]]
+
+
+def categories_key(categories: Sequence[str]) -> str:
+    """The canonical text of a category selection: sorted, space-separated (the ledger's and the
+    snapshots' key)."""
+    return " ".join(sorted(set(categories)))

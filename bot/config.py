@@ -7,24 +7,33 @@ Every key of PRODUCT.md's contract is here. Chat tokens keep their platforms' us
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.config_checks import (  # the light part, re-exported: the CLI's --help needs no pydantic
+    MAX_CATCHING_FIRE_DAYS,
+    MAX_DEADLINE,
+    MAX_TOP,
+    ConfigError,
+    check_database_url,
+    check_public_key,
+    check_shards,
+    check_timezone,
+    token_shape,
+)
 from bot.holidays import bundled_holidays, merged_holidays
-
-MAX_TOP = 50
-#: The longest total time a source may take for one digest: a scheduled post's grace is an hour.
-MAX_DEADLINE = 1800.0
-
-
-class ConfigError(Exception):
-    """A configuration problem, phrased as one line for the operator."""
 
 
 def default_database_url() -> str:
@@ -49,7 +58,6 @@ def _alias(name: str) -> Any:
 
 
 #: The farthest back "Catching fire" looks, in listing days (a deployment or a channel).
-MAX_CATCHING_FIRE_DAYS = 10
 
 
 class Settings(BaseSettings):
@@ -74,6 +82,11 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = _alias("SLACK_CLIENT_SECRET")
     discord_token: SecretStr | None = _alias("DISCORD_TOKEN")
     discord_app_id: str | None = Field(default=None, description="Discord application id.")
+    # Set: slash commands come over HTTP to POST /discord/interactions, not the gateway.
+    discord_public_key: str | None = _alias("DISCORD_PUBLIC_KEY")
+    # Gateway mode: this process runs these of the bot's shards (unset: all, as Discord advises).
+    discord_shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    discord_shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL.")
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
@@ -123,7 +136,7 @@ class Settings(BaseSettings):
     # "Catching fire" (bot.catching_fire): listing days looked back at; 0 turns it off.
     catching_fire_days: int = Field(default=3, ge=0, le=MAX_CATCHING_FIRE_DAYS)
 
-    @field_validator("default_categories", mode="before")
+    @field_validator("default_categories", "discord_shard_ids", mode="before")
     @classmethod
     def _categories(cls, value: Any) -> Any:
         return _split_list(value)
@@ -136,12 +149,12 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
-        return _token_shape(value, ("xoxb-", "xoxe.xoxb-"), "a bot token (xoxb-...)")
+        return token_shape(value, ("xoxb-", "xoxe.xoxb-"), "a bot token (xoxb-...)")
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
-        return _token_shape(value, ("xapp-",), "an app-level token (xapp-...)")
+        return token_shape(value, ("xapp-",), "an app-level token (xapp-...)")
 
     @field_validator("discord_app_id")
     @classmethod
@@ -152,6 +165,16 @@ class Settings(BaseSettings):
                 "Information)"
             )
         return value.strip() if value is not None else None
+
+    @field_validator("discord_public_key")
+    @classmethod
+    def _discord_public_key(cls, value: str | None) -> str | None:
+        return check_public_key(value)
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        check_shards(self.discord_shard_ids, self.discord_shard_count)
+        return self
 
     @field_validator("holidays", mode="before")
     @classmethod
@@ -195,16 +218,6 @@ class Settings(BaseSettings):
         return str(getattr(self, name)).rstrip("/")
 
 
-def check_timezone(name: str) -> ZoneInfo:
-    """A ``ZoneInfo`` or a ``ValueError`` naming the bad zone (ZoneInfo raises a KeyError)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
-        ) from exc
-
-
 def check_category(code: str) -> str:
     """The canonical arXiv code (``cs.*`` kept as is), or a ``ValueError`` naming close matches."""
     from bot.categories import canonical, close_matches, expand
@@ -217,48 +230,6 @@ def check_category(code: str) -> str:
     hint = close_matches(code)
     tip = f"; did you mean {', '.join(hint)}?" if hint else ""
     raise ValueError(f"unknown arXiv category {code[:20]!r}{tip}")
-
-
-# The SQLAlchemy drivers the store is tested with, and the module each needs.
-DATABASE_DRIVERS = {
-    "sqlite": {"": "sqlite3", "pysqlite": "sqlite3"},
-    "postgresql": {"": "psycopg", "psycopg": "psycopg", "psycopg2": "psycopg2"},
-}
-
-
-def check_database_url(url: str) -> str:
-    """``url`` if the store can use it: SQLite or PostgreSQL, with its driver installed."""
-    scheme, sep, _ = url.partition("://")
-    backend, _, driver = scheme.partition("+")
-    if not sep or backend not in DATABASE_DRIVERS:
-        raise ValueError(
-            "expected sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user:password@host/db"
-        )
-    module = DATABASE_DRIVERS[backend].get(driver)
-    if module is None:
-        raise ValueError(f"unsupported {backend} driver {driver!r}; leave it out or use psycopg")
-    if importlib.util.find_spec(module) is None:
-        raise ValueError(
-            f"the {module} package is not installed (pip install 'hotpapers[postgres]', "
-            "then use postgresql+psycopg://...)"
-        )
-    return url
-
-
-SLACK_TOKEN_KINDS = {
-    "xoxb-": "a bot token (xoxb-...), which goes in SLACK_BOT_TOKEN",
-    "xapp-": "an app-level token (xapp-...), which goes in SLACK_APP_TOKEN",
-    "xoxp-": "a user token (xoxp-...); use the app's Bot User OAuth Token (xoxb-...)",
-}
-
-
-def _token_shape(value: SecretStr | None, prefixes: tuple[str, ...], what: str) -> SecretStr | None:
-    """A Slack token with the expected prefix; the error names the token kind, never the value."""
-    if value is None or value.get_secret_value().startswith(prefixes):
-        return value
-    text = value.get_secret_value()
-    kind = next((k for p, k in SLACK_TOKEN_KINDS.items() if text.startswith(p)), None)
-    raise ValueError(f"expected {what}" + (f"; this is {kind}" if kind else ""))
 
 
 def env_name(field: str) -> str:

@@ -22,6 +22,12 @@ DESCRIPTIONS: dict[str, str] = {
     "slack_client_secret": "Slack OAuth client secret (with SLACK_CLIENT_ID).",
     "discord_token": "Discord bot token.",
     "discord_app_id": "Discord application id (asked from Discord when unset).",
+    "discord_public_key": "Discord app Public Key (hex): enables HTTP interactions at "
+    "POST /discord/interactions instead of the gateway (set the Interactions Endpoint URL).",
+    "discord_shard_count": "Gateway mode: total shards when splitting the bot across processes "
+    "(unset: Discord's recommended count, all in this process).",
+    "discord_shard_ids": "Gateway mode: the shard ids this process runs (comma separated, each "
+    "below the count; every id in exactly one process).",
     "database_url": "SQLAlchemy URL of the store; PostgreSQL for several instances.",
     "sqlite_busy_timeout_ms": "Milliseconds a SQLite store waits for another process's lock.",
     "port": "HTTP port for Slack HTTP mode and GET /healthz.",

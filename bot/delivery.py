@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.ledger import categories_key
+from bot.categories import categories_key
 from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadSink
 

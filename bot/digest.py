@@ -14,22 +14,22 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from bot import calendar, demo
 from bot.catching_fire import late_hot
+from bot.categories import categories_key
 from bot.clock import Clock
 from bot.digest_notes import notes
 from bot.latex import paper_text, post_text, signals_text
-from bot.ledger import categories_key
-from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
+from bot.models import Digest, Entry, Paper, Post, Signals, Snapshot, SourceStatus
 from bot.ranking import Weights, rank_hot
-from bot.series import Series
+from bot.snapshots import BundledStore, SnapshotStore
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
-from bot.store import Snapshot, Store
 from bot.trend_keeper import TrendKeeper
+from bot.trends import AttentionSeries, MemorySeries
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ async def _no_summaries(entries: Sequence[Entry]) -> list[Entry]:
 
 @dataclass
 class DigestBuilder:
-    store: Store
+    store: SnapshotStore
     clock: Clock
     papers_source: PaperSource | None
     attention: Sequence[AttentionSource] = ()
@@ -101,6 +101,20 @@ class DigestBuilder:
     arxiv_deadline: float = 180.0
     #: "Catching fire" reach in listing days (0: off); ``build``'s argument overrides it.
     catching_fire_days: int = 0
+    _series: AttentionSeries | None = field(default=None, init=False, repr=False)
+
+    def series(self) -> AttentionSeries:
+        """The attention series beside the store: the database's ``hp_attention``, or for the
+        demo's in-memory store (``--demo``, no database), this process's memory."""
+        if self._series is None:
+            if isinstance(self.store, BundledStore):
+                self._series = MemorySeries()
+            else:
+                from bot.series import Series
+                from bot.store import Store
+
+                self._series = Series(cast(Store, self.store))
+        return self._series
 
     async def build(
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
@@ -111,7 +125,7 @@ class DigestBuilder:
         ranking = rank_hot(papers, day.posts, day.signals, self.weights, top=top,
                            use_citations=day.use_citations, window_papers=day.papers)  # fmt: skip
         days = self.catching_fire_days if catching_fire_days is None else catching_fire_days
-        series = Series(self.store)
+        series = self.series()
         late = late_hot(self.store, series, date, categories, days=days, top=top,
                         window_papers=day.papers, posts=day.posts, signals=day.signals,
                         weights=self.weights, keep=filters.keep if filters else None,

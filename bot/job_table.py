@@ -9,11 +9,16 @@ through ``ClockTrigger``; ``bot.jobs.DigestScheduler`` says what a run does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import itertools
 import logging
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from bot.clock import Clock
 from bot.run_outcome import ClockTrigger, RunOutcome, RunStatus
@@ -33,6 +38,10 @@ BACKOFF = (dt.timedelta(seconds=15), dt.timedelta(seconds=30), dt.timedelta(seco
 BUILD_BACKOFF = (
     dt.timedelta(seconds=15), dt.timedelta(minutes=1), dt.timedelta(minutes=5), RETRY_DELAY
 )  # fmt: skip
+
+
+#: How many subscriptions ``refresh`` schedules before letting the event loop run again.
+BATCH = 250
 
 
 def backoff(attempt: int, steps: tuple[dt.timedelta, ...] = BACKOFF) -> dt.timedelta:
@@ -60,6 +69,7 @@ class JobTable:
         self._unschedulable: dict[int, Subscription] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._attempts: dict[tuple[int, dt.datetime], int] = {}
+        self._synced: set[int] | None = None  # channels sync() changed while refresh() reads
 
     async def run_job(
         self, subscription_id: int, scheduled: dt.datetime | None = None
@@ -114,23 +124,77 @@ class JobTable:
         """Make the jobs match the active subscriptions (changes made by any instance or CLI)."""
         if not self.leading:
             return
-        active = {sub.id: sub for sub in self.subscriptions.list_all()}
+        with self._one_wakeup():
+            for _ in self._reconciling(self.subscriptions.list_all(), catch_up=catch_up):
+                pass
+
+    async def lead(self) -> None:
+        """The election loop's round as the leader: ``set_leader(True)`` (newly leading: every
+        job built, catching up) or ``reconcile()`` (already leading), by ``refresh``."""
+        catch_up = not self.leading
+        self.leading = True
+        await self.refresh(catch_up=catch_up)
+
+    async def refresh(self, *, catch_up: bool = False) -> None:
+        """``reconcile`` without holding the event loop: the subscriptions are read in a worker
+        thread and the jobs built ``BATCH`` at a time, so with 10,000 subscriptions slash commands
+        and ``/healthz`` are still answered meanwhile. A channel that ``sync`` changed during the
+        read is left as ``sync`` made it (the read may predate the change)."""
+        if not self.leading:
+            return
+        self._synced = set()
+        try:
+            subs = self.subscriptions
+            active = await asyncio.to_thread(subs.list_all) if subs.thread_safe else subs.list_all()
+            building = self._reconciling(active, catch_up=catch_up)
+            while self.leading:  # else lost meanwhile: set_leader(False) dropped every job
+                with self._one_wakeup():
+                    batch = list(itertools.islice(building, BATCH))
+                if len(batch) < BATCH:  # the last one
+                    return
+                await asyncio.sleep(0)
+        finally:
+            self._synced = None
+
+    @contextlib.contextmanager
+    def _one_wakeup(self) -> Iterator[None]:
+        """Jobs added inside wake APScheduler once, at the end. Each wakeup is a byte on the
+        event loop's self-pipe, where signals arrive too: a burst of thousands fills it, and a
+        SIGTERM sent then would be lost."""
+        running = self.scheduler.state == STATE_RUNNING
+        if running:
+            self.scheduler.state = STATE_PAUSED
+        try:
+            yield
+        finally:
+            if running and self.scheduler.state == STATE_PAUSED:
+                self.scheduler.state = STATE_RUNNING
+                self.scheduler.wakeup()
+
+    def _reconciling(self, subs: list[Subscription], *, catch_up: bool) -> Iterator[int]:
+        """Unschedule what is gone, then (re)schedule each subscription: yields a running count."""
+        active = {sub.id: sub for sub in subs}
+        changed_meanwhile = self._synced or set()
         for sub_id in [i for i in self._scheduled if i not in active]:
-            self._unschedule(sub_id)
+            if sub_id not in changed_meanwhile:
+                self._unschedule(sub_id)
         year = self.clock.now().year
-        for sub in active.values():
-            if self._scheduled.get(sub.id) != (sub, year):
+        for done, sub in enumerate(active.values(), 1):
+            if sub.id not in changed_meanwhile and self._scheduled.get(sub.id) != (sub, year):
                 try:
                     self.schedule(sub, catch_up=catch_up)
                 except (KeyError, ValueError) as exc:  # an unknown zone: skip this channel only
                     if self._unschedulable.get(sub.id) != sub:  # said once, until the row changes
                         log.error("cannot schedule %s (%s): %r", sub.where, sub.tz, exc)
                     self._unschedulable[sub.id] = sub
+            yield done
 
     def sync(self, sub: Subscription) -> None:
         """``SubscriptionHandler``'s ``on_change``: apply one change at once (no catch-up)."""
         if not self.leading:
             return
+        if self._synced is not None:  # a refresh is reading the store: it must not undo this
+            self._synced.add(sub.id)
         if sub.active:
             self.schedule(sub)
         else:
@@ -141,7 +205,7 @@ class JobTable:
         as it is: rebuilt at the turn of the year, or for a new category, it keeps a run that
         is due this very moment instead of moving it to the next day."""
         now = self.clock.now()
-        trigger = ClockTrigger(trigger_for(sub, now.year), self.clock.wall_offset())
+        trigger = _clock_trigger(trigger_for(sub, now.year), self.clock.wall_offset())
         job = self.scheduler.get_job(sub.job_id)
         if job is not None and not catch_up and _same_trigger(job.trigger, trigger):
             self._scheduled[sub.id] = (sub, now.year)
@@ -203,6 +267,12 @@ class JobTable:
             "last_result": self.last_result,
             "last_error": self.last_error,
         }
+
+
+@lru_cache(maxsize=4096)
+def _clock_trigger(trigger: Any, offset: dt.timedelta) -> ClockTrigger:
+    """One trigger object for every job of a (time, zone, year): 10,000 channels share ~100."""
+    return ClockTrigger(trigger, offset)
 
 
 def _same_trigger(old: Any, new: Any) -> bool:

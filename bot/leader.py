@@ -164,7 +164,7 @@ def make_leader(database_url: str, clock: Clock) -> Leader:
 class Elected(Protocol):
     def set_leader(self, leading: bool) -> None: ...
 
-    def reconcile(self, *, catch_up: bool = False) -> None: ...
+    async def lead(self) -> None: ...
 
 
 class LeadershipLoop:
@@ -193,11 +193,12 @@ class LeadershipLoop:
         changed, self.leading = leading != self.leading, leading
         if changed and leading and self.on_change is not None:
             await self.on_change(True)
-        self.scheduler.set_leader(leading)
+        if leading:  # every job built (new leader), or kept in step with the store
+            await self.scheduler.lead()
+        else:
+            self.scheduler.set_leader(False)
         if changed and not leading and self.on_change is not None:
             await self.on_change(False)
-        if leading:
-            self.scheduler.reconcile()
         return leading
 
     async def round(self) -> None:

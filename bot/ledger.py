@@ -34,6 +34,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.categories import categories_key
 from bot.clock import Clock
 from bot.store import Store
 from bot.store_error import StoreError
@@ -48,11 +49,6 @@ _TICK = dt.timedelta(microseconds=1)
 
 class ClaimLost(Exception):
     """Another instance took the delivery over (this one's lease ran out): stop posting."""
-
-
-def categories_key(categories: Sequence[str]) -> str:
-    """The canonical text of a category selection: sorted, space-separated."""
-    return " ".join(sorted(set(categories)))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
@@ -19,6 +20,7 @@ from bot.config import Settings
 from bot.digest import DigestBuilder, DigestError, Filters
 from bot.models import Digest
 from bot.ranking import Weights
+from bot.snapshots import SnapshotStore
 from bot.sources.arxiv import ArxivSource
 from bot.sources.base import AttentionSource
 from bot.sources.bluesky import BlueskySource
@@ -27,10 +29,13 @@ from bot.sources.huggingface import HuggingFaceSource
 from bot.sources.recommendations import RecommendationsSource
 from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
-from bot.store import Store, StoreError
+from bot.store_error import StoreError
 from bot.summaries import Summarizer
-from bot.talk import Talk
 from bot.weekly import build_week
+
+if TYPE_CHECKING:  # SQLAlchemy: imported by what needs the database, not by digest --demo
+    from bot.store import Store
+    from bot.talk import Talk
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ class UserError(Exception):
 class StoreSummaryCache:
     """LLM summaries cached per (paper, model) in the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SnapshotStore) -> None:
         self.store = store
 
     def get(self, arxiv_id: str, model: str) -> str | None:
@@ -90,7 +95,7 @@ class DigestService:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: SnapshotStore,
         *,
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
@@ -127,13 +132,16 @@ class DigestService:
         """``/hotpapers paper``, ``search`` and the paper buttons over this service's store, with
         its arXiv source (one arXiv pace for the process) and its Semantic Scholar rate limit
         shared with "More like this"; offline, only what the store holds is answered."""
+        from bot.talk import Talk
+
+        store = cast("Store", self.store)  # the database: only ``digest --demo`` has none
         if self.builder.offline:
-            return Talk(self.settings, self.store, self.clock)
+            return Talk(self.settings, store, self.clock)
         s2 = next((s for s in self.builder.attention if isinstance(s, SemanticScholarSource)), None)
         recommendations = RecommendationsSource(
             self.client, self.settings, self.clock, limiter=s2.http.limiter if s2 else None
         )
-        return Talk(self.settings, self.store, self.clock, arxiv=self.arxiv,
+        return Talk(self.settings, store, self.clock, arxiv=self.arxiv,
                     recommendations=recommendations)  # fmt: skip
 
     async def aclose(self) -> None:

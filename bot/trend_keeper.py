@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 from bot.models import Entry
 from bot.ranking import base_id
-from bot.series import Series
-from bot.trends import Observation, trend_of
+from bot.trends import AttentionSeries, Observation, trend_of
 
 
 @dataclass
 class TrendKeeper:
-    series: Series
+    series: AttentionSeries
     min_score: float = 1.0
     holidays: Collection[dt.date] = ()
 

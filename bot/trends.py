@@ -21,8 +21,9 @@ its first appearance (nothing when no digest has seen it: an entry built without
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot import calendar
 from bot.models import Digest, Entry, Trend
@@ -41,6 +42,36 @@ class Observation:
     observed_at: dt.datetime
     score: float
     hot: bool
+
+
+class AttentionSeries(Protocol):
+    """Where builds' observations are kept: ``bot.series.Series`` (the database), or
+    ``MemorySeries`` (the demo's process, no database)."""
+
+    def record(self, observations: Sequence[Observation]) -> int: ...
+
+    def history(self, arxiv_ids: Iterable[str]) -> dict[str, list[Observation]]: ...
+
+
+class MemorySeries:
+    """The series in this process's memory (``hotpapers digest --demo`` opens no database)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, dt.date, dt.datetime], Observation] = {}
+
+    def record(self, observations: Sequence[Observation]) -> int:
+        new = {(o.arxiv_id, o.date, o.observed_at): o for o in observations}
+        added = [key for key in new if key not in self._seen]
+        self._seen.update(new)
+        return len(added)
+
+    def history(self, arxiv_ids: Iterable[str]) -> dict[str, list[Observation]]:
+        wanted = set(arxiv_ids)
+        found: dict[str, list[Observation]] = {}
+        for o in sorted(self._seen.values(), key=lambda o: o.observed_at):
+            if o.arxiv_id in wanted:
+                found.setdefault(o.arxiv_id, []).append(o)
+        return found
 
 
 #: How far from exactly 24 h earlier an observation may be to count for ``delta_24h``.

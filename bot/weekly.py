@@ -43,7 +43,6 @@ from bot.digest_notes import notes
 from bot.ledger import categories_key
 from bot.models import Digest, Paper, Post, Signals, SourceStatus, Week
 from bot.ranking import rank_hot
-from bot.series import Series
 from bot.trend_keeper import TrendKeeper
 
 _COUNTS = ("hf_upvotes", "hf_comments", "github_stars", "hn_points", "hn_comments", "citations",
@@ -89,7 +88,7 @@ async def build_week(
         papers, _posts(found), _signals(found), builder.weights, top=top,
         use_citations=all(day.use_citations for day in found), window_papers=window_papers,
     )  # fmt: skip
-    keeper = TrendKeeper(Series(builder.store), builder.weights.min_score, builder.holidays)
+    keeper = TrendKeeper(builder.series(), builder.weights.min_score, builder.holidays)
     entries = await builder.summarize(keeper.past(builder.clock.now(), ranking.entries))
     sources = _sources(found)
     gaps = tuple(

@@ -87,12 +87,26 @@ async def check_slack(settings: Settings, clock: Clock) -> CheckResult:
     return await guarded("Slack", with_mode())
 
 
+def discord_mode(settings: Settings) -> str:
+    """How ``hotpapers run`` receives Discord's ``/hotpapers`` (one way: Discord's rule)."""
+    if settings.discord_public_key:
+        return f"HTTP interactions at POST /discord/interactions on port {settings.port}"
+    ids, count = settings.discord_shard_ids, settings.discord_shard_count
+    if count is not None:
+        mine = ", ".join(map(str, ids)) if ids else "all"
+        return f"gateway, shards {mine} of {count}"
+    return "gateway (shards as Discord recommends)"
+
+
 async def check_discord(settings: Settings) -> CheckResult:
     if not settings.secret("discord_token"):
         return CheckResult("Discord", "skipped", "skipped: DISCORD_TOKEN not set")
     from adapters.discord_setup import check_discord as users_me
 
-    return await guarded("Discord", users_me(settings))
+    async def with_mode() -> str:
+        return f"{await users_me(settings)}; {discord_mode(settings)}"
+
+    return await guarded("Discord", with_mode())
 
 
 def safe_database_url(url: str) -> str:

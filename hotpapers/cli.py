@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.config import ConfigError
+from bot.config_checks import ConfigError
 from bot.logs import redact, setup_logging
 from bot.store_error import StoreError
 from hotpapers.cli_common import (
@@ -36,13 +36,14 @@ from hotpapers.cli_common import (
 from hotpapers.formats import FORMATS, format_digest
 
 if TYPE_CHECKING:
+    from bot.snapshots import SnapshotStore
     from bot.store import Store
 
 log = logging.getLogger("hotpapers")
 
 
 async def build_digest(
-    store: Store, day: dt.date, cats: list[str], top: int, offline: bool,
+    store: SnapshotStore, day: dt.date, cats: list[str], top: int, offline: bool,
     catching: int | None = None, week: bool = False,
 ) -> Any:  # fmt: skip
     from bot.service import DigestService, UserError
@@ -59,15 +60,13 @@ async def build_digest(
 
 
 async def print_digest(
-    day: dt.date,
-    cats: list[str],
-    top: int,
-    offline: bool,
-    fmt: str,
-    catching: int | None = None,
-    week: bool = False,
-) -> None:
-    store = open_store()
+    day: dt.date, cats: list[str], top: int, offline: bool, fmt: str,
+    catching: int | None = None, week: bool = False, *, bundled: bool = False,
+) -> None:  # fmt: skip
+    """``bundled`` (``--demo``): from the bundled snapshot in memory, no database opened."""
+    from bot.snapshots import BundledStore
+
+    store: BundledStore | Store = BundledStore() if bundled else open_store()
     try:
         result = await build_digest(store, day, cats, top, offline, catching, week)
     finally:
@@ -126,7 +125,8 @@ def digest(
     if fmt not in FORMATS:
         raise CliError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}", 2)
     day, cats, count = selection(date, category, top, use_demo)
-    run_async(print_digest(day, cats, count, offline or use_demo, fmt, catching_fire_days, week))
+    run_async(print_digest(day, cats, count, offline or use_demo, fmt, catching_fire_days, week,
+                           bundled=use_demo))  # fmt: skip
 
 
 @app.command()

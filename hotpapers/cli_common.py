@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from bot import calendar, demo
+from bot import calendar
 from bot.categories import canonical, close_matches, expand
 from bot.clock import Clock, SystemClock
-from bot.config import MAX_TOP, ConfigError, Settings, load_settings
+from bot.config_checks import MAX_TOP, ConfigError
 from bot.store_error import StoreError
 
 if TYPE_CHECKING:
     import httpx
 
+    from bot.config import Settings
     from bot.store import Store
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class State:
 def settings() -> Settings:
     if State.settings is None:
         try:
+            from bot.config import load_settings  # pydantic: only for commands that need settings
+
             State.settings = load_settings()
         except ConfigError as exc:
             raise CliError(str(exc), 2) from None
@@ -171,6 +174,8 @@ def selection(
     date: str | None, category: list[str] | None, top: int | None, use_demo: bool
 ) -> tuple[dt.date, list[str], int]:
     if use_demo:
+        from bot import demo  # the snapshot's models (pydantic): not for --help
+
         if date not in (None, demo.DEMO_DATE.isoformat()):
             raise CliError(
                 f"--demo shows {demo.DEMO_DATE}; drop --date or use another date without --demo", 2

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.command_types import WEEKDAY_WORDS
-from bot.config import MAX_CATCHING_FIRE_DAYS, Settings, check_timezone
+from bot.config_checks import MAX_CATCHING_FIRE_DAYS, check_timezone
 from bot.keywords import check_keywords, check_no_conflict
-from bot.subscription_commands import next_delivery_text
-from bot.subscriptions import (
-    WEEKDAYS,
-    Subscription,
-    SubscriptionStore,
-    UnreadableSubscription,
-    describe,
-    parse_time,
-)
 from hotpapers.cli_common import (
     CategoryOpt,
     CliError,
@@ -37,6 +28,12 @@ from hotpapers.cli_common import (
     parse_categories,
 )
 from hotpapers.cli_common import settings as load_settings
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it: fast --help
+    from bot.config import Settings
+    from bot.subscriptions import Subscription
 
 PlatformOpt = Annotated[str, typer.Option("--platform", help="slack, discord or console.")]
 ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel id (Slack C…, Discord "
@@ -97,6 +94,8 @@ def subscribe(
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time, or with --week-day
     the weekly roundup once a week (creates or updates; a channel may have both)."""
+    from bot.subscriptions import SubscriptionStore, describe, parse_time
+
     chosen = check_platform(platform)
     check_channel(chosen, channel)
     day = None if week_day is None else WEEKDAY_WORDS.get(week_day.strip().lower())
@@ -129,6 +128,8 @@ def subscribe(
 
 
 def _next(sub: Subscription) -> str:
+    from bot.subscription_commands import next_delivery_text
+
     return next_delivery_text(sub, State.clock.now(), load_settings().holidays)
 
 
@@ -138,6 +139,8 @@ def subscriptions(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of text.")] = False,
 ) -> None:
     """List the subscriptions and when each posts next."""
+    from bot.subscriptions import SubscriptionStore, describe
+
     store = open_store()
     try:
         found = SubscriptionStore(store, State.clock).list_all(include_inactive=show_all)
@@ -172,7 +175,7 @@ def _as_json(sub: Subscription) -> dict[str, object]:
         "exclude": list(sub.exclude), "active": sub.active,
         "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
         "catching_fire_days": sub.catching_fire_days,
-        "week_day": None if sub.week_day is None else WEEKDAYS[sub.week_day].lower(),
+        "week_day": None if sub.week_day is None else WEEKDAY_NAMES[sub.week_day],
     }  # fmt: skip
 
 
@@ -183,6 +186,8 @@ WeekOpt = Annotated[bool, typer.Option("--week", help="Stop the weekly roundup i
 def unsubscribe(platform: PlatformOpt, channel: ChannelOpt,
                 workspace: WorkspaceOpt = "default", week: WeekOpt = False) -> None:  # fmt: skip
     """Stop a channel's daily digest (or, with --week, its weekly roundup)."""
+    from bot.subscriptions import SubscriptionStore, UnreadableSubscription, describe
+
     chosen = check_platform(platform)
     store = open_store()
     try:

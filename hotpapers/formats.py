@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.models import Digest, Entry
-from bot.render import render
+if TYPE_CHECKING:  # the models (pydantic) and jinja2 load when a digest is formatted, not at --help
+    from bot.models import Digest, Entry
 
 FORMATS = ("text", "markdown", "json", "slack", "discord")
 
@@ -96,6 +96,8 @@ def _week_json(digest: Digest) -> dict[str, Any]:
 
 
 def format_digest(digest: Digest, fmt: str) -> str:
+    from bot.render import render
+
     if fmt == "text":
         return render("text/digest.j2", digest=digest).rstrip() + "\n"
     if fmt == "markdown":

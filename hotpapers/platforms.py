@@ -6,6 +6,7 @@ imports slack_bolt or discord.py at module level.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -17,6 +18,7 @@ from bot.logs import redact
 from bot.ports import Adapter
 
 if TYPE_CHECKING:
+    from adapters.discord import DiscordAdapter
     from bot.handler import CommandHandler
 
 log = logging.getLogger(__name__)
@@ -146,29 +148,46 @@ class SlackPlatform:
 
 
 class DiscordPlatform:
-    """Discord: the gateway bot for ``/hotpapers``; its REST client posts scheduled digests.
+    """Discord: ``/hotpapers`` over the gateway, or over HTTP when ``DISCORD_PUBLIC_KEY`` is set
+    (``POST /discord/interactions``; Discord sends interactions one way or the other, never
+    both); the bot's REST client posts the digests either way.
 
     Every gateway session of a bot gets every event, so with several instances (``leader_only``)
-    only the leader connects: a follower stands by and connects when it takes over.
+    only the leader connects: a follower stands by and connects when it takes over. In HTTP mode
+    there is no gateway: every instance logs in over REST and answers what reaches it.
     """
 
     name = "discord"
 
-    def __init__(self, settings: Settings, handler: CommandHandler, *,
+    def __init__(self, settings: Settings, handler: CommandHandler, clock: Clock, *,
                  leader_only: bool = False) -> None:  # fmt: skip
         from adapters.discord_bot import DiscordBot
 
         self._new_bot = lambda: DiscordBot(settings, handler)
         self.bot = self._new_bot()
-        self.leader_only = leader_only
+        self.mode = "http" if settings.discord_public_key else "gateway"
+        self.leader_only = leader_only and self.mode == "gateway"
         self.connected = False
         self.error: str | None = None
+        self._login = asyncio.Lock()
+        self.webhook: Any = None
+        self.endpoint: Any = None
+        if settings.discord_public_key:
+            from adapters.discord_http import InteractionEndpoint
+            from adapters.discord_webhook import InteractionWebhook
+
+            self.webhook = InteractionWebhook(settings, clock)
+            self.endpoint = InteractionEndpoint(
+                settings.discord_public_key, handler, self._rest_adapter, self.webhook, clock
+            )
 
     def routes(self) -> list[web.RouteDef]:
-        return []
+        return self.endpoint.routes() if self.endpoint is not None else []
 
     async def start(self) -> None:
-        if not self.leader_only:
+        if self.mode == "http":
+            await self._rest_adapter()
+        elif not self.leader_only:
             await self._connect()
 
     async def _connect(self) -> None:
@@ -176,11 +195,25 @@ class DiscordPlatform:
             self.connected = True
             await self.bot.start()
 
+    async def _rest_adapter(self) -> DiscordAdapter:
+        """HTTP mode: the bot logged in over REST (again, if a login failed or it was closed)."""
+        async with self._login:
+            client = self.bot.client
+            if not self.connected or client.user is None or client.is_closed():
+                if client.is_closed():
+                    self.bot = self._new_bot()
+                await self.bot.start(gateway=False)
+                self.connected = True
+                self.error = None
+        return self.bot.adapter
+
     async def stop(self) -> None:
         if self.connected:
             self.connected = False
             await self.bot.close(drain=DRAIN_SECONDS)  # answers in flight finish their threads
             self.bot = self._new_bot()  # a closed discord.Client cannot log in again
+        if self.webhook is not None:
+            await self.webhook.close()
 
     async def on_leadership(self, leading: bool) -> None:
         if not self.leader_only:
@@ -197,10 +230,13 @@ class DiscordPlatform:
             return {"ok": self.error is None, "mode": "gateway", "state": "standby",
                     "error": self.error}  # fmt: skip
         state = self.bot.status()
-        ok = self.error is None and state.get("state") == "connected"
-        return {"ok": ok, "mode": "gateway", **state, "error": self.error or state.get("error")}
+        wanted = "ready" if self.mode == "http" else "connected"
+        ok = self.error is None and state.get("state") == wanted
+        return {"ok": ok, "mode": self.mode, **state, "error": self.error or state.get("error")}
 
     async def adapter(self, workspace: str) -> Adapter:
+        if self.mode == "http":
+            return await self._rest_adapter()
         if not self.connected:
             raise LookupError("the Discord gateway runs on the leading instance only")
         return self.bot.adapter

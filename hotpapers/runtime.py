@@ -1,8 +1,10 @@
 """``hotpapers run``: one asyncio process with every platform configured, the scheduler, /healthz.
 
-    aiohttp server on HOTPAPERS_PORT: GET /healthz (+ POST /slack/events with SLACK_SIGNING_SECRET)
+    aiohttp server on HOTPAPERS_PORT: GET /healthz (+ POST /slack/events with SLACK_SIGNING_SECRET,
+        + POST /discord/interactions with DISCORD_PUBLIC_KEY)
     Slack: Socket Mode with SLACK_APP_TOKEN (slack-bolt imported only when Slack is configured)
-    Discord: the gateway with DISCORD_TOKEN (discord.py imported only then)
+    Discord: the gateway with DISCORD_TOKEN, or HTTP interactions with DISCORD_PUBLIC_KEY too
+        (discord.py imported only then)
     console: digests on stdout when no chat token is set
     scheduler: leader-elected (bot.leader), jobs from the subscriptions table (bot.jobs)
 
@@ -98,7 +100,7 @@ class Runtime:
             platforms["slack"] = SlackPlatform(self.settings, self.handler, self.clock)
         if wanted["discord"]:
             platforms["discord"] = DiscordPlatform(
-                self.settings, self.handler,
+                self.settings, self.handler, self.clock,
                 leader_only=self.schedule and not isinstance(self.leader, AlwaysLeader),
             )  # fmt: skip
         if not platforms:

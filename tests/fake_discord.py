@@ -87,6 +87,7 @@ class FakeDiscord:
     gone: set[str] = field(default_factory=set)  # channels answered 404 Unknown Channel
     commands: list[dict[str, Any]] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
+    shards: int = 1  # GET /gateway/bot's recommended count
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1300000000000000001)
@@ -247,6 +248,7 @@ class FakeDiscord:
             ("GET", "/users/@me"): lambda: _json(self.bot_user),
             ("GET", "/oauth2/applications/@me"): lambda: _json(self._application()),
             ("GET", "/gateway"): lambda: _json({"url": self.gateway_url}),
+            ("GET", "/gateway/bot"): lambda: _json(self._gateway_bot()),
         }
         if (r.method, r.path) in routes:
             return routes[(r.method, r.path)]()
@@ -341,6 +343,12 @@ class FakeDiscord:
             "flags": 0,
         }
 
+    def _gateway_bot(self) -> dict[str, Any]:
+        """What ``AutoShardedClient`` asks first: the URL, the recommended shard count, and the
+        session start limit (Discord's own numbers for a small bot)."""
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
+        return {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
+
     def _posted(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """A channel message: kept in ``history``; with ``enforce_nonce``, a nonce seen before
         answers with the message it made (Discord keeps nonces a few minutes; this fake, for the
@@ -431,12 +439,14 @@ class FakeDiscord:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif message.get("op") == 2:
                 self.identifies.append(message["d"])
-                await self._dispatch(ws, "READY", self._ready())
+                await self._dispatch(ws, "READY", self._ready(message["d"].get("shard")))
         self._sockets.remove(ws)
         return ws
 
-    def _ready(self) -> dict[str, Any]:
+    def _ready(self, shard: list[int] | None = None) -> dict[str, Any]:
+        """READY, with ``shard`` ([id, count]) echoed as Discord does when the client shards."""
         return {
+            **({"shard": shard} if shard is not None else {}),
             "v": 10,
             "user": self.bot_user,
             "guilds": [],

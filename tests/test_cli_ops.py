@@ -122,7 +122,7 @@ def test_check_everything_configured_and_reachable(
         "✓ Semantic Scholar: reachable (api.semanticscholar.org, with API key)",
         "✓ Slack: authenticated as hotpapers in Fake; post-only: /hotpapers gets no answer until "
         "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) is set",
-        "✓ Discord: authenticated as hotpapers",
+        "✓ Discord: authenticated as hotpapers; gateway (shards as Discord recommends)",
     ]
     assert sorted(sources.seen) == sorted(
         [

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import config
+from bot import config_checks
 from bot.config import ConfigError, load_settings
 from bot.configdoc import env_example, readme_with_table
 
@@ -181,9 +181,11 @@ def test_mistakes_a_newcomer_makes_are_named(
 def test_postgresql_without_its_driver_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = config.importlib.util.find_spec
+    real = config_checks.importlib.util.find_spec
     monkeypatch.setattr(
-        config.importlib.util, "find_spec", lambda name: None if name == "psycopg" else real(name)
+        config_checks.importlib.util,
+        "find_spec",
+        lambda name: None if name == "psycopg" else real(name),
     )
     monkeypatch.setenv("HOTPAPERS_DATABASE_URL", "postgresql+psycopg://bot:pw@db/hotpapers")
     with pytest.raises(ConfigError) as info:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import discord
 import pytest
 
 from adapters.discord_bot import DiscordBot
@@ -230,9 +231,36 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     assert bot.status() == {
         "state": "closed",
         "latency_ms": None,
+        "shards": [0],
         "commands_synced": True,
         "error": None,
     }
+
+
+async def test_the_gateway_client_shards_as_discord_recommends(fake: FakeDiscord) -> None:
+    """An ``AutoShardedClient``: asks ``GET /gateway/bot`` how many shards, identifies each."""
+    bot, _ = await _start(fake)
+    assert isinstance(bot.client, discord.AutoShardedClient)
+    assert ("GET", "/gateway/bot") in fake.calls()
+    assert [i["shard"] for i in fake.identifies] == [[0, 1]]
+    assert bot.status()["state"] == "connected" and bot.status()["shards"] == [0]
+    await bot.close()
+
+
+async def test_shards_split_across_processes_by_settings(fake: FakeDiscord) -> None:
+    """``HOTPAPERS_DISCORD_SHARD_COUNT``/``_IDS``: this process runs shard 1 of 2 only."""
+    fake.add_text_channel(2000)
+    point_gateway_at(fake)
+    settings = fake.settings(discord_shard_count=2, discord_shard_ids="1")
+    bot = DiscordBot(settings, CommandHandler(settings, FakeService(), FakeClock()),
+                     client_options={"guild_ready_timeout": 0})  # fmt: skip
+    await bot.start()
+    async with asyncio.timeout(10):
+        await bot.client.wait_until_ready()
+    assert [i["shard"] for i in fake.identifies] == [[1, 2]]
+    assert ("GET", "/gateway/bot") not in fake.calls()  # the count is given: nothing to ask
+    assert bot.status()["state"] == "connected" and bot.status()["shards"] == [1]
+    await bot.close()
 
 
 def test_a_bot_that_never_started_is_closed(fake: FakeDiscord) -> None:

@@ -100,6 +100,9 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
         "1. CutPaste: Self-Supervised Learning for Anomaly Detection and Localization"
         in demo.stdout
     )
+    # --demo opens no database; the migrations shipped in the wheel make one on demand.
+    upgrade = run([str(target / "bin" / "hotpapers"), "db", "upgrade"], cwd=tmp_path, env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
     current = run([str(target / "bin" / "hotpapers"), "db", "current"], cwd=tmp_path, env=env)
     assert (current.returncode, current.stdout) == (0, "0004 (the latest)\n"), current.stderr
     # ``python -m bot`` finds the command through its entry point (the core imports nothing of
