@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot import calendar, demo
 from bot.clock import Clock
 from bot.digest_notes import notes
+from bot.digest_snapshots import collected_of, papers_of, payload_of
 from bot.latex import paper_text, post_text, signals_text
 from bot.ledger import categories_key
 from bot.models import Digest, Entry, Paper, Post, Signals, SourceStatus
@@ -90,12 +90,25 @@ class DigestBuilder:
     ) -> Digest:
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
-        # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
-        papers = [paper_text(p) for p in await self._papers(date, categories, offline, sources)]
         window = self._window(date)
+        # Window-scoped sources need no listing: they start now, alongside arXiv.
+        early = {
+            s.name: asyncio.ensure_future(self._one(s, window, (), categories, offline))
+            for s in self.attention
+            if s.scope != "papers"
+        }
+        try:
+            # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
+            listed = await self._papers(date, categories, offline, sources)
+        except BaseException:
+            for task in early.values():
+                task.cancel()
+            await asyncio.gather(*early.values(), return_exceptions=True)
+            raise
+        papers = [paper_text(p) for p in listed]
         # Attention is collected for every paper of the selection, filters or not: what is
         # stored as the selection's snapshot must not depend on one channel's keywords.
-        collected = await self._attention(window, papers, categories, offline, sources)
+        collected = await self._attention(window, papers, categories, offline, sources, early)
         window_papers = papers
         if filters is not None:
             papers = [p for p in papers if filters.keep(p)]
@@ -140,7 +153,7 @@ class DigestBuilder:
         snap = self.store.get_snapshot("arxiv", date, key)
         if snap is not None:
             sources["arxiv"] = SourceStatus(ok=True, from_snapshot=True)
-            return _papers_of(snap, categories)
+            return papers_of(snap, categories)
         if offline or self.papers_source is None:
             raise DigestError(
                 f"nothing stored for {date.isoformat()} ({key}) and --offline forbids fetching; "
@@ -172,9 +185,15 @@ class DigestBuilder:
         categories: Sequence[str],
         offline: bool,
         sources: dict[str, SourceStatus],
+        early: Mapping[str, Awaitable[tuple[SourceStatus | None, Collected | None]]],
     ) -> list[Collected]:
+        """Every source's answer: those already started (``early``, window-scoped), the rest
+        (scoped to the selection's ``papers``) now."""
         names = {s.name for s in self.attention}
-        jobs = [self._one(s, window, papers, categories, offline) for s in self.attention]
+        jobs = [
+            early[s.name] if s.name in early else self._one(s, window, papers, categories, offline)
+            for s in self.attention
+        ]
         # Stored snapshots of sources not configured here (the demo's seed data) count too.
         extra = [n for n in self.store.snapshot_sources(window.date) if n not in names | {"arxiv"}]
         results = await asyncio.gather(*jobs)
@@ -187,7 +206,7 @@ class DigestBuilder:
         for name in extra:
             snap = self.store.get_snapshot(name, window.date, "")
             if snap is not None:
-                out.append(_collected_of(snap))
+                out.append(collected_of(snap))
                 sources[name] = _used(out[-1], from_snapshot=True)
         return out
 
@@ -202,7 +221,7 @@ class DigestBuilder:
         scope = categories_key(categories) if source.scope == "papers" else ""
         snap = self.store.get_snapshot(source.name, window.date, scope)
         if snap is not None and (offline or self._settled(snap, window)):
-            collected = _collected_of(snap)
+            collected = collected_of(snap)
             return _used(collected, from_snapshot=True), collected
         if offline:
             return None, None
@@ -228,7 +247,7 @@ class DigestBuilder:
             log.exception("%s crashed", source.name)
             return SourceStatus(ok=False, error=f"internal error ({type(exc).__name__})"), None
         self.store.put_snapshot(
-            source.name, window.date, scope, _payload(collected), self.clock.now()
+            source.name, window.date, scope, payload_of(collected), self.clock.now()
         )
         if collected.problems:
             log.warning("%s degraded: %s", source.name, "; ".join(collected.problems))
@@ -249,32 +268,6 @@ def _used(collected: Collected, *, requests: int = 0, from_snapshot: bool = Fals
 def _requests(source: AttentionSource) -> int:
     http = getattr(source, "http", None)
     return int(getattr(http, "requests", 0))
-
-
-def _papers_of(snap: Snapshot, categories: Sequence[str]) -> list[Paper]:
-    papers = [Paper.model_validate(p) for p in snap.payload["papers"]]
-    if snap.scope == "*":
-        wanted = set(categories)
-        papers = [p for p in papers if wanted & set(p.categories or (p.primary_category,))]
-    return papers
-
-
-def _payload(collected: Collected) -> dict[str, Any]:
-    extra = {"problems": collected.problems} if collected.problems else {}
-    return extra | {
-        "posts": [p.model_dump(mode="json") for p in collected.posts],
-        "signals": {
-            k: v.model_dump(mode="json", exclude_none=True) for k, v in collected.signals.items()
-        },
-    }
-
-
-def _collected_of(snap: Snapshot) -> Collected:
-    return Collected(
-        posts=[Post.model_validate(p) for p in snap.payload.get("posts", [])],
-        signals={k: Signals.model_validate(v) for k, v in snap.payload.get("signals", {}).items()},
-        problems=[str(p) for p in snap.payload.get("problems", [])],
-    )
 
 
 def _merge(collected: Sequence[Collected]) -> tuple[list[Post], dict[str, Signals]]:
