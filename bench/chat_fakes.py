@@ -17,26 +17,34 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import time
 from collections import Counter
 from typing import Any
 
 from aiohttp import web
 
-from bench.limits import LIMITS, PINNED_LATENCY, Bucket, Fixed, Latency, limiter, retry_after
+from bench.limits import (
+    LIMITS,
+    PINNED_LATENCY,
+    Bucket,
+    Fixed,
+    Latency,
+    Now,
+    limiter,
+    retry_after,
+)
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 
-_SNOWFLAKE = re.compile(r"/\d{5,}")
+_MESSAGE_ROUTES = ("POST /channels/{id}/messages",)
 
 
 class LimitedSlack(FakeSlack):
     """FakeSlack enforcing chat.postMessage's per-channel and per-workspace limits."""
 
-    def __init__(self, latency: Latency = PINNED_LATENCY) -> None:
+    def __init__(self, latency: Latency = PINNED_LATENCY, now: Now = time.monotonic) -> None:
         super().__init__()
-        self.latency = latency
+        self.latency, self.now = latency, now
         self.teams: dict[str, str] = {}  # bot token -> team id (its workspace)
         self.too_fast: Counter[str] = Counter()  # "channel" | "workspace" -> 429s sent
         self.times: dict[str, list[float]] = {}  # channel -> monotonic time of each ok message
@@ -50,7 +58,7 @@ class LimitedSlack(FakeSlack):
     def _bucket(self, table: dict[str, Bucket], key: str, name: str) -> Bucket:
         found = table.get(key)
         if found is None:
-            found = table[key] = limiter(LIMITS[name])  # type: ignore[assignment]
+            found = table[key] = limiter(LIMITS[name], self.now)  # type: ignore[assignment]
         return found
 
     def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -104,18 +112,20 @@ def route_of(method: str, path: str) -> tuple[str, str]:
     replaced, and the channel id (Discord's buckets are per route and major parameter)."""
     parts = path.strip("/").split("/")
     major = parts[1] if parts[0] in ("channels", "guilds", "webhooks") and len(parts) > 1 else ""
-    return f"{method} {_SNOWFLAKE.sub('/{id}', path)}", major
+    template = "/".join("{id}" if part.isdigit() else part for part in parts)
+    return f"{method} /{template}", major
 
 
 class LimitedDiscord(FakeDiscord):
     """FakeDiscord enforcing the global 50 / s and per-route buckets, with their headers."""
 
-    def __init__(self, latency: Latency = PINNED_LATENCY) -> None:
+    def __init__(self, latency: Latency = PINNED_LATENCY, now: Now = time.monotonic) -> None:
         super().__init__()
-        self.latency = latency
+        self.latency, self.now = latency, now
         self.too_fast: Counter[str] = Counter()  # "global" | "route" -> 429s sent
         self._global: dict[str, Bucket] = {}  # per bot token
         self._routes: dict[tuple[str, str], Fixed] = {}
+        self.message_times: list[float] = []  # monotonic time of each message accepted
 
     def _route_limit(self, route: str, major: str) -> Fixed:
         key = (route, major)
@@ -123,7 +133,7 @@ class LimitedDiscord(FakeDiscord):
         if found is None:
             name = ("discord_channel_messages" if route == "POST /channels/{id}/messages"
                     else "discord_route")  # fmt: skip
-            found = self._routes[key] = limiter(LIMITS[name])  # type: ignore[assignment]
+            found = self._routes[key] = limiter(LIMITS[name], self.now)  # type: ignore[assignment]
         return found
 
     async def _rest(self, request: web.Request) -> web.Response:
@@ -131,7 +141,9 @@ class LimitedDiscord(FakeDiscord):
         token = request.headers.get("Authorization", "")
         route, major = route_of(request.method, path)
         bucket = self._route_limit(route, major)
-        glob = self._global.setdefault(token, limiter(LIMITS["discord_global"]))  # type: ignore[arg-type]
+        glob = self._global.get(token)
+        if glob is None:
+            glob = self._global[token] = limiter(LIMITS["discord_global"], self.now)  # type: ignore[assignment]
         headers = self._headers(bucket, route, major)
         wait = glob.take()
         if wait is not None:
@@ -143,6 +155,8 @@ class LimitedDiscord(FakeDiscord):
             self.too_fast["route"] += 1
             return await self._refuse(wait, False, self._headers(bucket, route, major))
         answer = await super()._rest(request)
+        if answer.status == 200 and route in _MESSAGE_ROUTES:
+            self.message_times.append(time.monotonic())
         answer.headers.update(self._headers(bucket, route, major))
         size = len(answer.body) if isinstance(answer.body, bytes) else 0
         await asyncio.sleep(self.latency.of(size))
