@@ -58,7 +58,7 @@ class Scale:
 FULL = Scale(papers=1500, posts=5000, slack_channels=10_000, slack_workspaces=200,
              discord_channels=2000, instance_slack_channels=3000, instance_workspaces=60,
              instance_discord_channels=300)  # fmt: skip
-QUICK = Scale(papers=120, posts=600, slack_channels=300, slack_workspaces=25,
+QUICK = Scale(papers=100, posts=600, slack_channels=300, slack_workspaces=25,
               discord_channels=60, instance_slack_channels=150, instance_workspaces=12,
               instance_discord_channels=20, top=5)  # fmt: skip
 SMOKE = Scale(papers=16, posts=80, slack_channels=6, slack_workspaces=2, discord_channels=2,

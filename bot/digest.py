@@ -168,13 +168,9 @@ class DigestBuilder:
                 f"arXiv is unreachable ({exc}); try again later",
                 cli_hint="or use --demo or --offline",
             ) from None
-        self.store.put_snapshot(
-            "arxiv",
-            date,
-            key,
-            {"papers": [p.model_dump(mode="json") for p in papers]},
-            self.clock.now(),
-        )
+        payload = {"papers": [p.model_dump(mode="json") for p in papers]}
+        await asyncio.to_thread(self.store.put_snapshot, "arxiv", date, key, payload,
+                                self.clock.now())  # fmt: skip
         sources["arxiv"] = SourceStatus(ok=True)
         return papers
 
@@ -246,9 +242,9 @@ class DigestBuilder:
         except Exception as exc:  # a bug in one source must not sink the digest
             log.exception("%s crashed", source.name)
             return SourceStatus(ok=False, error=f"internal error ({type(exc).__name__})"), None
-        self.store.put_snapshot(
-            source.name, window.date, scope, payload_of(collected), self.clock.now()
-        )
+        # Off the event loop: the other sources' answers keep arriving while SQLite commits.
+        await asyncio.to_thread(self.store.put_snapshot, source.name, window.date, scope,
+                                payload_of(collected), self.clock.now())  # fmt: skip
         if collected.problems:
             log.warning("%s degraded: %s", source.name, "; ".join(collected.problems))
         return _used(collected, requests=_requests(source)), collected
