@@ -111,7 +111,8 @@ async def slash_scenario(scale: Scale) -> dict[str, Any]:
                 fired = await fire_commands(running.port, slack, scale.commands,
                                             scale.concurrency)  # fmt: skip
                 sent = fired.pop("sent")
-                complete = await _until_threads(slack, list(sent), expected, 60 + 2.0 * expected)
+                # Capped: one workspace's answers queue behind its 300 / min limit.
+                complete = await _until_threads(slack, list(sent), expected, 30.0)
             finally:
                 stop(running)
     finally:
@@ -124,7 +125,8 @@ async def slash_scenario(scale: Scale) -> dict[str, Any]:
         "thread_messages": expected,
         "threads_complete": len(threads),
         "all_complete": complete,
-        "thread_p50_s": statistics.median(threads) if threads else None,
+        # Only when every thread completed: a median of the finished ones would flatter.
+        "thread_p50_s": statistics.median(threads) if complete else None,
         "pacing_floor_s": max(0, expected - channel.burst) / channel.rate,
         "slack_429": dict(slack.too_fast),
     }

@@ -60,7 +60,7 @@ FULL = Scale(papers=1500, posts=5000, slack_channels=10_000, slack_workspaces=20
              instance_discord_channels=300)  # fmt: skip
 QUICK = Scale(papers=100, posts=600, slack_channels=300, slack_workspaces=25,
               discord_channels=60, instance_slack_channels=150, instance_workspaces=12,
-              instance_discord_channels=20, top=5)  # fmt: skip
+              instance_discord_channels=20, top=5, commands=100)  # fmt: skip
 SMOKE = Scale(papers=16, posts=80, slack_channels=6, slack_workspaces=2, discord_channels=2,
               instance_slack_channels=4, instance_workspaces=2, instance_discord_channels=1,
               top=2, commands=6, concurrency=3, idle_subscriptions=200,
