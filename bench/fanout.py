@@ -110,10 +110,12 @@ async def fanout_run(scale: Scale, fanout: FanoutSet, *, instances: int = 1,
                           for i in range(instances))
                     )
                 )  # fmt: skip
-                reasons = [r.reason for r in running if r.reason]
-                if reasons:
-                    return {"reason": "; ".join(reasons), "log": _tail(running[0].log)}
-                ready = time.monotonic() - launched
+                exited = [r.reason for r in running if r.process.poll() is not None]
+                if exited:
+                    return {"reason": "; ".join(map(str, exited)), "log": _tail(running[0].log)}
+                # One not healthy in time still posts (a stalled loop): measured all the same.
+                unready = [r.reason for r in running if r.reason]
+                ready = None if unready else time.monotonic() - launched
                 acking = None
                 if acks and await _first_message(slack, discord, timeout=120):
                     acking = asyncio.ensure_future(
@@ -145,6 +147,7 @@ async def fanout_run(scale: Scale, fanout: FanoutSet, *, instances: int = 1,
         "source_429": dict(fakes.rejected),
         **({"acks": acked} if acked is not None else {}),
         **({"log_tail": log_tail} if log_tail else {}),
+        **({"not_ready": unready} if unready else {}),
     }
 
 
