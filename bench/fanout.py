@@ -121,7 +121,7 @@ async def fanout_run(scale: Scale, fanout: FanoutSet, *, instances: int = 1,
                     acking = asyncio.ensure_future(
                         fire_commands(running[0].port, slack, acks, min(10, acks), team=ACK_TEAM)
                     )  # while the fan-out goes on
-                complete = await _until_complete(slack, discord, fanout, expected)
+                complete = await _until_complete(slack, discord, fanout, expected, scale.stall_s)
                 acked = await acking if acking is not None else None
                 rss = [rss_mb(r.process.pid) for r in running if r.process.poll() is None]
                 owners = delivery_owners(url) if instances > 1 else {}
@@ -161,12 +161,12 @@ async def _first_message(slack: LimitedSlack, discord: LimitedDiscord, timeout: 
 
 
 async def _until_complete(slack: LimitedSlack, discord: LimitedDiscord, fanout: FanoutSet,
-                          expected: int) -> bool:  # fmt: skip
-    """Poll until every channel holds a complete thread, or nothing has moved for 60 s (a
-    run the bot retries 15 s, 30 s, then 60 s later shows up within that)."""
+                          expected: int, stall_s: float) -> bool:  # fmt: skip
+    """Poll until every channel holds a complete thread, or nothing has moved for ``stall_s``
+    (60 s: the bot retries a run 15 s, 30 s, then every 60 s)."""
     wanted_slack = [c for channels in fanout.slack.values() for c in channels]
     last_total, last_change = -1, time.monotonic()
-    while time.monotonic() - last_change < 60:
+    while time.monotonic() - last_change < stall_s:
         slack_sizes, discord_sizes = slack.thread_sizes(), discord.thread_sizes()
         if all(slack_sizes.get(c, 0) >= expected for c in wanted_slack) and all(
             discord_sizes.get(c, 0) >= expected for c in fanout.discord

@@ -46,6 +46,7 @@ class Scale:
     commands: int = 200
     concurrency: int = 50
     idle_subscriptions: int = 10_000
+    stall_s: float = 60.0  # a fan-out is over when no message came for this long
     latency_base: float = PINNED_LATENCY.base
     latency_per_kb: float = PINNED_LATENCY.per_kb
     arxiv_scale: float = 0.01
@@ -64,7 +65,7 @@ QUICK = Scale(papers=100, posts=600, slack_channels=300, slack_workspaces=25,
 SMOKE = Scale(papers=16, posts=80, slack_channels=6, slack_workspaces=2, discord_channels=2,
               instance_slack_channels=4, instance_workspaces=2, instance_discord_channels=1,
               top=2, commands=6, concurrency=3, idle_subscriptions=200,
-              latency_base=0.005)  # fmt: skip
+              latency_base=0.005, stall_s=15.0)  # fmt: skip
 
 
 def maxrss_mb() -> float:
