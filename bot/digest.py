@@ -91,12 +91,14 @@ class DigestBuilder:
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
         window = self._window(date)
-        # Window-scoped sources need no listing: they start now, alongside arXiv.
+        # Window-scoped sources need no listing: their requests start now, alongside arXiv's;
+        # what they got is judged (logged, stored) only once the listing is there.
         early = {
-            s.name: asyncio.ensure_future(self._one(s, window, (), categories, offline))
+            s.name: asyncio.ensure_future(self._fetch(s, window))
             for s in self.attention
-            if s.scope != "papers"
-        }
+            if s.scope != "papers" and not offline and s.skip_reason() is None
+            and not self._fresh(s, window)
+        }  # fmt: skip
         try:
             # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
             listed = await self._papers(date, categories, offline, sources)
@@ -181,13 +183,13 @@ class DigestBuilder:
         categories: Sequence[str],
         offline: bool,
         sources: dict[str, SourceStatus],
-        early: Mapping[str, Awaitable[tuple[SourceStatus | None, Collected | None]]],
+        early: Mapping[str, Awaitable[Collected]],
     ) -> list[Collected]:
         """Every source's answer: those already started (``early``, window-scoped), the rest
         (scoped to the selection's ``papers``) now."""
         names = {s.name for s in self.attention}
         jobs = [
-            early[s.name] if s.name in early else self._one(s, window, papers, categories, offline)
+            self._one(s, window, papers, categories, offline, early.get(s.name))
             for s in self.attention
         ]
         # Stored snapshots of sources not configured here (the demo's seed data) count too.
@@ -213,10 +215,12 @@ class DigestBuilder:
         papers: Sequence[Paper],
         categories: Sequence[str],
         offline: bool,
+        fetching: Awaitable[Collected] | None = None,
     ) -> tuple[SourceStatus | None, Collected | None]:
+        """One source's answer (``fetching``: its requests, already started)."""
         scope = categories_key(categories) if source.scope == "papers" else ""
         snap = self.store.get_snapshot(source.name, window.date, scope)
-        if snap is not None and (offline or self._settled(snap, window)):
+        if fetching is None and snap is not None and (offline or self._settled(snap, window)):
             collected = collected_of(snap)
             return _used(collected, from_snapshot=True), collected
         if offline:
@@ -230,9 +234,9 @@ class DigestBuilder:
         # for everything in the window; the join to this selection's papers is the ranking's.
         asked = papers if source.scope == "papers" else ()
         try:
-            collected = await bounded(
+            collected = await (fetching or bounded(
                 self.clock, self.source_deadline, source.collect(window, asked)
-            )
+            ))  # fmt: skip
         except SourceSkipped as exc:
             log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
@@ -248,6 +252,14 @@ class DigestBuilder:
         if collected.problems:
             log.warning("%s degraded: %s", source.name, "; ".join(collected.problems))
         return _used(collected, requests=_requests(source)), collected
+
+    async def _fetch(self, source: AttentionSource, window: Window) -> Collected:
+        return await bounded(self.clock, self.source_deadline, source.collect(window, ()))
+
+    def _fresh(self, source: AttentionSource, window: Window) -> bool:
+        """A window-scoped snapshot that will be used as it is (no request needed)."""
+        snap = self.store.get_snapshot(source.name, window.date, "")
+        return snap is not None and self._settled(snap, window)
 
     def _settled(self, snap: Snapshot, window: Window) -> bool:
         if snap.bundled or snap.fetched_at >= window.start + SETTLED_AFTER:
