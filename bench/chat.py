@@ -1,79 +1,86 @@
-"""The chat measurements: slash-command acks and threads, fan-out, idle footprint of ``run``.
-
-``hotpapers run`` is measured as a real subprocess (``python -m bot run``), fan-out in-process
-with the real adapters; each returns a dict of numbers, or ``None`` figures with a ``reason``.
-"""
+"""The chat measurements of ``hotpapers run`` (always a real subprocess): start-up and idle
+memory, slash-command acks, the production fan-out alone and with acks fired at it, and the
+1- against 3-instance fan-out on PostgreSQL. Each returns a dict of numbers, or ``None``
+figures with a ``reason``."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import math
+import datetime as dt
 import statistics
 import tempfile
 import time
-import urllib.parse
-from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from bench.chat_fakes import PacedDiscord, PacedSlack
+from bench.chat_fakes import LimitedSlack
+from bench.fanout import ACK_TEAM, fanout_run
+from bench.limits import LIMITS
 from bench.processes import rss_mb, start_run, stop
-from bench.scenarios import Scale, maxrss_mb
-from bot.clock import SystemClock
+from bench.scenarios import Scale
+from bench.seeding import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FanoutSet,
+    FreshPostgres,
+    install_workspaces,
+    seed_subscriptions,
+)
+from bench.slash import SIGNING_SECRET, fire_commands
 from bot.config import Settings
 from bot.demo import DEMO_DATE
-from bot.ledger import Ledger
-from bot.models import Digest
-from bot.posting import deliver
 from bot.service import DigestService
 from bot.store import Store
-from tests.factories import make_digest
 
-ROOT = Path(__file__).resolve().parent.parent
-SIGNING_SECRET = "bench-signing-secret"  # noqa: S105 (a fake's, loopback only)
-BOT_TOKEN = "xoxb-bench-token"  # noqa: S105
-DISCORD_TOKEN = "bench-discord-token"  # noqa: S105
+BOT_TOKEN = "xoxb-bench-token"  # noqa: S105 (a fake's, loopback only)
 
 
-# ----- 4. idle footprint ------------------------------------------------------------------------
-async def idle_scenario() -> dict[str, Any]:
+# ----- idle footprint ---------------------------------------------------------------------------
+async def idle_scenario(scale: Scale) -> dict[str, Any]:
+    """``run`` with no chat token and an empty database: ready time and memory; then ``run``
+    with Slack installed in 200 workspaces and ``idle_subscriptions`` subscriptions (none due)."""
     with tempfile.TemporaryDirectory() as tmp:
         running = await start_run({}, tmp)
         try:
             if running.reason is not None:
                 return {"idle_rss_mb": None, "startup_s": None, "reason": running.reason}
             await asyncio.sleep(1.0)  # let start-up work settle before reading the footprint
-            return {"idle_rss_mb": rss_mb(running.process.pid), "startup_s": running.startup_s}
+            figures = {"idle_rss_mb": rss_mb(running.process.pid), "startup_s": running.startup_s}
         finally:
             stop(running)
+    return {**figures, **await _idle_with_subscriptions(scale.idle_subscriptions)}
 
 
-# ----- 2. slash command -------------------------------------------------------------------------
-def signed(body: str, secret: str, when: int) -> dict[str, str]:
-    """Slack's v0 request signature: HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
-    base = f"v0:{when}:{body}".encode()
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": str(when),
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
+async def _idle_with_subscriptions(count: int) -> dict[str, Any]:
+    slack = await LimitedSlack().start()
+    fanout = FanoutSet.of(count, min(200, count), 0)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/run.db"
+            now = dt.datetime.now(dt.UTC)
+            not_due = (now + dt.timedelta(hours=6)).time()  # hours away, none to catch up
+            await asyncio.to_thread(seed_subscriptions, url, fanout, not_due, 10, now)
+            await install_workspaces(url, list(fanout.slack), now)
+            env = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "HOTPAPERS_SLACK_API_URL": slack.api_url,
+                   "HOTPAPERS_DATABASE_URL": url}  # fmt: skip
+            running = await start_run(env, tmp, timeout=60, name="idle")
+            try:
+                if running.reason is not None:
+                    return {"rss_10k_subscriptions_mb": None, "reason": running.reason}
+                await asyncio.sleep(2.0)
+                return {
+                    "subscriptions": count,
+                    "workspaces": len(fanout.slack),
+                    "rss_10k_subscriptions_mb": rss_mb(running.process.pid),
+                    "ready_with_subscriptions_s": running.startup_s,
+                }
+            finally:
+                stop(running)
+    finally:
+        await slack.close()
 
 
-def command_body(i: int, response_url: str) -> str:
-    return urllib.parse.urlencode(
-        {
-            "token": "legacy", "team_id": "T111", "team_domain": "bench", "channel_id": f"C{i:05d}",
-            "channel_name": "papers", "user_id": "U111", "user_name": "bench",
-            "command": "/hotpapers", "text": f"cs.CL {DEMO_DATE.isoformat()}",
-            "response_url": response_url, "trigger_id": f"{i}.1.abc", "api_app_id": "A111",
-        }
-    )  # fmt: skip
-
-
+# ----- slash command ----------------------------------------------------------------------------
 async def demo_thread_length() -> int:
     """Messages in the demo thread: header + one per entry (built offline, as the bot does)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,75 +96,44 @@ async def demo_thread_length() -> int:
 
 
 async def slash_scenario(scale: Scale) -> dict[str, Any]:
+    """``scale.commands`` commands, ``scale.concurrency`` at a time, at an idle ``run``."""
     expected = await demo_thread_length()
-    slack = await PacedSlack(latency=scale.latency).start()
+    slack = await LimitedSlack(scale.latency).start()
+    slack.install("T111", BOT_TOKEN)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "HOTPAPERS_SLACK_API_URL": slack.api_url,
-            }
+            env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                   "HOTPAPERS_SLACK_API_URL": slack.api_url}  # fmt: skip
             running = await start_run(env, tmp)
             try:
                 if running.reason is not None:
                     return {"ack_p99_ms": None, "thread_p50_s": None, "reason": running.reason}
-                return await _fire_commands(scale, slack, running.port, expected)
+                fired = await fire_commands(running.port, slack, scale.commands,
+                                            scale.concurrency)  # fmt: skip
+                sent = fired.pop("sent")
+                # Capped: one workspace's answers queue behind its 300 / min limit.
+                complete = await _until_threads(slack, list(sent), expected, 30.0)
             finally:
                 stop(running)
     finally:
         await slack.close()
-
-
-async def _fire_commands(scale: Scale, slack: PacedSlack, port: int, expected: int) -> dict:
-    url = f"http://127.0.0.1:{port}/slack/events"
-    gate = asyncio.Semaphore(scale.concurrency)
-    sent: dict[str, float] = {}
-    acks: list[float] = []
-    statuses: list[int] = []
-
-    async def one(client: aiohttp.ClientSession, i: int) -> None:
-        body = command_body(i, slack.response_url(str(i)))
-        async with gate:
-            headers = signed(body, SIGNING_SECRET, int(time.time()))
-            sent[f"C{i:05d}"] = time.monotonic()
-            started = time.perf_counter()
-            async with client.post(url, data=body, headers=headers) as answer:
-                await answer.read()
-            acks.append((time.perf_counter() - started) * 1000)
-            statuses.append(answer.status)
-
-    # aiohttp, not httpx: httpx's pool scans every pooled connection on each request
-    # (encode/httpx#3215), which at 50 connections costs the client more than the bot's ack.
-    connector = aiohttp.TCPConnector(limit=scale.concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
-        await asyncio.gather(*(one(client, i) for i in range(scale.commands)))
-    complete = await _until_threads_complete(slack, list(sent), expected, 60 + expected * 2.0)
-    threads = [
-        slack.times[c][expected - 1] - sent[c]
-        for c in sent
-        if len(slack.times.get(c, [])) >= expected
-    ]
-    acks.sort()
+    threads = [slack.times[c][expected - 1] - sent[c] for c in sent
+               if len(slack.times.get(c, [])) >= expected]  # fmt: skip
+    channel = LIMITS["slack_channel"]
     return {
-        "commands": scale.commands,
-        "ok_acks": statuses.count(200),
-        "ack_p50_ms": statistics.median(acks),
-        "ack_p99_ms": acks[min(len(acks) - 1, math.ceil(0.99 * len(acks)) - 1)],
+        **fired,
         "thread_messages": expected,
         "threads_complete": len(threads),
         "all_complete": complete,
-        "thread_p50_s": statistics.median(threads) if threads else None,
-        "pacing_floor_s": (expected - 1) * 1.0,
-        "slack_429": slack.too_fast,
+        # Only when every thread completed: a median of the finished ones would flatter.
+        "thread_p50_s": statistics.median(threads) if complete else None,
+        "pacing_floor_s": max(0, expected - channel.burst) / channel.rate,
+        "slack_429": dict(slack.too_fast),
     }
 
 
-async def _until_threads_complete(
-    slack: PacedSlack, channels: list[str], expected: int, timeout: float
-) -> bool:
-    """Poll (the bench runs in real time) until every channel holds its whole thread."""
+async def _until_threads(slack: LimitedSlack, channels: list[str], expected: int,
+                         timeout: float) -> bool:  # fmt: skip
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all(len(slack.times.get(c, [])) >= expected for c in channels):
@@ -166,85 +142,44 @@ async def _until_threads_complete(
     return False
 
 
-# ----- 3. fan-out -------------------------------------------------------------------------------
+# ----- fan-out ----------------------------------------------------------------------------------
 async def fanout_scenario(scale: Scale) -> dict[str, Any]:
-    from adapters.discord import make_discord_rest_adapter
-    from adapters.slack import make_slack_adapter
+    """The whole fan-out set through one ``run`` (SQLite), slash commands fired at it."""
+    fanout = FanoutSet.of(scale.slack_channels, scale.slack_workspaces, scale.discord_channels)
+    result = await fanout_run(scale, fanout, acks=max(20, scale.commands // 2))
+    acks = result.get("acks") or {}
+    result["ack_p99_under_fanout_ms"] = acks.get("ack_p99_ms")
+    result["ack_team"] = ACK_TEAM
+    acks.pop("sent", None)
+    return result
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp}/d.db")  # type: ignore[call-arg]
-        store = Store(settings.database_url)
-        digest = make_digest(
-            scale.entries
-        )  # ten papers, realistic lengths (the demo has fewer per query)
-        slack, discord = (
-            await PacedSlack(scale.latency).start(),
-            await PacedDiscord(scale.latency).start(),
-        )
-        ids = [str(1_400_000_000_000_000_000 + n) for n in range(scale.channels)]
-        for channel_id in ids:
-            discord.add_text_channel(channel_id)
-        chat = Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=settings.database_url, SLACK_BOT_TOKEN=BOT_TOKEN,
-            slack_api_url=slack.api_url, DISCORD_TOKEN=DISCORD_TOKEN,
-            discord_api_url=discord.base_url,
-        )  # fmt: skip
-        clock = SystemClock()
-        slack_adapter = make_slack_adapter(chat, clock)
-        discord_adapter = await make_discord_rest_adapter(chat, clock)
-        ledger = Ledger(store, "bench", clock)
-        rss_before = maxrss_mb()
-        started = time.perf_counter()
+
+async def instances_scenario(scale: Scale) -> dict[str, Any]:
+    """The same fan-out on PostgreSQL (a fresh database each), 1 instance then 3."""
+    fanout = FanoutSet.of(scale.instance_slack_channels, scale.instance_workspaces,
+                          scale.instance_discord_channels)  # fmt: skip
+    runs: dict[int, dict[str, Any]] = {}
+    for count in (1, 3):
         try:
-            timings = await asyncio.gather(
-                _fan(slack_adapter, ledger, [f"C{n:05d}" for n in range(scale.channels)], digest),
-                _fan(discord_adapter, ledger, ids, digest),
-            )
-        finally:
-            peak = maxrss_mb() - rss_before
-            await discord_adapter.close()
-            await slack.close()
-            await discord.close()
-            store.close()
-    wall = time.perf_counter() - started
-    return _fanout_figures(scale, digest, slack, discord, timings, wall, peak)
-
-
-async def _fan(
-    adapter: Any, ledger: Ledger, channels: list[str], digest: Digest
-) -> tuple[float, int]:
-    started = time.perf_counter()
-    outcomes = await asyncio.gather(*(deliver(adapter, ledger, "W1", c, digest) for c in channels))
-    return time.perf_counter() - started, sum(not o.ok for o in outcomes)
-
-
-def _fanout_figures(scale, digest, slack, discord, timings, wall, peak) -> dict[str, Any]:
-    """Times against the bounds; the ratio is ``None`` when deliveries failed (not comparable)."""
-    (slack_s, slack_failed), (discord_s, discord_failed) = timings
-    per_thread = 1 + len(digest.entries)
-    # A complete Discord thread: GET channel, header, thread, one per entry; + login (2 calls).
-    discord_needed = 2 + scale.channels * (3 + len(digest.entries))
-    slack_bound = (per_thread - 1) * 1.0 + scale.latency
-    discord_bound = discord_needed / 50 + scale.latency
-    bound = max(slack_bound, discord_bound)
-    failed = slack_failed + discord_failed
+            with FreshPostgres() as url:
+                runs[count] = await fanout_run(scale, fanout, instances=count, database=url)
+        except Exception as exc:  # no server: say so, never guess
+            return {"instances": None, "reason": f"PostgreSQL: {type(exc).__name__}: {exc}"}
+    one, three = runs[1], runs[3]
+    total = sum(three.get("owners", {}).values())
     return {
-        "channels_per_platform": scale.channels,
-        "messages_per_thread": per_thread,
-        "slack_messages": len(slack.posts),
-        "discord_requests": len(discord.requests),
-        "discord_requests_needed": discord_needed,
-        "slack_s": slack_s,
-        "discord_s": discord_s,
-        "wall_s": wall,
-        "bound_s": bound,
-        "fanout_vs_bound": None if failed else wall / bound,
-        "slack_vs_bound": slack_s / slack_bound,
-        "discord_vs_bound": None if discord_failed else discord_s / discord_bound,
-        "seen_429": slack.too_fast + discord.too_fast,
-        "unhandled_429_or_failed": failed,
-        "slack_failed": slack_failed,
-        "discord_failed": discord_failed,
-        "maxrss_growth_mb": peak,
-        **({"reason": f"{failed} deliveries failed (429 after retries)"} if failed else {}),
+        "instances": {
+            "count": 3,
+            "wall_s": three.get("wall_s"),
+            "one_instance_wall_s": one.get("wall_s"),
+            "speedup_vs_one": one["wall_s"] / three["wall_s"] if three.get("wall_s") else None,
+            "share": {o: n / total for o, n in three.get("owners", {}).items()} if total else {},
+            "failed": three.get("failed"),
+            "duplicated": three.get("duplicated"),
+            "rate_vs_allowed": three.get("fanout_rate_vs_allowed"),
+            "one_instance_rate_vs_allowed": one.get("fanout_rate_vs_allowed"),
+        },
+        "one": one,
+        "three": three,
+        **({"reason": three["reason"]} if three.get("reason") else {}),
     }

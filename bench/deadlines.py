@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.fakes import atom_feed, make_day
+from bench.day import atom_feed, make_day
 from bot import calendar
 from bot.clock import FakeClock
 from bot.config import Settings

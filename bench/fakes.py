@@ -1,156 +1,73 @@
-"""Loopback fakes of the sources and chat platforms, holding one synthetic day, with real limits.
+"""Loopback fakes of the sources, serving one synthetic day (``bench.day``) with real limits.
 
-Every fake answers after ``latency`` seconds (a real ``asyncio.sleep`` on the server side) and
-enforces the service's published rate limit itself: a request over the limit gets HTTP 429 with
-``Retry-After``, and is counted, so the bench can tell what the client's own pacing prevented.
-Why own fakes rather than recorded files: the day must be big (1,500 papers, 5,000 posts) and
-fresh per run, and the limits must be live.
+Every answer is built first, then sent after ``latency.of(len(body))`` (a real ``asyncio.sleep``
+on the server side: a bigger answer takes longer, as on a real link), and every service enforces
+its published limit (``bench.limits.LIMITS``): a request over it gets HTTP 429 with
+``Retry-After`` and is counted, so the bench can tell what the client's own pacing prevented.
+arXiv also allows one connection at a time: a request while another is open is a 429 too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import json
 import math
-import random
-import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from bot import calendar
+from bench.day import CS_CATEGORIES, Day, atom_feed, make_day
+from bench.limits import LIMITS, PINNED_LATENCY, Latency, limiter, retry_after
 
-CS_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV", "cs.RO", "cs.CR", "cs.IR", "cs.SE")
-ARXIV_INTERVAL = 3.0  # arXiv: one request every 3 s
-BLUESKY_CALLS, BLUESKY_PERIOD = 3000, 300.0  # Bluesky PDS: 3000 requests / 5 minutes
-SLACK_CHANNEL_INTERVAL = 1.0  # Slack chat.postMessage: about 1 message / s per channel
-SLACK_TOLERANCE = 0.8  # a message sooner than this after the previous one in a channel is a 429
-DISCORD_GLOBAL_PER_S = 50  # Discord: 50 requests / s per bot
+__all__ = ["CS_CATEGORIES", "Day", "SourceFakes", "atom_feed", "make_day"]
+HF_LISTED = 150  # Daily Papers lists the top ~150 of a day
 
 
-@dataclass(frozen=True)
-class Day:
-    """One synthetic listing day: papers (with submission times) and posts linking them."""
-
-    date: dt.date
-    papers: list[dict[str, Any]]
-    posts: list[dict[str, Any]]
-    hn_hits: list[dict[str, Any]]
+def hf_items(day: Day) -> list[dict[str, Any]]:
+    return [
+        {"paper": {"id": p["id"], "upvotes": HF_LISTED - i, "githubStars": i}, "numComments": i % 7}
+        for i, p in enumerate(day.papers[:HF_LISTED])
+    ]
 
 
-def make_day(date: dt.date, n_papers: int, n_posts: int, seed: int = 12) -> Day:
-    """A day with a skewed (Zipf-like) attention distribution: few papers get most posts."""
-    rng = random.Random(seed)
-    start, end = calendar.submission_window(date)
-    span = (end - start).total_seconds()
-    papers = []
-    for i in range(n_papers):
-        cats = rng.sample(CS_CATEGORIES, k=rng.choice((1, 1, 2, 3)))
-        papers.append(
-            {
-                "id": f"{date:%y%m}.{10000 + i:05d}",
-                "title": f"Synthetic paper {i} on {' and '.join(cats)}",
-                "abstract": "We study things. " * rng.randint(20, 60),
-                "authors": [f"Author {rng.randint(1, 9000)}" for _ in range(rng.randint(1, 8))],
-                "categories": cats,
-                "published": start + dt.timedelta(seconds=rng.uniform(0, span - 1)),
-            }
-        )
-    weights = [1 / (rank + 1) ** 1.1 for rank in range(n_papers)]
-    announced = calendar.announcement_time(date)
-    posts = []
-    for i, paper in enumerate(rng.choices(papers, weights=weights, k=n_posts)):
-        created = announced + dt.timedelta(seconds=rng.uniform(0, 86_000))
-        posts.append(_post_view(i, paper["id"], created, rng))
-    hn_hits = [
-        {
-            "objectID": str(40_000_000 + i),
-            "author": f"hn{i}",
-            "title": paper["title"],
-            "url": f"https://arxiv.org/abs/{paper['id']}",
-            "points": rng.randint(1, 500),
-            "num_comments": rng.randint(0, 200),
-            "created_at_i": int(announced.timestamp()) + rng.randint(0, 86_000),
-        }
-        for i, paper in enumerate(papers[: max(n_papers // 50, 1)])
-    ]  # fmt: skip
-    return Day(date, papers, posts, hn_hits)
+def bluesky_page(day: Day, offset: int, limit: int) -> dict[str, Any]:
+    page = day.posts[offset : offset + limit]
+    more = offset + limit < len(day.posts)
+    return {"posts": page, **({"cursor": str(offset + limit)} if more else {})}
 
 
-def _post_view(i: int, arxiv_id: str, created: dt.datetime, rng: random.Random) -> dict[str, Any]:
-    return {
-        "uri": f"at://did:plc:user{i % 900}/app.bsky.feed.post/3k{i:08d}",
-        "author": {"did": f"did:plc:user{i % 900}", "handle": f"user{i % 900}.bsky.social"},
-        "record": {
-            "text": f"Worth reading https://arxiv.org/abs/{arxiv_id}",
-            "createdAt": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        },
-        "likeCount": rng.randint(0, 80),
-        "repostCount": rng.randint(0, 20),
-        "replyCount": rng.randint(0, 10),
-        "quoteCount": rng.randint(0, 3),
-    }
-
-
-def atom_feed(papers: list[dict[str, Any]], start: int, size: int) -> bytes:
-    """An arXiv API page as arXiv serialises it today (namespaces declared once)."""
-    entries = []
-    for p in papers[start : start + size]:
-        when = p["published"].strftime("%Y-%m-%dT%H:%M:%SZ")
-        cats = "".join(f'<category term="{c}"/>' for c in p["categories"])
-        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p["authors"])
-        entries.append(
-            f"<entry><id>http://arxiv.org/abs/{p['id']}v1</id><published>{when}</published>"
-            f"<updated>{when}</updated><title>{escape(p['title'])}</title>"
-            f"<summary>{escape(p['abstract'])}</summary>{authors}"
-            f'<arxiv:primary_category term="{p["categories"][0]}"/>{cats}</entry>'
-        )
-    head = (
-        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
-        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
-        'xmlns:arxiv="http://arxiv.org/schemas/atom">'
-        f"<opensearch:totalResults>{len(papers)}</opensearch:totalResults>"
-        f"<opensearch:startIndex>{start}</opensearch:startIndex>"
-        f"<opensearch:itemsPerPage>{size}</opensearch:itemsPerPage>"
-    )
-    return (head + "".join(entries) + "</feed>").encode()
-
-
-class SlidingLimit:
-    """At most ``calls`` in any ``period`` seconds (server side); ``hit()`` says wait or go."""
-
-    def __init__(self, calls: int, period: float) -> None:
-        self.calls, self.period = calls, period
-        self._times: deque[float] = deque()
-
-    def hit(self) -> float | None:
-        """Record a request; ``None`` if allowed, else the seconds until it would have been."""
-        now = time.monotonic()
-        while self._times and now - self._times[0] >= self.period:
-            self._times.popleft()
-        if len(self._times) >= self.calls:
-            return self.period - (now - self._times[0])
-        self._times.append(now)
-        return None
+def body_of(data: Any) -> bytes:
+    return json.dumps(data).encode()
 
 
 @dataclass
 class SourceFakes:
-    """arXiv, Hugging Face, Bluesky, HN Algolia and Semantic Scholar on one loopback server."""
+    """arXiv, Hugging Face, Bluesky, HN Algolia and Semantic Scholar on one loopback server.
+
+    ``arxiv_scale`` shortens arXiv's 3 s interval (recorded in the JSON, used by the bound too)."""
 
     day: Day
-    latency: float = 0.05
+    latency: Latency | float = PINNED_LATENCY
     arxiv_scale: float = 0.01
     requests: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     base_url: str = ""
 
     def __post_init__(self) -> None:
-        self._arxiv = SlidingLimit(1, ARXIV_INTERVAL * self.arxiv_scale)
-        self._bluesky = SlidingLimit(BLUESKY_CALLS, BLUESKY_PERIOD)
+        if isinstance(self.latency, int | float):  # a flat latency (the drills' 0.0)
+            self.latency = Latency(float(self.latency), 0.0)
+        self._limits = {
+            "arxiv": limiter(LIMITS["arxiv"], scale=self.arxiv_scale),
+            "huggingface_token": limiter(LIMITS["huggingface_token"]),
+            "huggingface_anonymous": limiter(LIMITS["huggingface_anonymous"]),
+            "hackernews": limiter(LIMITS["hackernews"]),
+            "semantic_scholar_key": limiter(LIMITS["semantic_scholar_key"]),
+            "semantic_scholar_anonymous": limiter(LIMITS["semantic_scholar_anonymous"]),
+            "bluesky": limiter(LIMITS["bluesky"]),
+        }
+        self._arxiv_open = 0
         self._posts_by_paper: dict[str, list[dict[str, Any]]] = {}
         for view in self.day.posts:
             arxiv_id = view["record"]["text"].rsplit("/", 1)[-1]
@@ -166,6 +83,7 @@ class SourceFakes:
         app.router.add_get("/hn/api/v1/search_by_date", self._hn_search)
         app.router.add_get("/hn/api/v1/search", self._hn_search)
         app.router.add_post("/s2/graph/v1/paper/batch", self._s2_batch)
+        app.router.add_get("/_bench/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -185,87 +103,106 @@ class SourceFakes:
             "HOTPAPERS_BLUESKY_SERVICE": f"{self.base_url}/bsky",
             "HOTPAPERS_HN_API_URL": f"{self.base_url}/hn/api/v1",
             "HOTPAPERS_S2_API_URL": f"{self.base_url}/s2/graph/v1",
-            "HOTPAPERS_ARXIV_DELAY": str(ARXIV_INTERVAL * self.arxiv_scale),
+            "HOTPAPERS_ARXIV_DELAY": str(LIMITS["arxiv"].period * self.arxiv_scale),
         }
 
-    async def _enter(self, name: str, limit: SlidingLimit | None = None) -> web.Response | None:
-        """Count, wait the latency, enforce the limit: a 429 response, or ``None`` to go on."""
-        self.requests[name] += 1
-        await asyncio.sleep(self.latency)
-        wait = limit.hit() if limit is not None else None
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"requests": self.requests, "rejected": self.rejected})
+
+    def _limited(self, name: str, bucket: str) -> web.Response | None:
+        """Enforce ``bucket``'s limit for service ``name``: a counted 429, or None to go on."""
+        wait = self._limits[bucket].take()
         if wait is None:
             return None
         self.rejected[name] += 1
-        return web.json_response(
-            {"error": "RateLimitExceeded"},
-            status=429,
-            headers={"Retry-After": str(math.ceil(wait))},
-        )
+        headers = {"Retry-After": retry_after(wait)}
+        return web.json_response({"error": "RateLimitExceeded"}, status=429, headers=headers)
+
+    async def _answer(self, name: str, bucket: str | None, build: Any) -> web.Response:
+        """Count, enforce, build the answer, then wait the latency its size takes."""
+        self.requests[name] += 1
+        if bucket is not None and (limited := self._limited(name, bucket)) is not None:
+            await asyncio.sleep(self.latency.base)
+            return limited
+        body, content_type = build()
+        await asyncio.sleep(self.latency.of(len(body)))
+        return web.Response(body=body, content_type=content_type)
 
     async def _arxiv_query(self, request: web.Request) -> web.Response:
-        if (limited := await self._enter("arxiv", self._arxiv)) is not None:
-            return limited
-        start = int(request.query.get("start", "0"))
-        size = int(request.query.get("max_results", "10"))
-        body = atom_feed(self.day.papers, start, size)
-        return web.Response(body=body, content_type="application/atom+xml")
+        if self._arxiv_open:  # one connection at a time
+            self.requests["arxiv"] += 1
+            self.rejected["arxiv"] += 1
+            self.rejected["arxiv_concurrent"] += 1
+            return web.json_response({}, status=429, headers={"Retry-After": "1"})
+        self._arxiv_open += 1
+        try:
+            start = int(request.query.get("start", "0"))
+            size = int(request.query.get("max_results", "10"))
+            return await self._answer(
+                "arxiv", "arxiv",
+                lambda: (atom_feed(self.day.papers, start, size), "application/atom+xml"),
+            )  # fmt: skip
+        finally:
+            self._arxiv_open -= 1
 
     async def _hf_daily(self, request: web.Request) -> web.Response:
-        await self._enter("huggingface")
-        if request.query.get("date") != self.day.date.isoformat():
-            return web.json_response([])
-        page, limit = int(request.query.get("p", "0")), int(request.query.get("limit", "50"))
-        listed = self.day.papers[:150]  # Daily Papers lists the top ~150 of the day
-        items = [
-            {"paper": {"id": p["id"], "upvotes": 150 - i, "githubStars": i}, "numComments": i % 7}
-            for i, p in enumerate(listed)
-        ]
-        return web.json_response(items[page * limit : (page + 1) * limit])
+        token = request.headers.get("Authorization", "").startswith("Bearer ")
+        bucket = "huggingface_token" if token else "huggingface_anonymous"
+
+        def build() -> tuple[bytes, str]:
+            if request.query.get("date") != self.day.date.isoformat():
+                return b"[]", "application/json"
+            page, limit = int(request.query.get("p", "0")), int(request.query.get("limit", "50"))
+            items = hf_items(self.day)[page * limit : (page + 1) * limit]
+            return body_of(items), "application/json"
+
+        return await self._answer("huggingface", bucket, build)
 
     async def _bsky_session(self, request: web.Request) -> web.Response:
-        if (limited := await self._enter("bluesky", self._bluesky)) is not None:
-            return limited
-        return web.json_response({"accessJwt": "bench-access", "refreshJwt": "bench-refresh"})
-
-    async def _bsky_search(self, request: web.Request) -> web.Response:
-        if (limited := await self._enter("bluesky", self._bluesky)) is not None:
-            return limited
-        if request.headers.get("Authorization") != "Bearer bench-access":
-            return web.json_response({"error": "AuthMissing"}, status=401)
-        url = request.query.get("url")
-        if url:  # the naive way: one search per paper
-            return web.json_response(
-                {"posts": self._posts_by_paper.get(url.rsplit("/", 1)[-1], [])}
-            )
-        offset = int(request.query.get("cursor", "0"))
-        limit = int(request.query.get("limit", "25"))
-        page = self.day.posts[offset : offset + limit]
-        more = offset + limit < len(self.day.posts)
-        return web.json_response(
-            {"posts": page, **({"cursor": str(offset + limit)} if more else {})}
+        session = {"accessJwt": "bench-access", "refreshJwt": "bench-refresh"}
+        return await self._answer(
+            "bluesky", "bluesky", lambda: (body_of(session), "application/json")
         )
 
+    async def _bsky_search(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer bench-access":
+            return web.json_response({"error": "AuthMissing"}, status=401)
+
+        def build() -> tuple[bytes, str]:
+            url = request.query.get("url")
+            if url:  # the seed's way: one search per paper
+                found = self._posts_by_paper.get(url.rsplit("/", 1)[-1], [])
+                return body_of({"posts": found}), "application/json"
+            offset = int(request.query.get("cursor", "0"))
+            limit = int(request.query.get("limit", "25"))
+            return body_of(bluesky_page(self.day, offset, limit)), "application/json"
+
+        return await self._answer("bluesky", "bluesky", build)
+
     async def _hn_search(self, request: web.Request) -> web.Response:
-        await self._enter("hackernews")
-        query = request.query.get("query", "")
-        hits = [h for h in self.day.hn_hits if query == "arxiv.org" or query in h["url"]]
-        per_page = int(request.query.get("hitsPerPage", "20"))
-        page = int(request.query.get("page", "0"))
-        return web.json_response(
-            {
+        def build() -> tuple[bytes, str]:
+            query = request.query.get("query", "")
+            hits = [h for h in self.day.hn_hits if query == "arxiv.org" or query in h["url"]]
+            per_page = int(request.query.get("hitsPerPage", "20"))
+            page = int(request.query.get("page", "0"))
+            answer = {
                 "hits": hits[page * per_page : (page + 1) * per_page],
                 "nbHits": len(hits),
                 "nbPages": max(math.ceil(len(hits) / per_page), 1),
                 "hitsPerPage": per_page,
             }
-        )
+            return body_of(answer), "application/json"
+
+        return await self._answer("hackernews", "hackernews", build)
 
     async def _s2_batch(self, request: web.Request) -> web.Response:
-        await self._enter("semantic_scholar")
+        keyed = bool(request.headers.get("x-api-key"))
         ids = (await request.json()).get("ids", [])
-        return web.json_response(
-            [
-                {"externalIds": {"ArXiv": i.removeprefix("ARXIV:")}, "citationCount": n % 5}
-                for n, i in enumerate(ids)
-            ]
+        answer = [
+            {"externalIds": {"ArXiv": i.removeprefix("ARXIV:")}, "citationCount": n % 5}
+            for n, i in enumerate(ids)
+        ]
+        bucket = "semantic_scholar_key" if keyed else "semantic_scholar_anonymous"
+        return await self._answer(
+            "semantic_scholar", bucket, lambda: (body_of(answer), "application/json")
         )

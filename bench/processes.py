@@ -32,8 +32,11 @@ class Running:
     log: Path
 
 
-async def start_run(env: dict[str, str], tmp: str, timeout: float = 20.0) -> Running:
-    """``python -m bot run`` in ``tmp`` (no .env there); waits until GET /healthz answers 200."""
+async def start_run(
+    env: dict[str, str], tmp: str, timeout: float = 20.0, module: str = "bot", name: str = "run"
+) -> Running:
+    """``python -m bot run`` in ``tmp`` (no .env there); waits until GET /healthz answers 200.
+    ``module="bench.child"``: the same command with the bench's clock and gateway seams."""
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", ""),
@@ -42,11 +45,11 @@ async def start_run(env: dict[str, str], tmp: str, timeout: float = 20.0) -> Run
         "HOTPAPERS_DATABASE_URL": f"sqlite:///{tmp}/run.db",
         **env,
     }
-    log = Path(tmp) / "run.log"
+    log = Path(tmp) / f"{name}.log"
     started = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=tmp, env=full_env, stdout=out, stderr=out
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", module, "run"], cwd=tmp, env=full_env, stdout=out, stderr=out
         )
     async with httpx.AsyncClient(timeout=1.0) as client:
         while time.perf_counter() - started < timeout:

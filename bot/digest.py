@@ -12,24 +12,32 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 from bot import calendar, demo
 from bot.catching_fire import late_hot
 from bot.categories import categories_key
 from bot.clock import Clock
 from bot.digest_notes import notes
+from bot.digest_snapshots import (
+    Day,
+    collected_of,
+    merge_collected,
+    papers_of,
+    payload_of,
+    request_count,
+    used_status,
+)
 from bot.latex import paper_text, post_text, signals_text
-from bot.models import Digest, Entry, Paper, Post, Signals, Snapshot, SourceStatus
+from bot.models import Digest, Entry, Paper, Snapshot, SourceStatus
 from bot.ranking import Weights, rank_hot
-from bot.snapshots import BundledStore, SnapshotStore
+from bot.snapshots import SnapshotStore, attention_series
 from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.trend_keeper import TrendKeeper
-from bot.trends import AttentionSeries, MemorySeries
+from bot.trends import AttentionSeries
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +76,6 @@ class Filters:
         return not any(word.lower() in text for word in self.exclude)
 
 
-@dataclass(frozen=True)
-class Day:
-    """One listing day's data as ``DigestBuilder.gather`` found it, before any filter."""
-
-    date: dt.date
-    papers: list[Paper]
-    posts: list[Post]
-    signals: dict[str, Signals]
-    sources: dict[str, SourceStatus]
-    use_citations: bool
-
-
 Summarize = Callable[[Sequence[Entry]], Awaitable[list[Entry]]]
 
 
@@ -104,16 +100,9 @@ class DigestBuilder:
     _series: AttentionSeries | None = field(default=None, init=False, repr=False)
 
     def series(self) -> AttentionSeries:
-        """The attention series beside the store: the database's ``hp_attention``, or for the
-        demo's in-memory store (``--demo``, no database), this process's memory."""
+        """The attention series beside the store (``bot.snapshots.attention_series``)."""
         if self._series is None:
-            if isinstance(self.store, BundledStore):
-                self._series = MemorySeries()
-            else:
-                from bot.series import Series
-                from bot.store import Store
-
-                self._series = Series(cast(Store, self.store))
+            self._series = attention_series(self.store)
         return self._series
 
     async def build(
@@ -147,13 +136,28 @@ class DigestBuilder:
         stored), before ranking: what ``build`` ranks, and what ``bot.weekly`` pools."""
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
-        # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
-        papers = [paper_text(p) for p in await self._papers(date, categories, offline, sources)]
         window = self._window(date)
+        # Window-scoped sources need no listing: their requests start now, alongside arXiv's;
+        # what they got is judged (logged, stored) only once the listing is there.
+        early = {
+            s.name: asyncio.ensure_future(self._fetch(s, window))
+            for s in self.attention
+            if s.scope != "papers" and not offline and s.skip_reason() is None
+            and not self._fresh(s, window)
+        }  # fmt: skip
+        try:
+            # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
+            listed = await self._papers(date, categories, offline, sources)
+        except BaseException:
+            for task in early.values():
+                task.cancel()
+            await asyncio.gather(*early.values(), return_exceptions=True)
+            raise
+        papers = [paper_text(p) for p in listed]
         # Attention is collected for every paper of the selection, filters or not: what is
         # stored as the selection's snapshot must not depend on one channel's keywords.
-        collected = await self._attention(window, papers, categories, offline, sources)
-        posts, signals = _merge(collected)
+        collected = await self._attention(window, papers, categories, offline, sources, early)
+        posts, signals = merge_collected(collected)
         use_citations = not demo.is_bundled(date) and self.clock.now() - window.start > SOCIAL_REACH
         return Day(
             date=date,
@@ -180,7 +184,7 @@ class DigestBuilder:
         snap = self.store.get_snapshot("arxiv", date, key)
         if snap is not None:
             sources["arxiv"] = SourceStatus(ok=True, from_snapshot=True)
-            return _papers_of(snap, categories)
+            return papers_of(snap, categories)
         if offline or self.papers_source is None:
             raise DigestError(
                 f"nothing stored for {date.isoformat()} ({key}) and --offline forbids fetching; "
@@ -195,13 +199,9 @@ class DigestBuilder:
                 f"arXiv is unreachable ({exc}); try again later",
                 cli_hint="or use --demo or --offline",
             ) from None
-        self.store.put_snapshot(
-            "arxiv",
-            date,
-            key,
-            {"papers": [p.model_dump(mode="json") for p in papers]},
-            self.clock.now(),
-        )
+        payload = {"papers": [p.model_dump(mode="json") for p in papers]}
+        await asyncio.to_thread(self.store.put_snapshot, "arxiv", date, key, payload,
+                                self.clock.now())  # fmt: skip
         sources["arxiv"] = SourceStatus(ok=True)
         return papers
 
@@ -212,9 +212,15 @@ class DigestBuilder:
         categories: Sequence[str],
         offline: bool,
         sources: dict[str, SourceStatus],
+        early: Mapping[str, Awaitable[Collected]],
     ) -> list[Collected]:
+        """Every source's answer: those already started (``early``, window-scoped), the rest
+        (scoped to the selection's ``papers``) now."""
         names = {s.name for s in self.attention}
-        jobs = [self._one(s, window, papers, categories, offline) for s in self.attention]
+        jobs = [
+            self._one(s, window, papers, categories, offline, early.get(s.name))
+            for s in self.attention
+        ]
         # Stored snapshots of sources not configured here (the demo's seed data) count too.
         extra = [n for n in self.store.snapshot_sources(window.date) if n not in names | {"arxiv"}]
         results = await asyncio.gather(*jobs)
@@ -227,8 +233,8 @@ class DigestBuilder:
         for name in extra:
             snap = self.store.get_snapshot(name, window.date, "")
             if snap is not None:
-                out.append(_collected_of(snap))
-                sources[name] = _used(out[-1], from_snapshot=True)
+                out.append(collected_of(snap))
+                sources[name] = used_status(out[-1], from_snapshot=True)
         return out
 
     async def _one(
@@ -238,12 +244,14 @@ class DigestBuilder:
         papers: Sequence[Paper],
         categories: Sequence[str],
         offline: bool,
+        fetching: Awaitable[Collected] | None = None,
     ) -> tuple[SourceStatus | None, Collected | None]:
+        """One source's answer (``fetching``: its requests, already started)."""
         scope = categories_key(categories) if source.scope == "papers" else ""
         snap = self.store.get_snapshot(source.name, window.date, scope)
-        if snap is not None and (offline or self._settled(snap, window)):
-            collected = _collected_of(snap)
-            return _used(collected, from_snapshot=True), collected
+        if fetching is None and snap is not None and (offline or self._settled(snap, window)):
+            collected = collected_of(snap)
+            return used_status(collected, from_snapshot=True), collected
         if offline:
             return None, None
         reason = source.skip_reason()
@@ -255,73 +263,34 @@ class DigestBuilder:
         # for everything in the window; the join to this selection's papers is the ranking's.
         asked = papers if source.scope == "papers" else ()
         try:
-            collected = await bounded(
+            collected = await (fetching or bounded(
                 self.clock, self.source_deadline, source.collect(window, asked)
-            )
+            ))  # fmt: skip
         except SourceSkipped as exc:
             log.info("%s skipped: %s", source.name, exc)
             return SourceStatus(ok=False, skipped=True, error=str(exc)), None
         except SourceError as exc:
             log.warning("%s failed: %s", source.name, exc, extra={"source": source.name})
-            return SourceStatus(ok=False, error=str(exc), requests=_requests(source)), None
+            return SourceStatus(ok=False, error=str(exc), requests=request_count(source)), None
         except Exception as exc:  # a bug in one source must not sink the digest
             log.exception("%s crashed", source.name)
             return SourceStatus(ok=False, error=f"internal error ({type(exc).__name__})"), None
-        self.store.put_snapshot(
-            source.name, window.date, scope, _payload(collected), self.clock.now()
-        )
+        # Off the event loop: the other sources' answers keep arriving while SQLite commits.
+        await asyncio.to_thread(self.store.put_snapshot, source.name, window.date, scope,
+                                payload_of(collected), self.clock.now())  # fmt: skip
         if collected.problems:
             log.warning("%s degraded: %s", source.name, "; ".join(collected.problems))
-        return _used(collected, requests=_requests(source)), collected
+        return used_status(collected, requests=request_count(source)), collected
+
+    async def _fetch(self, source: AttentionSource, window: Window) -> Collected:
+        return await bounded(self.clock, self.source_deadline, source.collect(window, ()))
+
+    def _fresh(self, source: AttentionSource, window: Window) -> bool:
+        """A window-scoped snapshot that will be used as it is (no request needed)."""
+        snap = self.store.get_snapshot(source.name, window.date, "")
+        return snap is not None and self._settled(snap, window)
 
     def _settled(self, snap: Snapshot, window: Window) -> bool:
         if snap.bundled or snap.fetched_at >= window.start + SETTLED_AFTER:
             return True
         return self.clock.now() - snap.fetched_at < FRESH_FOR
-
-
-def _used(collected: Collected, *, requests: int = 0, from_snapshot: bool = False) -> SourceStatus:
-    """An answer that was used: ok, or degraded with why when it came with problems."""
-    note = "; ".join(collected.problems) or None
-    return SourceStatus(ok=True, requests=requests, from_snapshot=from_snapshot, note=note)
-
-
-def _requests(source: AttentionSource) -> int:
-    http = getattr(source, "http", None)
-    return int(getattr(http, "requests", 0))
-
-
-def _papers_of(snap: Snapshot, categories: Sequence[str]) -> list[Paper]:
-    papers = [Paper.model_validate(p) for p in snap.payload["papers"]]
-    if snap.scope == "*":
-        wanted = set(categories)
-        papers = [p for p in papers if wanted & set(p.categories or (p.primary_category,))]
-    return papers
-
-
-def _payload(collected: Collected) -> dict[str, Any]:
-    extra = {"problems": collected.problems} if collected.problems else {}
-    return extra | {
-        "posts": [p.model_dump(mode="json") for p in collected.posts],
-        "signals": {
-            k: v.model_dump(mode="json", exclude_none=True) for k, v in collected.signals.items()
-        },
-    }
-
-
-def _collected_of(snap: Snapshot) -> Collected:
-    return Collected(
-        posts=[Post.model_validate(p) for p in snap.payload.get("posts", [])],
-        signals={k: Signals.model_validate(v) for k, v in snap.payload.get("signals", {}).items()},
-        problems=[str(p) for p in snap.payload.get("problems", [])],
-    )
-
-
-def _merge(collected: Sequence[Collected]) -> tuple[list[Post], dict[str, Signals]]:
-    posts: list[Post] = []
-    signals: dict[str, Signals] = {}
-    for c in collected:
-        posts.extend(c.posts)
-        for arxiv_id, sig in c.signals.items():
-            signals[arxiv_id] = signals[arxiv_id].merged(sig) if arxiv_id in signals else sig
-    return posts, signals

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from bot import demo
 from bot.models import Snapshot
+from bot.trends import AttentionSeries, MemorySeries
 
 
 class SnapshotStore(Protocol):
@@ -58,3 +59,14 @@ class BundledStore:
 
     def close(self) -> None:
         return None
+
+
+def attention_series(store: SnapshotStore) -> AttentionSeries:
+    """The attention series beside ``store``: the database's ``hp_attention``, or for the
+    demo's in-memory store (``--demo``, no database), this process's memory."""
+    if isinstance(store, BundledStore):
+        return MemorySeries()
+    from bot.series import Series  # SQLAlchemy: only where there is a database
+    from bot.store import Store
+
+    return Series(cast(Store, store))

@@ -114,7 +114,7 @@ async def test_chunks_of_500_in_order_spaced_by_the_rate_limit() -> None:
     assert sent[0][0] == "ARXIV:2104.10000" and sent[2][-1] == "ARXIV:2104.11200"
     assert len(collected.signals) == 1201
     assert collected.signals["2104.11200"].citations == 200
-    assert clock.sleeps == [1.0, 1.0]  # 1 request per second with a key
+    assert clock.sleeps == pytest.approx([1.05, 1.05])  # 1 request / s with a key, +5 %
 
 
 async def test_unauthenticated_is_gentler() -> None:

@@ -48,7 +48,8 @@ def joined_posts(posts: Iterable[Post], papers: Sequence[Paper]) -> Collected:
     for post in posts:
         ids = tuple(i for i in post.arxiv_ids if not wanted or i in wanted)
         if ids and post.post_id not in kept:
-            kept[post.post_id] = post.model_copy(update={"arxiv_ids": ids})
+            same = ids == post.arxiv_ids  # most posts: no copy
+            kept[post.post_id] = post if same else post.model_copy(update={"arxiv_ids": ids})
     return Collected(posts=list(kept.values()))
 
 

@@ -9,6 +9,7 @@ The session lives in memory only; passwords and tokens never reach a log line or
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper
 from bot.sources.base import Collected, Window, joined_posts
-from bot.sources.bluesky_posts import parse_views
+from bot.sources.bluesky_posts import ViewParser
 from bot.sources.http import Http, SourceError, SourceSkipped
 from bot.sources.values import iso_time, plural
 
@@ -88,15 +89,17 @@ class BlueskySource:
         reason = self.skip_reason()
         if reason:
             raise SourceSkipped(reason)
-        views, stopped = await self._search(window)
-        posts, problems = parse_views(views)
-        collected = joined_posts(posts, papers)
+        parser = ViewParser()
+        stopped = await self._search(window, parser)
+        collected = joined_posts(parser.posts, papers)
+        problems = parser.problems()
         collected.problems = [stopped, *problems] if stopped else problems
         return collected
 
-    async def _search(self, window: Window) -> tuple[list[Any], str | None]:
-        """All post views of the window, page by page, and why paging stopped short, if it did:
-        the page cap ("truncated after N posts"), a repeated cursor, or one that is not text."""
+    async def _search(self, window: Window, parser: ViewParser) -> str | None:
+        """All post views of the window, page by page into ``parser`` (each page parsed while
+        the next one is on its way), and why paging stopped short, if it did: the page cap
+        ("truncated after N posts"), a repeated cursor, or one that is not text."""
         params = {
             "q": SEARCH_QUERY,
             "domain": "arxiv.org",
@@ -105,29 +108,41 @@ class BlueskySource:
             "sort": "latest",
             "limit": str(PAGE_SIZE),
         }
-        views: list[Any] = []
         sent: set[str] = set()
-        for number in range(1, self.max_pages + 1):
-            body = await self._authed_get("app.bsky.feed.searchPosts", params)
-            views.extend(body["posts"])
-            cursor = body.get("cursor")
-            if cursor is None or cursor == "" or not body["posts"]:
-                return views, None
-            if not isinstance(cursor, str):
-                return (
-                    views,
-                    f"Bluesky answered a cursor that is not text after {plural(number, 'page')}",
-                )
-            if cursor in sent:
-                return views, f"Bluesky repeated its cursor after {plural(number, 'page')}"
-            sent.add(cursor)
-            params["cursor"] = cursor
+        fetching = asyncio.ensure_future(self._authed_get("app.bsky.feed.searchPosts", params))
+        try:
+            for number in range(1, self.max_pages + 1):
+                body = await fetching
+                cursor = body.get("cursor")
+                stopped: str | None = None
+                if cursor is None or cursor == "" or not body["posts"]:
+                    parser.add(body["posts"])
+                    return None
+                if not isinstance(cursor, str):
+                    pages = plural(number, "page")
+                    stopped = f"Bluesky answered a cursor that is not text after {pages}"
+                elif cursor in sent:
+                    stopped = f"Bluesky repeated its cursor after {plural(number, 'page')}"
+                elif number < self.max_pages:
+                    sent.add(cursor)
+                    params = {**params, "cursor": cursor}
+                    fetching = asyncio.ensure_future(
+                        self._authed_get("app.bsky.feed.searchPosts", params)
+                    )
+                parser.add(body["posts"])
+                if stopped is not None:
+                    return stopped
+        finally:
+            if not fetching.done():
+                fetching.cancel()
+                await asyncio.gather(fetching, return_exceptions=True)
+        total = len(parser.posts) + parser.skipped
         log.warning(
             "bluesky: stopped after %d pages (%d posts); the window has more posts than that",
             self.max_pages,
-            len(views),
+            total,
         )
-        return views, f"truncated after {plural(len(views), 'post')}"
+        return f"truncated after {plural(total, 'post')}"
 
     async def _authed_get(self, method: str, params: Mapping[str, str]) -> dict[str, Any]:
         """GET with the session's token; an expired token is renewed once and the GET repeated."""

@@ -27,7 +27,9 @@ BATCH_SIZE = 500  # the batch endpoint's maximum number of ids
 FIELDS = "externalIds,citationCount,influentialCitationCount,tldr"
 # With a key: 1 request per second. Without one, requests share a global anonymous pool that
 # answers 429 often; one request every 3 seconds keeps us a polite member of it.
-KEYED_INTERVAL = 1.0
+#: 1 request / s with a key, plus 5 %: a request sent exactly 1 s after the previous one can
+#: arrive sooner than 1 s after it (the bench's strict fake answered those 429, costing 1 s each).
+KEYED_INTERVAL = 1.05
 ANONYMOUS_INTERVAL = 3.0
 
 

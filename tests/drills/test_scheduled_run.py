@@ -37,7 +37,7 @@ pytestmark = pytest.mark.drill
 ROOT = Path(__file__).resolve().parents[2]
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "America/Los_Angeles",
          "Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Pago_Pago")  # fmt: skip
-LEAD = dt.timedelta(seconds=10)  # the time left before the minute for the processes to start
+LEAD = dt.timedelta(seconds=20)  # the time left before the minute for the processes to start
 #: The processes' time at the start of each test: a Tuesday, a few seconds before 09:00 UTC.
 VIRTUAL_START = dt.datetime(2026, 11, 24, 8, 59, 50, tzinfo=dt.UTC)
 CLOCKED = Path(__file__).with_name("clocked_hotpapers.py")
