@@ -103,7 +103,7 @@ class DigestScheduler(JobTable):
     async def run_once(
         self, subscription_id: int, scheduled: dt.datetime | None = None
     ) -> RunOutcome:
-        sub = self.subscriptions.by_id(subscription_id)
+        sub = await self.subscriptions.store.run(self.subscriptions.by_id, subscription_id)
         if sub is None or not sub.active:
             self._unschedule(subscription_id)
             return RunOutcome(RunStatus.GONE, f"subscription {subscription_id} is gone")
@@ -155,9 +155,10 @@ class DigestScheduler(JobTable):
             passing = failure is None or failure.refusal is Refusal.UNAVAILABLE
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if passing else (RETRY_DELAY,))
             raise RunFailed(outcome.message)
-        held = self.ledger.held_until(sub.platform, sub.workspace, sub.channel, digest.date,
-                                      digest.categories)  # fmt: skip
-        if outcome.skipped and held is not None:  # another owner's claim: resume once stale
+        held = await self.ledger.aheld_until(
+            sub.platform, sub.workspace, sub.channel, digest.date, digest.categories
+        ) if outcome.skipped else None  # fmt: skip
+        if held is not None:  # another owner's claim: resume once stale
             self._retry_later(sub, plan.scheduled, at=held + STALE_MARGIN)
             return RunOutcome(
                 RunStatus.HELD_ELSEWHERE,
@@ -168,8 +169,8 @@ class DigestScheduler(JobTable):
 
     async def _notice(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.notice is not None and plan.holiday is not None
-        claim = self.ledger.claim(sub.platform, sub.workspace, sub.channel, plan.holiday,
-                                  NOTICE_KEY)  # fmt: skip
+        claim = await self.ledger.aclaim(sub.platform, sub.workspace, sub.channel, plan.holiday,
+                                         NOTICE_KEY)  # fmt: skip
         if claim is None:
             return RunOutcome(
                 RunStatus.ALREADY, f"{sub.where}: the no-listing notice was already posted"
@@ -178,11 +179,11 @@ class DigestScheduler(JobTable):
         try:
             message_id = await adapter.post_text(sub.channel, plan.notice)
         except Exception as exc:
-            self.ledger.finish(claim, ok=False, error=str(exc))
+            await self.ledger.afinish(claim, ok=False, error=str(exc))
             self._retry_later(sub, plan.scheduled)
             raise RunFailed(f"{sub.where}: could not post the notice: {exc}") from None
-        self.ledger.record(claim, "notice", message_id, None)
-        self.ledger.finish(claim, ok=True)
+        await self.ledger.arecord(claim, "notice", message_id, None)
+        await self.ledger.afinish(claim, ok=True)
         return RunOutcome(RunStatus.NOTICE, f"{sub.where}: posted the no-listing notice")
 
 

@@ -175,6 +175,27 @@ class Ledger:
         """Update the claim's row if this owner still holds it (the fencing token matches)."""
         return _swap(s, claim.id, self.owner, claim.token, claimed_at=stamp, **values)
 
+    # -- the same calls off the event loop, on the store's threads (``Store.run``) -----------
+    async def aclaim(self, platform: str, workspace: str, channel: str, date: dt.date,
+                     categories: Sequence[str], *, force: bool = False) -> Claim | None:  # fmt: skip
+        return await self.store.run(self.claim, platform, workspace, channel, date, categories,
+                                    force=force)  # fmt: skip
+
+    async def arecord(self, claim: Claim, part: str, message_id: str,
+                      thread_id: str | None) -> None:  # fmt: skip
+        await self.store.run(self.record, claim, part, message_id, thread_id)
+
+    async def arenew(self, claim: Claim) -> bool:
+        return await self.store.run(self.renew, claim)
+
+    async def afinish(self, claim: Claim, *, ok: bool, error: str | None = None) -> bool:
+        return await self.store.run(self.finish, claim, ok=ok, error=error)
+
+    async def aheld_until(self, platform: str, workspace: str, channel: str, date: dt.date,
+                          categories: Sequence[str]) -> dt.datetime | None:  # fmt: skip
+        return await self.store.run(self.held_until, platform, workspace, channel, date,
+                                    categories)  # fmt: skip
+
     def held_until(
         self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
     ) -> dt.datetime | None:
