@@ -40,6 +40,7 @@ from adapters.discord_embeds import (
 from adapters.discord_errors import delivery_errors, snowflake, transient_reason
 from adapters.discord_limit import global_limit_trace
 from adapters.discord_thread import find_posted, nonce
+from adapters.render_cache import PerDigest
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
@@ -47,6 +48,9 @@ from bot.ports import DeliveryError, Found, Refusal
 from bot.render import clamp
 
 log = logging.getLogger(__name__)
+
+#: Each digest's embeds built once, for every channel it is posted to.
+EMBEDS: PerDigest[discord.Embed] = PerDigest()
 
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
@@ -150,7 +154,7 @@ class DiscordAdapter:
         adopted rather than refused."""
         async with delivery_errors(f"channel {channel}", "post the header", self.timeout):
             target = await self._channel(channel)
-            embed = to_embed(header_embed(digest))
+            embed = EMBEDS.get(digest, "header", lambda: to_embed(header_embed(digest)))
             if isinstance(target, discord.ForumChannel):
                 created = await target.create_thread(
                     name=thread_name(digest),
@@ -182,7 +186,8 @@ class DiscordAdapter:
         """One paper as a message in the thread (a partial messageable: sending needs no guild)."""
         async with delivery_errors(f"thread {thread_id}", f"post paper {entry.rank}", self.timeout):
             thread = self.client.get_partial_messageable(snowflake(thread_id))
-            embed = to_embed(entry_embed(digest, entry))
+            part = str(entry.rank)
+            embed = EMBEDS.get(digest, part, lambda: to_embed(entry_embed(digest, entry)))
             message = await thread.send(
                 embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, str(entry.rank))
             )

@@ -14,6 +14,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.render_cache import PerDigest
 from adapters.slack_blocks import (
     MAX_SECTION_TEXT,
     Payload,
@@ -52,26 +53,32 @@ class SlackAdapter:
         self.pacer = pacer or ChannelPacer(clock or SystemClock())
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
-        ts = await self._post(channel, header_message(digest), meta=metadata(digest, "header"))
+        rendered = RENDERED.get(
+            digest, "header", lambda: _rendered(header_message(digest), metadata(digest, "header"))
+        )
+        ts = await self._post(channel, *rendered)
         return ts, ts
 
     async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
-        meta = metadata(digest, str(entry.rank), entry)
-        return await self._post(channel, entry_message(digest, entry), thread_ts=thread_id,
-                                meta=meta)  # fmt: skip
+        part = str(entry.rank)
+        rendered = RENDERED.get(
+            digest,
+            part,
+            lambda: _rendered(entry_message(digest, entry), metadata(digest, part, entry)),
+        )
+        return await self._post(channel, *rendered, thread_ts=thread_id)
 
     async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:
         """What Slack holds of the digest's thread (``adapters.slack_thread``)."""
         return await find_posted(self.client, channel, digest, thread_id)
 
     async def post_text(self, channel: str, text: str) -> str:
-        return await self._post(channel, text_message(text))
+        return await self._post(channel, *_rendered(text_message(text), None))
 
     async def _post(
-        self, channel: str, payload: Payload, thread_ts: str | None = None,
-        meta: dict[str, Any] | None = None,
+        self, channel: str, payload: Payload, meta: dict[str, Any] | None, problems: list[str],
+        thread_ts: str | None = None,
     ) -> str:  # fmt: skip
-        problems = validate_message(payload)
         if problems:  # fit_message should make this impossible; never send what Slack refuses
             raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
                                 Refusal.INVALID)  # fmt: skip
@@ -82,6 +89,17 @@ class SlackAdapter:
                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, metadata=meta,
                 )  # fmt: skip
         return str(response["ts"])
+
+
+def _rendered(
+    payload: Payload, meta: dict[str, Any] | None
+) -> tuple[Payload, dict[str, Any] | None, list[str]]:
+    """A message, its metadata and what Slack would refuse in it (checked once per digest)."""
+    return payload, meta, validate_message(payload)
+
+
+#: Each digest's messages rendered once, for every channel and workspace it is posted to.
+RENDERED: PerDigest[tuple[Payload, dict[str, Any] | None, list[str]]] = PerDigest()
 
 
 def make_slack_adapter(

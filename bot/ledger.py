@@ -176,8 +176,10 @@ class Ledger:
         return _swap(s, claim.id, self.owner, claim.token, claimed_at=stamp, **values)
 
     # -- the same calls off the event loop, on the store's threads (``Store.run``) -----------
-    async def aclaim(self, platform: str, workspace: str, channel: str, date: dt.date,
-                     categories: Sequence[str], *, force: bool = False) -> Claim | None:  # fmt: skip
+    async def aclaim(
+        self, platform: str, workspace: str, channel: str, date: dt.date,
+        categories: Sequence[str], *, force: bool = False,
+    ) -> Claim | None:  # fmt: skip
         return await self.store.run(self.claim, platform, workspace, channel, date, categories,
                                     force=force)  # fmt: skip
 

@@ -78,7 +78,7 @@ async def _run(args: argparse.Namespace, api_url: str) -> dict[str, Any]:
     for n in range(args.channels):
         subs.upsert("slack", f"T{n % args.workspaces:04d}", f"C{n:06d}", categories=("cs.CL",),
                     time=dt.time(9, 0), tz="Europe/Berlin", top=args.top)  # fmt: skip
-    settings = Settings(slack_api_url=api_url, slack_bot_token="xoxb-profile")
+    settings = Settings(slack_api_url=api_url, slack_bot_token="xoxb-profile")  # noqa: S106
     adapters = _adapters(settings, clock)
     scheduler = DigestScheduler(
         subscriptions=subs, service=_Service(args.top), adapters=adapters,
@@ -148,7 +148,7 @@ def main() -> None:
         asyncio.run(_serve(args))
         return
     command = [sys.executable, __file__, "--serve", "--workspace-limit", str(args.workspace_limit)]
-    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,  # noqa: S603
                               cwd=ROOT, env=os.environ)  # fmt: skip
     assert server.stdout is not None and server.stdin is not None
     api_url = server.stdout.readline().strip()
