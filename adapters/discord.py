@@ -38,7 +38,7 @@ from adapters.discord_embeds import (
     to_embed,
 )
 from adapters.discord_errors import delivery_errors, snowflake, transient_reason
-from adapters.discord_limit import global_limit_trace
+from adapters.discord_limit import GLOBAL_CALLS, global_limit_trace
 from adapters.discord_thread import find_posted, nonce
 from adapters.render_cache import PerDigest
 from bot.clock import Clock
@@ -135,9 +135,11 @@ class DiscordAdapter:
 
     name = "discord"
     max_message_chars = CONTENT_LIMIT
-    # 50 requests a second for the whole bot (adapters.discord_limit); a channel has one request
-    # in flight and a round trip takes well under a second, so 50 channels keep that budget full.
-    post_concurrency = 50
+    # Sized from the limits: the bot's global budget (GLOBAL_CALLS a second, adapters.
+    # discord_limit) and a channel's message route (5 per 5 s: about one request a second once
+    # its burst is spent): GLOBAL_CALLS channels keep the budget full, a fifth more covers the
+    # round trips of channels between two requests.
+    post_concurrency = GLOBAL_CALLS + GLOBAL_CALLS // 5
 
     def __init__(
         self, client: discord.Client, *, timeout: float = 120.0, owns_client: bool = False

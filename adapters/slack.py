@@ -25,6 +25,7 @@ from adapters.slack_blocks import (
 )
 from adapters.slack_client import ChannelPacer, make_web_client
 from adapters.slack_errors import slack_error, slack_errors
+from adapters.slack_rate import PER_MINUTE, WorkspaceBudget, channels_in_flight
 from adapters.slack_thread import find_posted, metadata
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
@@ -40,17 +41,22 @@ class SlackAdapter:
     name = "slack"
     max_message_chars = MAX_SECTION_TEXT
     # chat.postMessage allows about 1 message a second per channel, with short bursts
-    # (ChannelPacer keeps it), so 100 channels post about 100 messages a second: 500 channels of
-    # 11 messages take about 5 x 10 s. Slack's workspace-wide limit is not quantified; its 429s
-    # carry Retry-After, which the client waits out.
-    post_concurrency = 100
+    # (ChannelPacer keeps it), and a workspace-wide budget (WorkspaceBudget, several hundred a
+    # minute): channels of one workspace post at once up to what that budget can feed
+    # (adapters.slack_rate.channels_in_flight), counted per workspace (slot_scope).
+    post_concurrency = channels_in_flight(PER_MINUTE)
 
     def __init__(
         self, client: AsyncWebClient, *, clock: Clock | None = None,
-        pacer: ChannelPacer | None = None,
+        pacer: ChannelPacer | None = None, budget: WorkspaceBudget | None = None,
+        workspace: str = "",
     ) -> None:  # fmt: skip
         self.client = client
         self.pacer = pacer or ChannelPacer(clock or SystemClock())
+        self.budget = budget
+        self.slot_scope = f"slack:{workspace}"
+        if budget is not None:
+            self.post_concurrency = channels_in_flight(budget.calls)
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
         rendered = RENDERED.get(
@@ -83,6 +89,8 @@ class SlackAdapter:
             raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
                                 Refusal.INVALID)  # fmt: skip
         async with self.pacer.turn(channel):
+            if self.budget is not None:
+                await self.budget.wait()
             with slack_errors(channel, "reach the Slack API"):
                 response = await self.client.chat_postMessage(
                     channel=channel, text=payload["text"], blocks=payload["blocks"],

@@ -89,7 +89,7 @@ class SlackPlatform:
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
         self.socket: Any = None
         self.error: str | None = None
-        self._session: Any = None  # aiohttp.ClientSession of scheduled posting, made on first use
+        self._adapters: Any = None  # adapters.slack_pool.SlackAdapters, made on first use
 
     def routes(self) -> list[web.RouteDef]:
         from adapters.slack_app import slack_routes
@@ -116,9 +116,9 @@ class SlackPlatform:
         await self.handler.drain(DRAIN_SECONDS)
         if self.oauth is not None:
             await self.oauth.close()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._adapters is not None:
+            await self._adapters.close()
+            self._adapters = None
 
     async def status(self) -> dict[str, Any]:
         ok = self.error is None
@@ -127,22 +127,23 @@ class SlackPlatform:
         return {"ok": ok, "mode": self.mode, "error": self.error}
 
     async def adapter(self, workspace: str) -> Adapter:
-        from adapters.slack import SlackAdapter
-        from adapters.slack_client import make_web_client
+        """The workspace's adapter: one per token, every one on one HTTP session, with its
+        workspace's budget (``adapters.slack_pool``); closed by stop()."""
+        if self._adapters is None:
+            from adapters.slack_pool import SlackAdapters
 
-        token = (await self.oauth.bot_token(workspace) if self.oauth is not None
-                 else self.settings.secret("slack_bot_token"))  # fmt: skip
-        if not token:
-            raise LookupError(f"Slack workspace {workspace} has not installed the app")
-        client = make_web_client(self.settings, token, self.clock)
-        # One session for every scheduled post of the process: messages reuse connections
-        # (slack_sdk alone opens one per call); closed by stop().
-        if self._session is None:
-            import aiohttp
+            self._adapters = SlackAdapters(
+                self.settings, self.clock, token_of=self._token, pacer=self.pacer,
+                per_minute=self.settings.slack_workspace_per_minute,
+            )  # fmt: skip
+        adapter: Adapter = await self._adapters.for_workspace(workspace)
+        return adapter
 
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(client.timeout))
-        client.session = self._session
-        return SlackAdapter(client, clock=self.clock, pacer=self.pacer)
+    async def _token(self, workspace: str) -> str | None:
+        if self.oauth is not None:
+            token: str | None = await self.oauth.bot_token(workspace)
+            return token
+        return self.settings.secret("slack_bot_token")
 
 
 class DiscordPlatform:
