@@ -103,6 +103,10 @@ class Store:
         self._executor.shutdown(wait=True)
         self.engine.dispose()
 
+    def spawn(self, call: Callable[[], object]) -> None:
+        """Start ``call()`` on the store's threads without waiting for it (``bot.write_batch``)."""
+        self._executor.submit(call)
+
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``call(*args, **kwargs)`` (blocking database work) on the store's own threads, so the
         event loop answers slash commands while a fan-out writes its ledger. The call runs to its

@@ -33,11 +33,13 @@ class LosingLedger(Ledger):
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.lose: str | None = lose
 
-    def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
+    async def arecord(
+        self, claim: Claim, part: str, message_id: str, thread_id: str | None
+    ) -> None:
         if part == self.lose:
             self.lose = None
             raise StoreError("the database is unavailable (connection refused)")
-        super().record(claim, part, message_id, thread_id)
+        await super().arecord(claim, part, message_id, thread_id)
 
 
 @pytest.fixture
