@@ -53,15 +53,17 @@ class WriteBatch:
         return await asyncio.shield(future)
 
     def _drain(self) -> None:
-        """One batch, then back in the store's queue behind other work (a claim, a read)."""
-        with self._lock:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: self.max_batch]
-            if not batch:
-                self._draining = False
-                return
-        self._commit(batch)
-        self.store.spawn(self._drain)
+        """Batch after batch until nothing is queued: a record holds up its thread's next
+        message, so records go before other work waiting for the store's thread (a claim, a
+        read), which only starts new threads."""
+        while True:
+            with self._lock:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                if not batch:
+                    self._draining = False
+                    return
+            self._commit(batch)
 
     def _commit(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> None:
         try:

@@ -72,7 +72,7 @@ async def _run(args: argparse.Namespace, api_url: str) -> dict[str, Any]:
             return dt.datetime.now(dt.UTC) + self.offset
 
     clock = Clock()
-    folder = tempfile.mkdtemp(prefix="hp-fanout-")
+    folder = tempfile.mkdtemp(prefix="hp-fanout-", dir=args.db_dir or None)
     store = Store(f"sqlite:///{folder}/hp.db")
     subs = SubscriptionStore(store, clock)
     for n in range(args.channels):
@@ -94,6 +94,7 @@ async def _run(args: argparse.Namespace, api_url: str) -> dict[str, Any]:
         profiler.disable()
         profiler.dump_stats(args.profile)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    batches = scheduler.ledger.writes.batches
     await adapters.close()
     scheduler.shutdown()
     messages = args.channels * (args.top + 1)
@@ -102,7 +103,7 @@ async def _run(args: argparse.Namespace, api_url: str) -> dict[str, Any]:
             "wall_s": round(wall, 2), "msgs_per_s": round(messages / wall, 1),
             "cpu_ms_per_msg": round(1000 * cpu / messages, 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "failed": len(failed), "first_failure": failed[:1]}  # fmt: skip
+            "ledger_batches": batches, "failed": len(failed), "first_failure": failed[:1]}  # fmt: skip
 
 
 def _adapters(settings: Any, clock: Any) -> Any:
@@ -142,6 +143,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=2)
     parser.add_argument("--workspace-limit", type=int, default=0, help="fake's messages/min")
     parser.add_argument("--profile", default="")
+    parser.add_argument("--db-dir", default="", help="folder of the SQLite file (default: /tmp)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
