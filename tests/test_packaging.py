@@ -100,7 +100,7 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
         in demo.stdout
     )
     current = run([str(target / "bin" / "hotpapers"), "db", "current"], cwd=tmp_path, env=env)
-    assert (current.returncode, current.stdout) == (0, "0002 (the latest)\n"), current.stderr
+    assert (current.returncode, current.stdout) == (0, "0006 (the latest)\n"), current.stderr
     # ``python -m bot`` finds the command through its entry point (the core imports nothing of
     # the composition root), and the templates come from inside the ``bot`` package.
     module = run(
