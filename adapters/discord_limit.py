@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 
 import aiohttp
 import discord
@@ -35,6 +36,27 @@ _global_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimit
 )
 
 
+#: Instances of this bot posting at once (``share_global_budget``): each keeps 1/N of the budget.
+_instances = 1
+
+
+def share_global_budget(instances: int) -> None:
+    """Keep ``GLOBAL_CALLS / instances`` of Discord's global budget in this process: the limit is
+    per bot token, so N instances of one bot (``bot.fanout_worker`` counts them from their
+    heartbeats) each take an equal share. A new count applies to every limiter at once."""
+    global _instances
+    _instances = max(1, instances)
+    for limiter in list(_global_limiters.values()):
+        _resize(limiter)
+
+
+def _resize(limiter: RateLimiter) -> None:
+    calls = max(1, GLOBAL_CALLS // _instances)
+    if limiter.calls != calls:
+        limiter.calls = calls
+        limiter._starts = deque(limiter._starts, maxlen=calls)  # noqa: SLF001 - its own log
+
+
 def global_limiter() -> RateLimiter:
     """The one limiter of Discord's global limit that every client of this process waits on
     (one per event loop, since an asyncio lock belongs to one loop; the bot runs one)."""
@@ -42,6 +64,7 @@ def global_limiter() -> RateLimiter:
     limiter = _global_limiters.get(loop)
     if limiter is None:
         limiter = _global_limiters[loop] = RateLimiter(GLOBAL_CALLS, GLOBAL_PERIOD)
+        _resize(limiter)
     return limiter
 
 

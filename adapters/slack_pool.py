@@ -38,6 +38,7 @@ class SlackAdapters:
         self.token_of = token_of
         self.pacer = pacer or ChannelPacer(clock)
         self.per_minute = per_minute
+        self.instances = 1
         self._session: aiohttp.ClientSession | None = None
         self._adapters: dict[str, tuple[str, SlackAdapter]] = {}
 
@@ -55,7 +56,8 @@ class SlackAdapters:
         if known is not None and known[0] == token:
             return known[1]
         budget = known[1].budget if known is not None else None
-        budget = budget or WorkspaceBudget(self.per_minute, self.clock, workspace)
+        share = max(1, self.per_minute // self.instances)
+        budget = budget or WorkspaceBudget(share, self.clock, workspace)
         client = make_web_client(self.settings, token, self.clock, budget.rate_limited)
         client.session = self._shared_session(client.timeout)
         adapter = SlackAdapter(client, clock=self.clock, pacer=self.pacer, budget=budget,
@@ -70,6 +72,16 @@ class SlackAdapters:
                 connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)
             )
         return self._session
+
+    def share(self, instances: int) -> None:
+        """Slack's workspace limit is per app: N instances each keep 1/N of every workspace's
+        budget (as learnt so far), and new workspaces start from that share."""
+        instances = max(1, instances)
+        if instances == self.instances:
+            return
+        for budget in self.budgets().values():
+            budget.resize(max(1, budget.calls * self.instances // instances))
+        self.instances = instances
 
     def budgets(self) -> dict[str, WorkspaceBudget]:
         """Each known workspace's budget (for ``/healthz`` and tests)."""

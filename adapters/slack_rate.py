@@ -56,5 +56,10 @@ class WorkspaceBudget(RateLimiter):
         if calls < self.calls:
             log.info("slack: workspace %s rate-limited; its budget is now %d messages a minute",
                      self.workspace, calls)  # fmt: skip
-            self.calls = calls
-            self._starts = deque(self._starts, maxlen=calls)
+            self.resize(calls)
+
+    def resize(self, calls: int) -> None:
+        """At most ``calls`` messages a minute from now on (the log keeps the latest starts)."""
+        self.calls = max(1, calls)
+        self.floor = min(self.floor, self.calls)
+        self._starts = deque(self._starts, maxlen=self.calls)

@@ -90,6 +90,7 @@ class SlackPlatform:
         self.socket: Any = None
         self.error: str | None = None
         self._adapters: Any = None  # adapters.slack_pool.SlackAdapters, made on first use
+        self.instances = 1
 
     def routes(self) -> list[web.RouteDef]:
         from adapters.slack_app import slack_routes
@@ -136,8 +137,16 @@ class SlackPlatform:
                 self.settings, self.clock, token_of=self._token, pacer=self.pacer,
                 per_minute=self.settings.slack_workspace_per_minute,
             )  # fmt: skip
+            self._adapters.share(self.instances)
         adapter: Adapter = await self._adapters.for_workspace(workspace)
         return adapter
+
+    def share(self, instances: int) -> None:
+        """``instances`` of this app post at once: each keeps its share of every workspace's
+        budget (``adapters.slack_pool.SlackAdapters.share``)."""
+        self.instances = instances
+        if self._adapters is not None:
+            self._adapters.share(instances)
 
     async def _token(self, workspace: str) -> str | None:
         if self.oauth is not None:
@@ -159,8 +168,10 @@ class DiscordPlatform:
                  leader_only: bool = False) -> None:  # fmt: skip
         from adapters.discord_bot import DiscordBot
 
+        self.settings = settings
         self._new_bot = lambda: DiscordBot(settings, handler)
         self.bot = self._new_bot()
+        self._rest: Any = None  # a follower's REST-only adapter for queued runs
         self.leader_only = leader_only
         self.connected = False
         self.error: str | None = None
@@ -178,6 +189,9 @@ class DiscordPlatform:
             await self.bot.start()
 
     async def stop(self) -> None:
+        if self._rest is not None:
+            await self._rest.close()
+            self._rest = None
         if self.connected:
             self.connected = False
             await self.bot.close(drain=DRAIN_SECONDS)  # answers in flight finish their threads
@@ -202,9 +216,16 @@ class DiscordPlatform:
         return {"ok": ok, "mode": "gateway", **state, "error": self.error or state.get("error")}
 
     async def adapter(self, workspace: str) -> Adapter:
-        if not self.connected:
-            raise LookupError("the Discord gateway runs on the leading instance only")
-        return self.bot.adapter
+        """The gateway bot's adapter; on a follower (no gateway) a REST-only one, so every
+        instance posts its share of a fan-out (the global budget is shared by heartbeats)."""
+        if self.connected:
+            return self.bot.adapter
+        if self._rest is None:
+            from adapters.discord import make_discord_rest_adapter
+
+            self._rest = await make_discord_rest_adapter(self.settings)
+        adapter: Adapter = self._rest
+        return adapter
 
 
 def chat_configured(settings: Settings) -> dict[str, bool]:
