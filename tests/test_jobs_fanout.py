@@ -45,7 +45,6 @@ def workspace(channel: str) -> str:
     return "T1" if int(channel[1:]) % 2 else "T2"
 
 
-
 class Gate:
     """Holds requests until ``open()``; counts those in flight and the most at once."""
 
