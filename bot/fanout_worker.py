@@ -24,9 +24,12 @@ from bot.jobs import DigestScheduler
 
 log = logging.getLogger(__name__)
 
-#: Runs one instance has in flight at most: they wait on the posting slots (per platform, per
-#: workspace), so this only needs to exceed what the slots let through at once.
-CAPACITY = 1000
+#: Runs one instance has in flight at most. A run holds a channel; a channel posts about one
+#: message a second, and one process posts a few hundred messages a second at most, so a few
+#: hundred channels keep it busy. Fewer than the day's channels, so the other instances get theirs.
+CAPACITY = 300
+#: Runs taken in one look at the queue: instances that look at once share the queue's head.
+TAKE = 50
 #: Seconds between two looks at the queue when nothing woke the worker.
 POLL = 1.0
 #: Seconds between two heartbeats (well inside ``bot.fanout_queue.ALIVE``).
@@ -79,14 +82,18 @@ class FanoutWorker:
                 self.instances = instances
                 if self.on_instances is not None:
                     self.on_instances(instances)
-        room = self.capacity - len(self._tasks)
+        room = min(TAKE, self.capacity - len(self._tasks))
         items = await store.run(self.queue.take, room, self.platforms)
         for item in items:
             task = asyncio.create_task(self._run(item), name=f"fan-out {item.id}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._ended)
         self.taken += len(items)
         return len(items)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()  # room for another run: look again now
 
     async def _run(self, item: Item) -> None:
         try:

@@ -103,7 +103,8 @@ async def _run(args: argparse.Namespace, api_url: str) -> dict[str, Any]:
             "wall_s": round(wall, 2), "msgs_per_s": round(messages / wall, 1),
             "cpu_ms_per_msg": round(1000 * cpu / messages, 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "ledger_batches": batches, "failed": len(failed), "first_failure": failed[:1]}  # fmt: skip
+            "ledger_batches": batches, "failed": len(failed),
+            "first_failure": failed[:1]}  # fmt: skip
 
 
 def _adapters(settings: Any, clock: Any) -> Any:
