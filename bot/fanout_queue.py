@@ -32,7 +32,7 @@ from bot.store import Store
 from bot.tables import FanoutRow, InstanceRow
 
 #: A taken row not finished within this long is pending again (its instance is presumed dead).
-LEASE = dt.timedelta(minutes=10)
+LEASE = dt.timedelta(minutes=2)
 #: An instance whose heartbeat is older than this is not counted as live.
 ALIVE = dt.timedelta(seconds=30)
 #: Finished rows are kept this long (to see what a day's fan-out did), then deleted.
@@ -60,8 +60,9 @@ class FanoutQueue:
         self.owner = owner
         self.clock = clock
 
-    def enqueue(self, subscription_id: int, platform: str, scheduled: dt.datetime) -> bool:
-        """Add the run; ``False`` when it was already queued (by this or another leader)."""
+    def enqueue(self, subscription_id: int, platform: str, scheduled: dt.datetime) -> str:
+        """Add the run: ``"queued"``, or the status of the row already there for it
+        (``pending``, ``taken``, ``done``: queued by this or an earlier leader)."""
         now = self.clock.now()
         scheduled = scheduled.astimezone(dt.UTC)  # SQLite keeps no offset: UTC in, UTC out
         row = FanoutRow(subscription_id=subscription_id, platform=platform,
@@ -71,8 +72,11 @@ class FanoutQueue:
             with self.store.session() as s:
                 s.add(row)
         except IntegrityError:
-            return False
-        return True
+            with self.store.session() as s:
+                return str(s.scalars(select(FanoutRow.status).where(
+                    FanoutRow.subscription_id == subscription_id,
+                    FanoutRow.scheduled_at == scheduled)).first() or "pending")  # fmt: skip
+        return "queued"
 
     def take(self, limit: int, platforms: tuple[str, ...] | None = None) -> list[Item]:
         """Up to ``limit`` runs that are due, each to this instance alone (SKIP LOCKED)."""

@@ -130,7 +130,12 @@ class DigestScheduler(JobTable):
         plan = plan_run(sub, scheduled, self.holidays)
         posts = plan.listing is not None or (plan.notice is not None and sub.notify_no_listing)
         if self.queue is not None and queued is None and posts:
-            await self.subscriptions.store.run(self.queue.enqueue, sub.id, sub.platform, scheduled)
+            state = await self.subscriptions.store.run(
+                self.queue.enqueue, sub.id, sub.platform, scheduled
+            )
+            if state == "done":  # an earlier leader queued it, and an instance ran it
+                return RunOutcome(RunStatus.ALREADY, f"{sub.where}: the run of "
+                                  f"{scheduled.isoformat()} was already done")  # fmt: skip
             return RunOutcome(RunStatus.QUEUED, f"{sub.where}: the run of "
                               f"{scheduled.isoformat()} is queued for the instances")  # fmt: skip
         if plan.listing is not None:
