@@ -40,8 +40,9 @@ from adapters.discord_embeds import (
     to_embed,
 )
 from adapters.discord_errors import delivery_errors, snowflake, transient_reason
-from adapters.discord_limit import global_limit_trace
+from adapters.discord_limit import GLOBAL_CALLS, global_limit_trace
 from adapters.discord_thread import find_posted, nonce
+from adapters.render_cache import PerDigest
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.models import Digest, Entry
@@ -49,6 +50,9 @@ from bot.ports import DeliveryError, Found, Refusal
 from bot.render import clamp
 
 log = logging.getLogger(__name__)
+
+#: Each digest's embeds built once, for every channel it is posted to.
+EMBEDS: PerDigest[discord.Embed] = PerDigest()
 
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
@@ -146,9 +150,11 @@ class DiscordAdapter:
 
     name = "discord"
     max_message_chars = CONTENT_LIMIT
-    # 50 requests a second for the whole bot (adapters.discord_limit); a channel has one request
-    # in flight and a round trip takes well under a second, so 50 channels keep that budget full.
-    post_concurrency = 50
+    # Sized from the limits: the bot's global budget (GLOBAL_CALLS a second, adapters.
+    # discord_limit) and a channel's message route (5 per 5 s: about one request a second once
+    # its burst is spent): GLOBAL_CALLS channels keep the budget full, a fifth more covers the
+    # round trips of channels between two requests.
+    post_concurrency = GLOBAL_CALLS + GLOBAL_CALLS // 5
 
     def __init__(
         self, client: discord.Client, *, timeout: float = 120.0, owns_client: bool = False
@@ -165,7 +171,7 @@ class DiscordAdapter:
         adopted rather than refused."""
         async with delivery_errors(f"channel {channel}", "post the header", self.timeout):
             target = await self._channel(channel)
-            embed = to_embed(header_embed(digest))
+            embed = EMBEDS.get(digest, "header", lambda: to_embed(header_embed(digest)))
             if isinstance(target, discord.ForumChannel):
                 created = await target.create_thread(
                     name=thread_name(digest),
@@ -175,7 +181,7 @@ class DiscordAdapter:
                 )
                 return str(created.message.id), str(created.thread.id)
             message = await target.send(
-                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, "header")
+                embed=embed, allowed_mentions=no_mentions(), nonce=nonce(digest, "header", channel)
             )
             if isinstance(target, discord.TextChannel):
                 return str(message.id), await self._thread_of(message, digest)
@@ -197,10 +203,11 @@ class DiscordAdapter:
         """One paper as a message in the thread (a partial messageable: sending needs no guild)."""
         async with delivery_errors(f"thread {thread_id}", f"post paper {entry.rank}", self.timeout):
             thread = self.client.get_partial_messageable(snowflake(thread_id))
-            embed = to_embed(entry_embed(digest, entry))
+            part = str(entry.rank)
+            embed = EMBEDS.get(digest, part, lambda: to_embed(entry_embed(digest, entry)))
             message = await thread.send(
                 entry_content(digest, entry), embed=embed, allowed_mentions=no_mentions(),
-                nonce=nonce(digest, str(entry.rank)), view=entry_view(entry.paper.arxiv_id),
+                nonce=nonce(digest, part, thread_id), view=entry_view(entry.paper.arxiv_id),
             )  # fmt: skip
             return str(message.id)
 

@@ -291,13 +291,9 @@ def thread_payloads(digest: Digest) -> list[dict[str, Any]]:
         "allowed_mentions": NO_MENTIONS,
     }
     entries = [
-        {
-            "part": str(e.rank),
-            "embeds": [entry_embed(digest, e)],
-            "allowed_mentions": NO_MENTIONS,
-            "components": entry_components(e.paper.arxiv_id),
-        }
+        {"part": str(e.rank), "embeds": [entry_embed(digest, e)], "allowed_mentions": NO_MENTIONS,
+         "components": entry_components(e.paper.arxiv_id)}
         | ({"content": content} if (content := entry_content(digest, e)) else {})
         for e in digest.thread_entries
-    ]
+    ]  # fmt: skip
     return [header, *entries]

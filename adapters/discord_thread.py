@@ -25,11 +25,14 @@ from bot.ports import Found
 HISTORY_LIMIT = 100  # one page: a thread holds at most 51 of the bot's messages
 
 
-def nonce(digest: Digest, part: str) -> int:
-    """A positive 63-bit integer, the same for the same digest (listing, categories and length)
-    and part on every instance: the same thread asked for twice within Discord's nonce window
-    (a retry, or two people asking at once) is one thread."""
-    raw = hashlib.sha256(f"{tag_of(digest)}|{len(digest.thread_entries)}|{part}".encode()).digest()
+def nonce(digest: Digest, part: str, channel: str) -> int:
+    """A positive 63-bit integer, the same for the same digest (listing, categories and length),
+    part and channel (the header's channel, a reply's thread) on every instance: the same thread
+    asked for twice within Discord's nonce window (a retry, or two people asking at once) is one
+    thread. The channel is part of it because Discord checks a nonce per author, not per
+    channel: without it, a fan-out's second channel got the first channel's header back."""
+    key = f"{tag_of(digest)}|{len(digest.thread_entries)}|{part}|{channel}"
+    raw = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(raw[:8], "big") & (2**63 - 1)
 
 

@@ -14,6 +14,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.render_cache import PerDigest
 from adapters.slack_blocks import (
     MAX_SECTION_TEXT,
     Payload,
@@ -24,6 +25,7 @@ from adapters.slack_blocks import (
 )
 from adapters.slack_client import ChannelPacer, make_web_client
 from adapters.slack_errors import slack_error, slack_errors
+from adapters.slack_rate import PER_MINUTE, WorkspaceBudget, channels_in_flight
 from adapters.slack_thread import find_posted, metadata
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
@@ -39,49 +41,73 @@ class SlackAdapter:
     name = "slack"
     max_message_chars = MAX_SECTION_TEXT
     # chat.postMessage allows about 1 message a second per channel, with short bursts
-    # (ChannelPacer keeps it), so 100 channels post about 100 messages a second: 500 channels of
-    # 11 messages take about 5 x 10 s. Slack's workspace-wide limit is not quantified; its 429s
-    # carry Retry-After, which the client waits out.
-    post_concurrency = 100
+    # (ChannelPacer keeps it), and a workspace-wide budget (WorkspaceBudget, several hundred a
+    # minute): channels of one workspace post at once up to what that budget can feed
+    # (adapters.slack_rate.channels_in_flight), counted per workspace (slot_scope).
+    post_concurrency = channels_in_flight(PER_MINUTE)
 
     def __init__(
         self, client: AsyncWebClient, *, clock: Clock | None = None,
-        pacer: ChannelPacer | None = None,
+        pacer: ChannelPacer | None = None, budget: WorkspaceBudget | None = None,
+        workspace: str = "",
     ) -> None:  # fmt: skip
         self.client = client
         self.pacer = pacer or ChannelPacer(clock or SystemClock())
+        self.budget = budget
+        self.slot_scope = f"slack:{workspace}"
+        if budget is not None:
+            self.post_concurrency = channels_in_flight(budget.calls)
 
     async def post_header(self, channel: str, digest: Digest) -> tuple[str, str]:
-        ts = await self._post(channel, header_message(digest), meta=metadata(digest, "header"))
+        rendered = RENDERED.get(
+            digest, "header", lambda: _rendered(header_message(digest), metadata(digest, "header"))
+        )
+        ts = await self._post(channel, *rendered)
         return ts, ts
 
     async def post_entry(self, channel: str, thread_id: str, digest: Digest, entry: Entry) -> str:
-        meta = metadata(digest, str(entry.rank), entry)
-        return await self._post(channel, entry_message(digest, entry), thread_ts=thread_id,
-                                meta=meta)  # fmt: skip
+        part = str(entry.rank)
+        rendered = RENDERED.get(
+            digest,
+            part,
+            lambda: _rendered(entry_message(digest, entry), metadata(digest, part, entry)),
+        )
+        return await self._post(channel, *rendered, thread_ts=thread_id)
 
     async def find_posted(self, channel: str, digest: Digest, thread_id: str | None) -> Found:
         """What Slack holds of the digest's thread (``adapters.slack_thread``)."""
         return await find_posted(self.client, channel, digest, thread_id)
 
     async def post_text(self, channel: str, text: str) -> str:
-        return await self._post(channel, text_message(text))
+        return await self._post(channel, *_rendered(text_message(text), None))
 
     async def _post(
-        self, channel: str, payload: Payload, thread_ts: str | None = None,
-        meta: dict[str, Any] | None = None,
+        self, channel: str, payload: Payload, meta: dict[str, Any] | None, problems: list[str],
+        thread_ts: str | None = None,
     ) -> str:  # fmt: skip
-        problems = validate_message(payload)
         if problems:  # fit_message should make this impossible; never send what Slack refuses
             raise DeliveryError("invalid_message", "message over Slack's limits: " + problems[0],
                                 Refusal.INVALID)  # fmt: skip
         async with self.pacer.turn(channel):
+            if self.budget is not None:
+                await self.budget.wait()
             with slack_errors(channel, "reach the Slack API"):
                 response = await self.client.chat_postMessage(
                     channel=channel, text=payload["text"], blocks=payload["blocks"],
                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, metadata=meta,
                 )  # fmt: skip
         return str(response["ts"])
+
+
+def _rendered(
+    payload: Payload, meta: dict[str, Any] | None
+) -> tuple[Payload, dict[str, Any] | None, list[str]]:
+    """A message, its metadata and what Slack would refuse in it (checked once per digest)."""
+    return payload, meta, validate_message(payload)
+
+
+#: Each digest's messages rendered once, for every channel and workspace it is posted to.
+RENDERED: PerDigest[tuple[Payload, dict[str, Any] | None, list[str]]] = PerDigest()
 
 
 def make_slack_adapter(

@@ -40,10 +40,12 @@ class ClockRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     def __init__(
         self, clock: Clock, max_retry_count: int = RATE_LIMIT_RETRIES,
         jitter: Callable[[], float] = random.random,
+        on_limited: Callable[[float], None] | None = None,
     ) -> None:  # fmt: skip
         super().__init__(max_retry_count=max_retry_count)
         self._clock = clock
         self._jitter = jitter
+        self._on_limited = on_limited  # the workspace's budget hears of every 429
 
     async def prepare_for_next_attempt_async(
         self, *, state: RetryState, request: HttpRequest,
@@ -52,7 +54,10 @@ class ClockRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if response is None:
             raise error or RuntimeError("rate-limit retry without a response")
         state.next_attempt_requested = True
-        await self._clock.sleep(retry_after(response) + self._jitter())
+        wait = retry_after(response)
+        if self._on_limited is not None:
+            self._on_limited(wait)
+        await self._clock.sleep(wait + self._jitter())
         state.increment_current_attempt()
 
 
@@ -86,18 +91,25 @@ class ClockConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def retry_handlers(clock: Clock) -> list[AsyncRetryHandler]:
+def retry_handlers(
+    clock: Clock, on_limited: Callable[[float], None] | None = None
+) -> list[AsyncRetryHandler]:
     """Connection drops and 429s are retried (the client's defaults retry neither 429 nor waits)."""
-    return [ClockConnectionErrorRetryHandler(clock), ClockRateLimitRetryHandler(clock)]
+    return [ClockConnectionErrorRetryHandler(clock),
+            ClockRateLimitRetryHandler(clock, on_limited=on_limited)]  # fmt: skip
 
 
-def make_web_client(settings: Settings, token: str | None, clock: Clock) -> AsyncWebClient:
-    """The Web API client: ``HOTPAPERS_SLACK_API_URL``, the HTTP timeout, 429/connection retries."""
+def make_web_client(
+    settings: Settings, token: str | None, clock: Clock,
+    on_limited: Callable[[float], None] | None = None,
+) -> AsyncWebClient:  # fmt: skip
+    """The Web API client: ``HOTPAPERS_SLACK_API_URL``, the HTTP timeout, 429/connection retries
+    (``on_limited`` hears each 429's wait: the workspace's ``WorkspaceBudget``)."""
     return AsyncWebClient(
         token=token,
         base_url=settings.url("slack_api_url") + "/",
         timeout=max(1, round(settings.http_timeout)),
-        retry_handlers=retry_handlers(clock),
+        retry_handlers=retry_handlers(clock, on_limited),
     )
 
 

@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="UTC", description="Zone of subscriptions without --tz.")
     # arXiv's bundled calendar, extended (YYYY-MM-DD) or corrected (-YYYY-MM-DD) by the setting.
     holidays: Annotated[list[dt.date], NoDecode] = Field(default_factory=bundled_listing_holidays)
+    # Slack's workspace-wide posting limit ("several hundred messages per minute"); see README.
+    slack_workspace_per_minute: int = Field(default=300, ge=1, le=10_000)
     http_timeout: float = Field(default=20.0, gt=0, le=300)
     http_retries: int = Field(default=3, ge=0, le=10)
     arxiv_delay: float = Field(default=3.0, ge=0, description="Seconds between arXiv API calls.")

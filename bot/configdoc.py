@@ -52,6 +52,7 @@ DESCRIPTIONS: dict[str, str] = {
     "default_timezone": "Time zone of subscriptions made without one (IANA name).",
     "holidays": "Extra dates with no arXiv listing (YYYY-MM-DD), or -YYYY-MM-DD to drop one of "
     "the bundled calendar (bot/data/arxiv-holidays.json).",
+    "slack_workspace_per_minute": "Slack messages a minute per workspace at most (429s lower it).",
     "http_timeout": "Seconds before a request to a source times out.",
     "http_retries": "Retries after a failed request (429, 5xx, timeout).",
     "arxiv_delay": "Seconds between arXiv API requests (their terms: 3).",

@@ -9,6 +9,10 @@ so channels that fire together share one build; channels are posted concurrently
 ``bot.posting.deliver``, which claims the ledger first and resumes a broken thread.
 
 A run's result is a ``RunOutcome``: a status for callers and tests, one line for ``/healthz``.
+
+With a ``queue`` (several instances on PostgreSQL), the leader's job only *queues* a due run
+(``bot.fanout_queue``); every instance's ``bot.fanout_worker`` takes runs from the queue and
+runs them here (``run_queued``), with the run's retries going back to the queue.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Collection, Sequence
+from contextvars import ContextVar
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,7 +29,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.digest import Filters
 from bot.digest_cache import DigestCache
-from bot.job_table import BACKOFF, BUILD_BACKOFF, RETRY_DELAY, JobTable
+from bot.fanout_queue import FanoutQueue, Item
+from bot.job_table import BACKOFF, BUILD_BACKOFF, RETRY_DELAY, JobTable, backoff
 from bot.ledger import Ledger, categories_key
 from bot.models import Digest
 from bot.ports import Adapter, Refusal
@@ -40,6 +46,8 @@ log = logging.getLogger(__name__)
 NOTICE_KEY = ("notice:no-listing",)
 #: A held claim is retried this long after it goes stale (clocks of two hosts differ a little).
 STALE_MARGIN = dt.timedelta(seconds=2)
+#: The queued run this task is posting (set by ``run_queued``), else ``None``.
+_QUEUED: ContextVar[Item | None] = ContextVar("queued_run", default=None)
 
 
 class DigestBuilder(Protocol):
@@ -72,10 +80,11 @@ class DigestScheduler(JobTable):
         self, *, subscriptions: SubscriptionStore, service: DigestBuilder,
         adapters: AdapterProvider, ledger: Ledger, leader: Leadership, clock: Clock,
         holidays: Collection[dt.date] = (), grace: dt.timedelta = GRACE,
-        scheduler: AsyncIOScheduler | None = None,
+        scheduler: AsyncIOScheduler | None = None, queue: FanoutQueue | None = None,
     ) -> None:  # fmt: skip
         super().__init__(subscriptions=subscriptions, clock=clock, grace=grace,
                          scheduler=scheduler)  # fmt: skip
+        self.queue = queue
         self.service = service
         self.adapters = adapters
         self.ledger = ledger
@@ -107,11 +116,12 @@ class DigestScheduler(JobTable):
     async def run_once(
         self, subscription_id: int, scheduled: dt.datetime | None = None
     ) -> RunOutcome:
-        sub = self.subscriptions.by_id(subscription_id)
+        sub = await self.subscriptions.store.run(self.subscriptions.by_id, subscription_id)
         if sub is None or not sub.active:
             self._unschedule(subscription_id)
             return RunOutcome(RunStatus.GONE, f"subscription {subscription_id} is gone")
-        if not await self.leader.check():
+        queued = _QUEUED.get()
+        if queued is None and not await self.leader.check():
             self.set_leader(False)
             return RunOutcome(RunStatus.NOT_LEADER, f"{sub.where}: not the leader, nothing posted")
         now = self.clock.now()
@@ -122,6 +132,16 @@ class DigestScheduler(JobTable):
                 f"{sub.where}: the run of {scheduled} is too old to post; skipped",
             )
         plan = plan_run(sub, scheduled, self.holidays)
+        posts = plan.listing is not None or (plan.notice is not None and sub.notify_no_listing)
+        if self.queue is not None and queued is None and posts:
+            state = await self.subscriptions.store.run(
+                self.queue.enqueue, sub.id, sub.platform, scheduled
+            )
+            if state == "done":  # an earlier leader queued it, and an instance ran it
+                return RunOutcome(RunStatus.ALREADY, f"{sub.where}: the run of "
+                                  f"{scheduled.isoformat()} was already done")  # fmt: skip
+            return RunOutcome(RunStatus.QUEUED, f"{sub.where}: the run of "
+                              f"{scheduled.isoformat()} is queued for the instances")  # fmt: skip
         if plan.listing is not None:
             return await self._deliver(sub, plan)
         if plan.notice and sub.notify_no_listing:
@@ -130,6 +150,22 @@ class DigestScheduler(JobTable):
             RunStatus.NOTHING_NEW,
             f"{sub.where}: no new listing at {scheduled.isoformat()}; nothing posted",
         )
+
+    async def run_queued(self, item: Item) -> RunOutcome:
+        """Run a run taken from the queue (any instance): no leadership asked, retries queued."""
+        _QUEUED.set(item)  # this task's context only
+        return await self.run_job(item.subscription_id, item.scheduled)
+
+    def _retry_later(
+        self, sub: Subscription, scheduled: dt.datetime, *, at: dt.datetime | None = None,
+        steps: tuple[dt.timedelta, ...] = BACKOFF,
+    ) -> None:  # fmt: skip
+        item = _QUEUED.get()
+        if item is None or self.queue is None:
+            return super()._retry_later(sub, scheduled, at=at, steps=steps)
+        when = at or self.clock.now() + backoff(item.attempts, steps)
+        if when - scheduled <= self.grace:  # else it ends here, like a retry past the grace
+            self.queue.retry(item, when)
 
     async def _deliver(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.listing is not None
@@ -167,9 +203,10 @@ class DigestScheduler(JobTable):
             passing = failure is None or failure.refusal is Refusal.UNAVAILABLE
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if passing else (RETRY_DELAY,))
             raise RunFailed(outcome.message)
-        held = self.ledger.held_until(sub.platform, sub.workspace, sub.channel, digest.date,
-                                      digest.ledger_categories)  # fmt: skip
-        if outcome.skipped and held is not None:  # another owner's claim: resume once stale
+        held = await self.ledger.aheld_until(
+            sub.platform, sub.workspace, sub.channel, digest.date, digest.ledger_categories
+        ) if outcome.skipped else None  # fmt: skip
+        if held is not None:  # another owner's claim: resume once stale
             self._retry_later(sub, plan.scheduled, at=held + STALE_MARGIN)
             return RunOutcome(
                 RunStatus.HELD_ELSEWHERE,
@@ -180,8 +217,8 @@ class DigestScheduler(JobTable):
 
     async def _notice(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.notice is not None and plan.holiday is not None
-        claim = self.ledger.claim(sub.platform, sub.workspace, sub.channel, plan.holiday,
-                                  NOTICE_KEY)  # fmt: skip
+        claim = await self.ledger.aclaim(sub.platform, sub.workspace, sub.channel, plan.holiday,
+                                         NOTICE_KEY)  # fmt: skip
         if claim is None:
             return RunOutcome(
                 RunStatus.ALREADY, f"{sub.where}: the no-listing notice was already posted"
@@ -190,11 +227,11 @@ class DigestScheduler(JobTable):
         try:
             message_id = await adapter.post_text(sub.channel, plan.notice)
         except Exception as exc:
-            self.ledger.finish(claim, ok=False, error=str(exc))
+            await self.ledger.afinish(claim, ok=False, error=str(exc))
             self._retry_later(sub, plan.scheduled)
             raise RunFailed(f"{sub.where}: could not post the notice: {exc}") from None
-        self.ledger.record(claim, "notice", message_id, None)
-        self.ledger.finish(claim, ok=True)
+        await self.ledger.arecord(claim, "notice", message_id, None)
+        await self.ledger.afinish(claim, ok=True)
         return RunOutcome(RunStatus.NOTICE, f"{sub.where}: posted the no-listing notice")
 
 

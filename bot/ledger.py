@@ -25,12 +25,13 @@ kill (an error, a shutdown's cancellation) releases the claim at once (``release
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from bot.clock import Clock
 from bot.store import Store
 from bot.store_error import StoreError
 from bot.tables import DeliveryRow, MessageRow
+from bot.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ class Claim:
     parts: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
     interrupted: bool = False  # an earlier attempt began this thread: ask the platform first
+    # One write of a claim at a time (a heartbeat's renewal and a record share the token).
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
 
 
 class Ledger:
@@ -71,6 +75,7 @@ class Ledger:
         self.owner = owner
         self.clock = clock
         self.lease = lease
+        self.writes = WriteBatch(store)
 
     def claim(
         self,
@@ -133,10 +138,9 @@ class Ledger:
         paper a reply is about (what ``featured`` finds later)."""
         stamp = _after(self.clock.now(), claim.token)
         with self.store.session() as s:
-            if not self._renew(s, claim, stamp, thread_id=thread_id):
+            if not self._record(claim.id, claim.token, stamp, part, message_id, thread_id,
+                                arxiv_id)(s):  # fmt: skip
                 raise ClaimLost(f"delivery {claim.id} was taken over by another instance")
-            s.add(MessageRow(delivery_id=claim.id, part=part, message_id=message_id,
-                             posted_at=stamp, arxiv_id=arxiv_id))  # fmt: skip
         claim.token = stamp
         claim.parts[part] = message_id
         claim.thread_id = thread_id
@@ -171,9 +175,71 @@ class Ledger:
         except Exception as exc:  # the lease runs out on its own
             log.warning("could not release delivery %s: %s", claim.id, type(exc).__name__)
 
+    def _record(
+        self, delivery_id: int, token: dt.datetime, stamp: dt.datetime, part: str,
+        message_id: str, thread_id: str | None, arxiv_id: str | None = None,
+    ) -> Callable[[Session], bool]:  # fmt: skip
+        """The write of ``record``: the claim's row renewed (if still this owner's) and the
+        message's row added, two statements of one transaction."""
+
+        def write(s: Session) -> bool:
+            if not _swap(s, delivery_id, self.owner, token, claimed_at=stamp, thread_id=thread_id):
+                return False
+            row = dict(delivery_id=delivery_id, part=part, message_id=message_id, posted_at=stamp,
+                       arxiv_id=arxiv_id)  # fmt: skip
+            s.execute(insert(MessageRow).values(**row))
+            return True
+
+        return write
+
     def _renew(self, s: Session, claim: Claim, stamp: dt.datetime, **values: object) -> bool:
         """Update the claim's row if this owner still holds it (the fencing token matches)."""
         return _swap(s, claim.id, self.owner, claim.token, claimed_at=stamp, **values)
+
+    # -- the same calls off the event loop: reads on the store's threads (``Store.run``), a
+    # claim's writes one at a time, committed in batches with other claims' (``WriteBatch``) ----
+    async def aclaim(
+        self, platform: str, workspace: str, channel: str, date: dt.date,
+        categories: Sequence[str], *, force: bool = False,
+    ) -> Claim | None:  # fmt: skip
+        return await self.store.run(self.claim, platform, workspace, channel, date, categories,
+                                    force=force)  # fmt: skip
+
+    async def arecord(self, claim: Claim, part: str, message_id: str, thread_id: str | None,
+                      arxiv_id: str | None = None) -> None:  # fmt: skip
+        async with claim.writing:
+            stamp = _after(self.clock.now(), claim.token)
+            write = self._record(claim.id, claim.token, stamp, part, message_id, thread_id,
+                                 arxiv_id)  # fmt: skip
+            if not await self.writes.submit(write):
+                raise ClaimLost(f"delivery {claim.id} was taken over by another instance")
+            claim.token = stamp
+            claim.parts[part] = message_id
+            claim.thread_id = thread_id
+
+    async def arenew(self, claim: Claim) -> bool:
+        async with claim.writing:
+            stamp, token = _after(self.clock.now(), claim.token), claim.token
+            if not await self.writes.submit(
+                lambda s: _swap(s, claim.id, self.owner, token, claimed_at=stamp)
+            ):
+                return False
+            claim.token = stamp
+            return True
+
+    async def afinish(self, claim: Claim, *, ok: bool, error: str | None = None) -> bool:
+        async with claim.writing:
+            token = claim.token
+            end = dict(claimed_at=token, status="done" if ok else "failed", error=error)
+            mine = await self.writes.submit(lambda s: _swap(s, claim.id, self.owner, token, **end))
+        if not mine:
+            log.info("delivery %s was taken over by another instance; left to it", claim.id)
+        return mine
+
+    async def aheld_until(self, platform: str, workspace: str, channel: str, date: dt.date,
+                          categories: Sequence[str]) -> dt.datetime | None:  # fmt: skip
+        return await self.store.run(self.held_until, platform, workspace, channel, date,
+                                    categories)  # fmt: skip
 
     def held_until(
         self, platform: str, workspace: str, channel: str, date: dt.date, categories: Sequence[str]
@@ -197,26 +263,6 @@ class Ledger:
                 select(func.count()).select_from(MessageRow).where(MessageRow.delivery_id == row.id)
             )
             return row.status, row.error, int(count or 0)
-
-
-def featured(
-    store: Store, platform: str, workspace: str, channel: str, before: dt.date,
-    arxiv_ids: Collection[str],
-) -> dict[str, dt.date]:  # fmt: skip
-    """The papers among ``arxiv_ids`` a thread of an earlier listing (before ``before``) posted
-    in this channel, each with the first such listing date (``bot.memory``)."""
-    if not arxiv_ids:
-        return {}
-    query = (
-        select(MessageRow.arxiv_id, func.min(DeliveryRow.date))
-        .join(DeliveryRow, MessageRow.delivery_id == DeliveryRow.id)
-        .where(DeliveryRow.platform == platform, DeliveryRow.workspace == workspace,
-               DeliveryRow.channel == channel, DeliveryRow.date < before,
-               MessageRow.arxiv_id.in_(sorted(set(arxiv_ids))))
-        .group_by(MessageRow.arxiv_id)
-    )  # fmt: skip
-    with store.session() as s:
-        return {arxiv_id: date for arxiv_id, date in s.execute(query) if arxiv_id}
 
 
 def _row(

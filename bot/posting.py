@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.delivery import post_thread, tag_of
-from bot.ledger import Claim, ClaimLost, Ledger, featured
-from bot.memory import remember
+from bot.ledger import Claim, ClaimLost, Ledger
+from bot.memory import featured, remember
 from bot.models import Digest
 from bot.ports import Adapter, Delivery, DeliveryError, ThreadReader
 from bot.ranking import base_id
@@ -79,10 +79,10 @@ async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
     thread = claim.thread_id or found.thread_id
     adopted = {part: mid for part, mid in found.parts.items() if part not in claim.parts}
     if "header" in adopted:  # the header first: it names the thread the replies are in
-        ledger.record(claim, "header", adopted.pop("header"), found.thread_id)
+        await ledger.arecord(claim, "header", adopted.pop("header"), found.thread_id)
         thread = found.thread_id
     for part, message_id in sorted(adopted.items(), key=lambda item: int(item[0])):
-        ledger.record(claim, part, message_id, thread, _paper_of(digest, part))
+        await ledger.arecord(claim, part, message_id, thread, _paper_of(digest, part))
     if adopted or thread != claim.thread_id:
         log.info("%s: adopted %d message(s) already in the thread in %s", adapter.name,
                  len(found.parts), channel)  # fmt: skip
@@ -100,7 +100,7 @@ async def _heartbeat(ledger: Ledger, claim: Claim) -> None:
     interval = ledger.lease.total_seconds() / 3
     while True:
         await asyncio.sleep(interval)  # real time: the lease is about other processes' clocks
-        if not ledger.renew(claim):
+        if not await ledger.arenew(claim):
             return
 
 
@@ -117,17 +117,18 @@ async def deliver(
 
     The channel's memory (``bot.memory``) decides first which papers it sees again."""
     ids = [base_id(e.paper.arxiv_id) for e in digest.thread_entries]
-    digest = remember(digest, featured(ledger.store, adapter.name, workspace, channel,
-                                       digest.date, ids))  # fmt: skip
+    seen = await ledger.store.run(featured, ledger.store, adapter.name, workspace, channel,
+                                  digest.date, ids)  # fmt: skip
+    digest = remember(digest, seen)
     papers = {str(e.rank): base_id(e.paper.arxiv_id) for e in digest.thread_entries}
-    claim = ledger.claim(
+    claim = await ledger.aclaim(
         adapter.name, workspace, channel, digest.date, digest.ledger_categories, force=force
     )
     if claim is None:
         return Outcome(Posted.ALREADY, channel, digest)
 
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
-        ledger.record(claim, part, message_id, thread_id, papers.get(part))
+        await ledger.arecord(claim, part, message_id, thread_id, papers.get(part))
 
     heartbeat = asyncio.create_task(_heartbeat(ledger, claim), name=f"lease {claim.id}")
     started = time.perf_counter()
@@ -145,7 +146,7 @@ async def deliver(
     finally:
         heartbeat.cancel()
     failure = delivery.failure
-    ledger.finish(claim, ok=delivery.ok, error=failure.record() if failure else None)
+    await ledger.afinish(claim, ok=delivery.ok, error=failure.record() if failure else None)
     status = Posted.FAILED if failure else Posted.RESUMED if resumed else Posted.POSTED
     outcome = Outcome(status, channel, digest, delivery)
     duration = round(time.perf_counter() - started, 3)

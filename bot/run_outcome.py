@@ -23,6 +23,7 @@ class RunStatus(StrEnum):
     NO_ATTENTION = "no_attention"  # the listing's papers got no attention: nothing to post
     TOO_OLD = "too_old"  # the run was missed by more than the grace
     NOT_LEADER = "not_leader"
+    QUEUED = "queued"  # the leader queued the run; an instance's worker posts it (bot.fanout_queue)
     GONE = "gone"  # the subscription was stopped or deleted
     FAILED = "failed"  # the digest could not be built or posted; retried within the grace
 

@@ -6,13 +6,16 @@ is one transaction: a failure leaves what was stored before, never half of a new
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     create_engine,
@@ -34,6 +37,13 @@ from bot.tables import (
 )
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+#: Threads of ``Store.run``: SQLite takes one writer at a time (more threads would only wait on
+#: its lock); a server database serves concurrent transactions.
+SQLITE_THREADS = 1
+SERVER_THREADS = 8
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -76,6 +86,9 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._executor = ThreadPoolExecutor(SQLITE_THREADS if sqlite else SERVER_THREADS,
+                                            thread_name_prefix="store")  # fmt: skip
         if create:
             from bot import migrate  # imports this module: loaded once the models exist
 
@@ -87,7 +100,19 @@ class Store:
                 raise
 
     def close(self) -> None:
+        self._executor.shutdown(wait=True)
         self.engine.dispose()
+
+    def spawn(self, call: Callable[[], object]) -> None:
+        """Start ``call()`` on the store's threads without waiting for it (``bot.write_batch``)."""
+        self._executor.submit(call)
+
+    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``call(*args, **kwargs)`` (blocking database work) on the store's own threads, so the
+        event loop answers slash commands while a fan-out writes its ledger. The call runs to its
+        end even when the caller is cancelled (a message's record still lands)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(call, *args, **kwargs))
 
     def schema_status(self) -> tuple[str | None, str | None]:
         """``(revision, problem)`` for ``/healthz`` and ``hotpapers check``: see

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,6 +61,33 @@ class MessageRow(Base):
     posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # The paper a reply was about (migration 0003); None for headers, notices and older rows.
     arxiv_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class FanoutRow(Base):
+    """A due run of a subscription, waiting for (or taken by) an instance (migration 0006)."""
+
+    __tablename__ = "hp_fanout"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "scheduled_at"),
+        Index("ix_hp_fanout_status_not_before", "status", "not_before"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(20))
+    scheduled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # pending | taken | done
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    taken_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class InstanceRow(Base):
+    """A running instance's heartbeat (migration 0006)."""
+
+    __tablename__ = "hp_instances"
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SubscriptionRow(Base):

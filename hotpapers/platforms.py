@@ -91,7 +91,8 @@ class SlackPlatform:
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
         self.socket: Any = None
         self.error: str | None = None
-        self._session: Any = None  # aiohttp.ClientSession of scheduled posting, made on first use
+        self._adapters: Any = None  # adapters.slack_pool.SlackAdapters, made on first use
+        self.instances = 1
 
     def routes(self) -> list[web.RouteDef]:
         from adapters.slack_app import slack_routes
@@ -118,9 +119,9 @@ class SlackPlatform:
         await self.handler.drain(DRAIN_SECONDS)
         if self.oauth is not None:
             await self.oauth.close()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._adapters is not None:
+            await self._adapters.close()
+            self._adapters = None
 
     async def status(self) -> dict[str, Any]:
         ok = self.error is None
@@ -129,22 +130,31 @@ class SlackPlatform:
         return {"ok": ok, "mode": self.mode, "error": self.error}
 
     async def adapter(self, workspace: str) -> Adapter:
-        from adapters.slack import SlackAdapter
-        from adapters.slack_client import make_web_client
+        """The workspace's adapter: one per token, every one on one HTTP session, with its
+        workspace's budget (``adapters.slack_pool``); closed by stop()."""
+        if self._adapters is None:
+            from adapters.slack_pool import SlackAdapters
 
-        token = (await self.oauth.bot_token(workspace) if self.oauth is not None
-                 else self.settings.secret("slack_bot_token"))  # fmt: skip
-        if not token:
-            raise LookupError(f"Slack workspace {workspace} has not installed the app")
-        client = make_web_client(self.settings, token, self.clock)
-        # One session for every scheduled post of the process: messages reuse connections
-        # (slack_sdk alone opens one per call); closed by stop().
-        if self._session is None:
-            import aiohttp
+            self._adapters = SlackAdapters(
+                self.settings, self.clock, token_of=self._token, pacer=self.pacer,
+                per_minute=self.settings.slack_workspace_per_minute,
+            )  # fmt: skip
+            self._adapters.share(self.instances)
+        adapter: Adapter = await self._adapters.for_workspace(workspace)
+        return adapter
 
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(client.timeout))
-        client.session = self._session
-        return SlackAdapter(client, clock=self.clock, pacer=self.pacer)
+    def share(self, instances: int) -> None:
+        """``instances`` of this app post at once: each keeps its share of every workspace's
+        budget (``adapters.slack_pool.SlackAdapters.share``)."""
+        self.instances = instances
+        if self._adapters is not None:
+            self._adapters.share(instances)
+
+    async def _token(self, workspace: str) -> str | None:
+        if self.oauth is not None:
+            token: str | None = await self.oauth.bot_token(workspace)
+            return token
+        return self.settings.secret("slack_bot_token")
 
 
 class DiscordPlatform:
@@ -163,9 +173,11 @@ class DiscordPlatform:
                  leader_only: bool = False) -> None:  # fmt: skip
         from adapters.discord_bot import DiscordBot
 
+        self.settings = settings
         self._new_bot = lambda: DiscordBot(settings, handler)
         self.bot = self._new_bot()
         self.mode = "http" if settings.discord_public_key else "gateway"
+        self._rest: Any = None  # a follower's REST-only adapter for queued runs
         self.leader_only = leader_only and self.mode == "gateway"
         self.connected = False
         self.error: str | None = None
@@ -208,6 +220,9 @@ class DiscordPlatform:
         return self.bot.adapter
 
     async def stop(self) -> None:
+        if self._rest is not None:
+            await self._rest.close()
+            self._rest = None
         if self.connected:
             self.connected = False
             await self.bot.close(drain=DRAIN_SECONDS)  # answers in flight finish their threads
@@ -235,11 +250,19 @@ class DiscordPlatform:
         return {"ok": ok, "mode": self.mode, **state, "error": self.error or state.get("error")}
 
     async def adapter(self, workspace: str) -> Adapter:
+        """The gateway bot's adapter (HTTP mode: the bot logged in over REST); on a follower (no
+        gateway) a REST-only one, so every instance posts its share of a fan-out (the global
+        budget is shared by heartbeats)."""
         if self.mode == "http":
             return await self._rest_adapter()
-        if not self.connected:
-            raise LookupError("the Discord gateway runs on the leading instance only")
-        return self.bot.adapter
+        if self.connected:
+            return self.bot.adapter
+        if self._rest is None:
+            from adapters.discord import make_discord_rest_adapter
+
+            self._rest = await make_discord_rest_adapter(self.settings)
+        adapter: Adapter = self._rest
+        return adapter
 
 
 def chat_configured(settings: Settings) -> dict[str, bool]:

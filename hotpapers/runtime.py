@@ -28,6 +28,8 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.fanout_queue import FanoutQueue
+from bot.fanout_worker import FanoutWorker
 from bot.handler import CommandHandler
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
@@ -75,10 +77,13 @@ class Runtime:
         self.service = DigestService(settings, self.store, clock=self.clock, offline=demo)
         self.leader = leader or make_leader(settings.database_url, self.clock)
         self.subscriptions = SubscriptionStore(self.store, self.clock)
+        # Several instances (PostgreSQL): the leader queues due runs, every instance posts them.
+        several = schedule and not demo and not isinstance(self.leader, AlwaysLeader)
+        self.queue = FanoutQueue(self.store, self.owner, self.clock) if several else None
         self.scheduler = (DemoScheduler if demo else DigestScheduler)(
             subscriptions=self.subscriptions, service=self.service, adapters=self,
             ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
-            clock=self.clock, holidays=settings.holidays,
+            clock=self.clock, holidays=settings.holidays, queue=self.queue,
         )  # fmt: skip
         subscription_commands = SubscriptionHandler(
             self.subscriptions, self.clock, holidays=settings.holidays,
@@ -88,6 +93,11 @@ class Runtime:
                                       subscriptions=subscription_commands,
                                       talk=self.service.talk())  # fmt: skip
         self.platforms = self._platforms(console_out)
+        self.worker = None if self.queue is None else FanoutWorker(
+            self.scheduler, self.queue, self.clock, platforms=tuple(self.platforms),
+            on_instances=self._share,
+        )  # fmt: skip
+        self._worker: asyncio.Task[None] | None = None
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self.election: LeadershipLoop | None = None
@@ -133,8 +143,21 @@ class Runtime:
             self.election = LeadershipLoop(self.leader, self.scheduler, on_change=self._leadership)
             await self.election.round()  # lead (or follow) from the start
             self._election = asyncio.create_task(self.election.run(), name="leader-election")
+            if self.worker is not None:
+                self._worker = asyncio.create_task(self.worker.run(), name="fan-out worker")
         log.info("hotpapers: running (%s) with /healthz on port %s",
                  ", ".join(self.platforms), self.port)  # fmt: skip
+
+    def _share(self, instances: int) -> None:
+        """The live instances share each budget of a bot token (Discord's global 50 / s) and of
+        an app per workspace (Slack's): each keeps 1/N."""
+        slack = self.platforms.get("slack")
+        if isinstance(slack, SlackPlatform):
+            slack.share(instances)
+        if "discord" in self.platforms:
+            from adapters.discord_limit import share_global_budget
+
+            share_global_budget(instances)
 
     async def _leadership(self, leading: bool) -> None:
         discord = self.platforms.get("discord")
@@ -155,6 +178,10 @@ class Runtime:
             self._election.cancel()
             await asyncio.gather(self._election, return_exceptions=True)
         self.scheduler.shutdown()
+        if self._worker is not None and self.worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            await self.worker.stop(DRAIN_SECONDS)
         await self.scheduler.drain(DRAIN_SECONDS)
         await self.leader.release()
         for name in STOP_ORDER:

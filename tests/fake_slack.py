@@ -15,6 +15,10 @@ method; ``fail_channel(channel, "not_in_channel")`` makes every call naming that
 ``fail_token(token, "invalid_auth")`` does the same per token; ``grant_oauth(code, ...)`` answers
 ``oauth.v2.access``; ``admins`` / ``owners`` (sets of user ids) are what ``users.info`` says is
 an admin or an owner. ``async with FakeSlack() as fake`` works too.
+``limit_channels(clock, interval=1.0)`` answers 429 (``Retry-After``) to a ``chat.postMessage``
+sooner than ``interval`` after the channel's previous message, and ``limit_workspaces(clock,
+per_minute=N)`` to one beyond N accepted in the last 60 s for that token (Slack's limits are per
+app per workspace; a token is a workspace here), on the given clock (a ``FakeClock`` in tests).
 ``await wait_for(lambda fake: ...)`` waits (bounded) until background work (a slash command's
 thread) has reached the fake.
 """
@@ -24,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +82,12 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._clock: Any = None  # limit_channels / limit_workspaces: a Clock
+        self._channel_interval = 0.0
+        self._per_minute = 0
+        self._last_post: dict[str, float] = {}
+        self._workspace_posts: dict[str, deque[float]] = {}
+        self.limited = 0  # chat.postMessage calls answered 429 by those limits
 
     # ----- lifecycle -----
     async def start(self) -> FakeSlack:
@@ -115,6 +127,30 @@ class FakeSlack:
     # ----- behaviour switches -----
     def rate_limit(self, times: int, *, retry_after: int = 1, method: str = "chat.postMessage"):
         self._rate_limits[method] = [times, retry_after]
+
+    def limit_channels(self, clock: Any, interval: float = 1.0) -> None:
+        self._clock, self._channel_interval = clock, interval
+
+    def limit_workspaces(self, clock: Any, per_minute: int) -> None:
+        self._clock, self._per_minute = clock, per_minute
+
+    def _over_limit(self, body: dict[str, Any], token: str) -> float | None:
+        """Seconds to wait when this post breaks a limit; else counts it and returns None."""
+        if self._clock is None:
+            return None
+        now = self._clock.monotonic()
+        channel = str(body.get("channel", ""))
+        last = self._last_post.get(channel)
+        if self._channel_interval and last is not None and now - last < self._channel_interval:
+            return self._channel_interval - (now - last)
+        posts = self._workspace_posts.setdefault(token, deque())
+        while posts and posts[0] <= now - 60:
+            posts.popleft()
+        if self._per_minute and len(posts) >= self._per_minute:
+            return posts[0] + 60 - now
+        posts.append(now)
+        self._last_post[channel] = now
+        return None
 
     def fail_channel(self, channel: str, error: str) -> None:
         self._channel_errors[channel] = error
@@ -185,6 +221,11 @@ class FakeSlack:
             limit[0] -= 1
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
         token = auth.removeprefix("Bearer ")
+        wait = self._over_limit(body, token) if method == "chat.postMessage" else None
+        if wait is not None:
+            self.limited += 1
+            retry = str(max(1, math.ceil(wait)))
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
         error = self._token_errors.get(token) or self._channel_errors.get(body.get("channel", ""))
         if error:
             return 200, {"ok": False, "error": error}, {}

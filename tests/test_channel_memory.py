@@ -11,7 +11,8 @@ from adapters.console import ConsoleAdapter
 from adapters.discord_embeds import thread_payloads as discord_payloads
 from adapters.slack import SlackAdapter, make_slack_adapter
 from bot.clock import FakeClock
-from bot.ledger import Ledger, featured
+from bot.ledger import Ledger
+from bot.memory import featured
 from bot.posting import Posted, deliver
 from bot.store import Store
 from tests.fake_slack import FakeSlack, fake_slack_fixture  # noqa: F401 (the fixture)

@@ -16,7 +16,13 @@ from discord.http import Route
 import adapters.discord_limit as discord_limit
 from adapters.discord import DiscordAdapter, make_discord_rest_adapter, new_client
 from adapters.discord_bot import DiscordBot
-from adapters.discord_limit import GLOBAL_CALLS, GLOBAL_PERIOD, counts_globally, global_limiter
+from adapters.discord_limit import (
+    GLOBAL_CALLS,
+    GLOBAL_PERIOD,
+    counts_globally,
+    global_limiter,
+    share_global_budget,
+)
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.delivery import post_thread
@@ -173,7 +179,7 @@ async def test_one_limiter_per_event_loop_at_the_published_limit_with_a_margin()
     mine = global_limiter()
 
     assert global_limiter() is mine
-    assert (mine.calls, mine.period) == (50, pytest.approx(1.1))  # 50 / s, 0.1 s for jitter
+    assert (mine.calls, mine.period) == (50, pytest.approx(1.05))  # 50 / s, 50 ms for jitter
     other = await asyncio.to_thread(lambda: asyncio.run(_limiter_of_a_new_loop()))
     assert other is not mine  # an asyncio lock belongs to one loop
 
@@ -190,3 +196,19 @@ def test_every_client_carries_the_global_limit_trace() -> None:
         trace = client.http.http_trace
         assert trace is not None
         assert [f.__name__ for f in trace.on_request_start] == ["await_global_limit"]
+
+
+async def test_instances_of_one_bot_share_the_global_budget() -> None:
+    """N live instances (their heartbeats, ``bot.fanout_worker``) keep 50 / N each, at once for
+    a limiter already made and for one made later; back to 50 when alone again."""
+    mine = global_limiter()
+    try:
+        share_global_budget(3)
+        assert mine.calls == 16
+        later = await asyncio.to_thread(lambda: asyncio.run(_limiter_of_a_new_loop()))
+        assert later.calls == 16
+        share_global_budget(100)
+        assert mine.calls == 1
+    finally:
+        share_global_budget(1)
+    assert mine.calls == 50

@@ -1,8 +1,9 @@
 """Scheduled fan-out: channels of one platform post at once up to that platform's own cap.
 
-110 Slack and 60 Discord channels fire together through the real adapters and the loopback
-fakes. The fakes hold every message request until released, so the channels in flight can be
-counted: 100 Slack and 50 Discord at once (each adapter's ``post_concurrency``), the rest waiting.
+40 Slack channels in two workspaces and 70 Discord channels fire together through the real
+adapters and the loopback fakes. The fakes hold every message request until released, so the
+channels in flight can be counted: Slack's slots are per workspace (``channels_in_flight`` of the
+workspace's budget: 6 each), Discord's per bot (60), the rest waiting.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from discord.http import Route
 
 import adapters.discord_limit as discord_limit
 from adapters.discord import DEFAULT_API_BASE, DiscordAdapter, make_discord_rest_adapter
-from adapters.slack import SlackAdapter, make_slack_adapter
+from adapters.slack import SlackAdapter
+from adapters.slack_pool import SlackAdapters
 from bot.clock import FakeClock
 from bot.jobs import DigestScheduler
 from bot.leader import AlwaysLeader
@@ -35,8 +37,12 @@ from tests.fake_slack import FakeSlack
 
 MONDAY_0900 = dt.datetime(2021, 4, 12, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 LISTING = dt.date(2021, 4, 12)
-SLACK_CHANNELS = [f"C{n:04d}" for n in range(110)]
-DISCORD_CHANNELS = [str(5000 + n) for n in range(60)]
+SLACK_CHANNELS = [f"C{n:04d}" for n in range(40)]
+DISCORD_CHANNELS = [str(5000 + n) for n in range(70)]
+
+
+def workspace(channel: str) -> str:
+    return "T1" if int(channel[1:]) % 2 else "T2"
 
 
 class Gate:
@@ -91,7 +97,8 @@ class Adapters:
 
     async def adapter(self, platform: str, workspace: str) -> Any:
         self.asked += 1  # a job asks right before it waits for a posting slot
-        return self.by_platform[platform]
+        provider = self.by_platform[platform]
+        return await provider.adapter(platform, workspace) if platform == "slack" else provider
 
 
 @pytest.fixture
@@ -123,7 +130,7 @@ def subscribe(store: Store, clock: FakeClock) -> list[Subscription]:
     subs = SubscriptionStore(store, clock)
     values: dict[str, Any] = dict(categories=("cs.CL",), time=dt.time(9, 0),
                                   tz="Europe/Berlin", top=1)  # fmt: skip
-    return [subs.upsert("slack", "T1", c, **values)[0] for c in SLACK_CHANNELS] + [
+    return [subs.upsert("slack", workspace(c), c, **values)[0] for c in SLACK_CHANNELS] + [
         subs.upsert("discord", "G1", c, **values)[0] for c in DISCORD_CHANNELS
     ]
 
@@ -138,7 +145,8 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
         discord.add_text_channel(channel)
     settings = discord.settings(SLACK_BOT_TOKEN="xoxb-test", slack_api_url=slack.api_url)
     discord_adapter = await make_discord_rest_adapter(settings)
-    adapters = Adapters(slack=make_slack_adapter(settings, clock), discord=discord_adapter)
+    slack_adapters = SlackAdapters(settings, clock, token_of=lambda ws: "xoxb-" + ws)
+    adapters = Adapters(slack=slack_adapters, discord=discord_adapter)
     ledger = Ledger(store, "host-a", clock)
     scheduler = DigestScheduler(
         subscriptions=SubscriptionStore(store, clock), service=Service(), adapters=adapters,
@@ -150,18 +158,20 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
         await until(
             lambda: (
                 adapters.asked == len(subs)
-                and slack.gate.in_flight == SlackAdapter.post_concurrency == 100
-                and discord.gate.in_flight == DiscordAdapter.post_concurrency == 50
+                and slack.gate.in_flight == 2 * SlackAdapter.post_concurrency == 12
+                and discord.gate.in_flight == DiscordAdapter.post_concurrency == 60
             )
         )
-        # Every job has asked for its adapter; exactly the cap of each platform got a slot.
-        assert claimed(ledger, "slack", "T1", SLACK_CHANNELS) == 100
-        assert claimed(ledger, "discord", "G1", DISCORD_CHANNELS) == 50
+        # Every job has asked for its adapter; exactly the cap of each scope got a slot.
+        for ws in ("T1", "T2"):
+            assert claimed(ledger, "slack", ws, SLACK_CHANNELS) == 6
+        assert claimed(ledger, "discord", "G1", DISCORD_CHANNELS) == 60
     finally:
         slack.gate.released.set()
         discord.gate.released.set()
         results = await asyncio.gather(*jobs)
         await discord_adapter.close()
+        await slack_adapters.close()
         scheduler.shutdown()
 
     assert results == [
@@ -170,7 +180,8 @@ async def test_each_platform_posts_up_to_its_own_cap_at_once(
         )
         for sub in subs
     ]
-    assert (slack.gate.peak, discord.gate.peak) == (100, 50)
+    assert (slack.gate.peak, discord.gate.peak) == (12, 60)
+    assert {c.token for c in slack.calls_to("chat.postMessage")} == {"xoxb-T1", "xoxb-T2"}
     posts = slack.calls_to("chat.postMessage")
     assert len(posts) == 2 * len(SLACK_CHANNELS) and all(p.ok for p in posts)
     for channel in SLACK_CHANNELS:

@@ -76,13 +76,30 @@ async def test_every_message_carries_its_parts_nonce(
     fake: FakeDiscord, adapter: DiscordAdapter, store: Store
 ) -> None:
     digest = make_digest(2)
-    await deliver(adapter, Ledger(store, "a", FakeClock(NOW)), "G", "2000", digest)
+    outcome = await deliver(adapter, Ledger(store, "a", FakeClock(NOW)), "G", "2000", digest)
+    assert outcome.delivery is not None
+    thread = outcome.delivery.thread_id
     bodies = sent(fake)
     assert [(b["nonce"], b["enforce_nonce"]) for b in bodies] == [
-        (str(nonce(digest, part)), True) for part in ("header", "1", "2")
+        (str(nonce(digest, "header", "2000")), True),
+        *[(str(nonce(digest, part, thread)), True) for part in ("1", "2")],
     ]
-    assert len({nonce(digest, p) for p in ("header", "1", "2")}) == 3
-    assert nonce(digest, "1") != nonce(make_digest(2, categories=("cs.LG",)), "1")
+    assert len({nonce(digest, p, "2000") for p in ("header", "1", "2")}) == 3
+    other = make_digest(2, categories=("cs.LG",))
+    assert nonce(digest, "1", "2000") != nonce(other, "1", "2000")
+
+
+async def test_the_same_digest_in_two_channels_is_two_threads(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    """Discord checks a nonce per author: the channel is in it, so a fan-out's second channel
+    gets its own header, not the first channel's back."""
+    digest = make_digest(2)
+    fake.add_text_channel("2001")
+    first = await adapter.post_header("2000", digest)
+    second = await adapter.post_header("2001", digest)
+    assert first != second
+    assert len(fake.history["2000"]) == 1 and len(fake.history["2001"]) == 1
 
 
 async def test_a_resend_within_the_nonce_window_is_the_same_thread(
