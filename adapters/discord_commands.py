@@ -4,7 +4,7 @@ Options: ``category`` (autocompleted from arXiv's taxonomy; several codes may be
 by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yesterday), ``top``
 (1..50, checked by Discord), ``action`` (digest, the default; help; subscribe, unsubscribe,
 settings), and for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords
-separated by commas) and ``notify`` (on/off). They reach the core as typed
+separated by commas), ``notify`` and ``reactions`` (on/off). They reach the core as typed
 ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks and answers them
 exactly as it does Slack's text.
 
@@ -123,10 +123,12 @@ def build_app_command(
         include="For subscribe: only papers mentioning these words (comma-separated; none: all)",
         exclude="For subscribe: leave out papers mentioning these words (none: clear)",
         notify="For subscribe: a line in this channel on arXiv holidays",
+        reactions="For subscribe: count reactions to my papers here and let them shape the digest",
     )
     @app_commands.choices(
         action=[app_commands.Choice(name=a, value=a) for a in ACTIONS],
         notify=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
+        reactions=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
     )
     @app_commands.guild_only()
     async def hotpapers(
@@ -139,10 +141,11 @@ def build_app_command(
         include: str | None = None,
         exclude: str | None = None,
         notify: str | None = None,
+        reactions: str | None = None,
     ) -> None:
         options = Options(
             action=action, categories=category, date=date, top=top, time=time,
-            include=include, exclude=exclude, notify=notify,
+            include=include, exclude=exclude, notify=notify, reactions=reactions,
         )  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

@@ -90,6 +90,8 @@ HELP_FORMS = (
     ("`/hotpapers subscribe top=5 include=llm,agents exclude=survey notify=on`",
      "`/hotpapers action:subscribe top:5 include:llm,agents exclude:survey notify:on`",
      "change only what you name (`include=none` clears a filter; notify: a line on holidays)"),
+    ("`/hotpapers subscribe reactions=off`", "`/hotpapers action:subscribe reactions:off`",
+     "stop counting reactions to my papers here (on: they move similar papers up)"),
     ("`/hotpapers unsubscribe` stops it; `/hotpapers settings` shows it",
      "`/hotpapers action:unsubscribe` stops it; `action:settings` shows it", ""),
     ("`/hotpapers help`", "`/hotpapers action:help`", "this text"),

@@ -37,6 +37,7 @@ class Subscribe:
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
     notify: bool | None = None  # a line in the channel on arXiv holidays
+    reactions: bool | None = None  # count reactions here and let them shape the digest
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from bot.sources.base import AttentionSource, Collected, PaperSource, Window
 from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.store import Snapshot, Store
+from bot.voice import Voice, shaped_note
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,10 @@ class DigestBuilder:
     arxiv_deadline: float = 180.0
 
     async def build(
-        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
-    ) -> Digest:
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
+        voice: Voice | None = None,
+    ) -> Digest:  # fmt: skip
+        """The digest; ``voice``: the channel's reactions it is built for (``bot.voice``)."""
         offline = self.offline or demo.is_bundled(date)
         sources: dict[str, SourceStatus] = {}
         # Snapshots keep arXiv's text as served; readers get it without LaTeX markup.
@@ -111,8 +114,10 @@ class DigestBuilder:
             top=top,
             use_citations=use_citations,
             window_papers=window_papers,
+            voice=voice,
         )
         entries = await self.summarize(ranking.entries)
+        shaped = shaped_note(voice, entries) if voice is not None else None
         return Digest(
             date=date,
             categories=tuple(categories),
@@ -121,7 +126,7 @@ class DigestBuilder:
             sources=sources,
             total_papers=len(papers),
             hot_count=ranking.hot_count,
-            notes=notes(date, entries, sources),
+            notes=notes(date, entries, sources) + ((shaped,) if shaped else ()),
         )
 
     def _window(self, date: dt.date) -> Window:

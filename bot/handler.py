@@ -26,7 +26,9 @@ from bot.delivery import post_thread
 from bot.ondemand import DigestProvider, SharedDigests, drain_tasks
 from bot.ports import Conversation, Refusal, Reply, ReplyKind, Request
 from bot.service import UserError
+from bot.store_error import StoreError
 from bot.subscription_commands import SubscriptionRequest
+from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +54,26 @@ class Subscriptions(Protocol):
     ) -> Reply: ...  # fmt: skip
 
 
+class Voices(Protocol):
+    """``bot.reactions.Reactions``'s surface: what a channel's reactions say."""
+
+    def voice(self, platform: str, workspace: str, channel: str) -> Voice | None: ...
+
+
 class CommandHandler:
     """``/hotpapers`` in the core: ``digests`` builds (``bot.service.DigestService``),
-    ``subscriptions`` answers the subscription commands (``None``: the CLI manages them)."""
+    ``subscriptions`` answers the subscription commands (``None``: the CLI manages them),
+    ``voices`` shapes a channel's digest by its reactions (``None``: never)."""
 
     def __init__(
         self, settings: Settings, digests: DigestProvider, clock: Clock, *,
-        subscriptions: Subscriptions | None = None,
+        subscriptions: Subscriptions | None = None, voices: Voices | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.clock = clock
         self.digests = SharedDigests(digests, clock)
         self.subscriptions = subscriptions
+        self.voices = voices
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     # -- answers in flight ---------------------------------------------------------------------
@@ -121,7 +131,8 @@ class CommandHandler:
 
     async def _digest(self, request: Request, query: Query, conversation: Conversation) -> Reply:
         what = f"{', '.join(query.categories)} on {query.date.isoformat()} (top {query.top})"
-        build = self.digests.start(query)  # under way (or joined) while the progress goes out
+        voice = self._voice(request)
+        build = self.digests.start(query, voice)  # under way (or joined) while progress goes out
         working = f"Looking up Hot Papers for {what}; the thread follows here."
         await conversation.progress(Reply(ReplyKind.WORKING, working))
         try:
@@ -144,6 +155,17 @@ class CommandHandler:
             invite = conversation.how_to_invite
             return Reply(ReplyKind.NOT_IN_CHANNEL, NOT_IN_CHANNEL.format(invite=invite), delivery)
         return Reply(ReplyKind.NOT_POSTED, f"I couldn't post the digest: {failure}", delivery)
+
+    def _voice(self, request: Request) -> Voice | None:
+        """The channel's reactions for its digest; without them (or the store) everyone's."""
+        if self.voices is None:
+            return None
+        try:
+            return self.voices.voice(request.platform, request.workspace, request.channel)
+        except StoreError as exc:
+            log.warning("%s: reactions of %s unavailable: %s", request.platform,
+                        request.channel, exc)  # fmt: skip
+            return None
 
     async def _subscription(
         self, request: Request, command: SubscriptionRequest, conversation: Conversation

@@ -34,6 +34,7 @@ from bot.run_outcome import RunOutcome, RunStatus
 from bot.scheduler import GRACE, RunPlan, last_run_at_or_before, plan_run
 from bot.store import StoreError
 from bot.subscriptions import Subscription, SubscriptionStore
+from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ STALE_MARGIN = dt.timedelta(seconds=2)
 class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
                     filters: Filters | None = None) -> Digest: ...  # fmt: skip
+
+
+class Voices(Protocol):
+    def voice(self, platform: str, workspace: str, channel: str) -> Voice | None: ...
 
 
 class AdapterProvider(Protocol):
@@ -68,11 +73,12 @@ class DigestScheduler(JobTable):
         self, *, subscriptions: SubscriptionStore, service: DigestBuilder,
         adapters: AdapterProvider, ledger: Ledger, leader: Leadership, clock: Clock,
         holidays: Collection[dt.date] = (), grace: dt.timedelta = GRACE,
-        scheduler: AsyncIOScheduler | None = None,
+        scheduler: AsyncIOScheduler | None = None, voices: Voices | None = None,
     ) -> None:  # fmt: skip
         super().__init__(subscriptions=subscriptions, clock=clock, grace=grace,
                          scheduler=scheduler)  # fmt: skip
         self.service = service
+        self.voices = voices  # a channel's reactions shape its digest (``bot.reactions``)
         self.adapters = adapters
         self.ledger = ledger
         self.leader = leader
@@ -130,10 +136,16 @@ class DigestScheduler(JobTable):
     async def _deliver(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.listing is not None
         listing, what = plan.listing, (sub.categories, sub.top)
-        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude)
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
         try:
-            digest = await self.cache.get(key, lambda: self.service.build(listing, *what, filters))
+            voice = self.voices.voice(sub.platform, sub.workspace, sub.channel) if (
+                self.voices and sub.reactions) else None  # fmt: skip
+            key = (listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
+                   voice)  # fmt: skip
+            voiced = {"voice": voice} if voice is not None else {}
+            digest = await self.cache.get(
+                key, lambda: self.service.build(listing, *what, filters, **voiced)
+            )
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)

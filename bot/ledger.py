@@ -128,15 +128,19 @@ class Ledger:
             return Claim(id=row.id, token=stamp, thread_id=row.thread_id, parts=parts,
                          resumed=bool(parts), interrupted=True)  # fmt: skip
 
-    def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
+    def record(
+        self, claim: Claim, part: str, message_id: str, thread_id: str | None,
+        arxiv_id: str | None = None,
+    ) -> None:  # fmt: skip
         """Record one posted message (and renew the lease) before the next one is sent; raises
-        ``ClaimLost`` when another instance has taken the delivery over."""
+        ``ClaimLost`` when another instance has taken the delivery over. ``arxiv_id``: the paper
+        a reply shows (where a reaction to it counts, ``bot.reactions``)."""
         stamp = _after(self.clock.now(), claim.token)
         with self.store.session() as s:
             if not self._renew(s, claim, stamp, thread_id=thread_id):
                 raise ClaimLost(f"delivery {claim.id} was taken over by another instance")
             s.add(MessageRow(delivery_id=claim.id, part=part, message_id=message_id,
-                             posted_at=stamp))  # fmt: skip
+                             posted_at=stamp, arxiv_id=arxiv_id))  # fmt: skip
         claim.token = stamp
         claim.parts[part] = message_id
         claim.thread_id = thread_id

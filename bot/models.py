@@ -135,6 +135,8 @@ class Entry(_Frozen):
     summary: str = ""
     #: One plain-words line on why the paper is hot ("discussed by 26 people on Bluesky, ...").
     why: str = ""
+    #: How many people of the channel it is shown to reacted to it before (``bot.reactions``).
+    reactions: int = 0
 
     @property
     def hf_url(self) -> str | None:

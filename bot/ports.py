@@ -138,7 +138,7 @@ class Options:
 
     ``categories`` holds codes separated by spaces (``cs.CL cs.LG``); ``time`` is ``HH:MM`` with
     an optional zone (``09:00 Europe/Berlin``), for ``subscribe``, like ``include``, ``exclude``
-    and ``notify``. ``None`` means not given.
+    ``notify`` and ``reactions``. ``None`` means not given.
     """
 
     action: str | None = None
@@ -149,6 +149,7 @@ class Options:
     include: str | None = None  # keywords separated by commas; "none" clears the filter
     exclude: str | None = None
     notify: str | None = None  # "on" or "off": a line in the channel on arXiv holidays
+    reactions: str | None = None  # "on" or "off": count reactions here (``bot.reactions``)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,12 @@ class Outcome:
         return f"{self.status.value} Hot Papers {date} to {channel}: header and {replies} {plural}"
 
 
+def paper_of(digest: Digest, part: str) -> str | None:
+    """The arXiv id a reply ("1", "2"...) shows; ``None`` for the header or an unknown part."""
+    found = [e.paper.arxiv_id for e in digest.entries if str(e.rank) == part]
+    return found[0] if found else None
+
+
 async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
                 digest: Digest) -> None:  # fmt: skip
     """Before resuming an interrupted thread, ask the platform what it already holds and record
@@ -80,7 +86,7 @@ async def adopt(adapter: Adapter, ledger: Ledger, claim: Claim, channel: str,
         ledger.record(claim, "header", adopted.pop("header"), found.thread_id)
         thread = found.thread_id
     for part, message_id in sorted(adopted.items(), key=lambda item: int(item[0])):
-        ledger.record(claim, part, message_id, thread)
+        ledger.record(claim, part, message_id, thread, paper_of(digest, part))
     if adopted or thread != claim.thread_id:
         log.info("%s: adopted %d message(s) already in the thread in %s", adapter.name,
                  len(found.parts), channel)  # fmt: skip
@@ -113,7 +119,7 @@ async def deliver(
         return Outcome(Posted.ALREADY, channel, digest)
 
     async def record(part: str, message_id: str, thread_id: str | None) -> None:
-        ledger.record(claim, part, message_id, thread_id)
+        ledger.record(claim, part, message_id, thread_id, paper_of(digest, part))
 
     heartbeat = asyncio.create_task(_heartbeat(ledger, claim), name=f"lease {claim.id}")
     started = time.perf_counter()

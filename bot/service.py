@@ -28,6 +28,7 @@ from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
 from bot.store import Store, StoreError
 from bot.summaries import Summarizer
+from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +123,15 @@ class DigestService:
         if self._own_client:
             await self.client.aclose()
 
-    async def digest_for(self, query: Query, filters: Filters | None = None) -> Digest:
-        return await self.build(query.date, query.categories, query.top, filters)
+    async def digest_for(
+        self, query: Query, filters: Filters | None = None, voice: Voice | None = None
+    ) -> Digest:
+        return await self.build(query.date, query.categories, query.top, filters, voice=voice)
 
     async def build(
-        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
-    ) -> Digest:
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
+        voice: Voice | None = None,
+    ) -> Digest:  # fmt: skip
         if not calendar.is_listing_day(date, self.settings.holidays):
             raise UserError(
                 str(
@@ -137,7 +141,7 @@ class DigestService:
                 )
             )
         try:
-            return await self.builder.build(date, categories, top, filters)
+            return await self.builder.build(date, categories, top, filters, voice=voice)
         except DigestError as exc:
             raise UserError(str(exc), cli_hint=exc.cli_hint) from None
         except StoreError as exc:

@@ -47,8 +47,8 @@ UNREADABLE = (
 
 NEEDS_TIME = f"When should I post? Add a time, e.g. {SUBSCRIBE_EXAMPLE}."
 NAME_IT = (
-    "Name what to change, e.g. `/hotpapers subscribe top=5`, `at 07:30`, `include=llm,agents` "
-    "or `notify=on`."
+    "Name what to change, e.g. `/hotpapers subscribe top=5`, `at 07:30`, `include=llm,agents`, "
+    "`notify=on` or `reactions=off`."
 )
 
 SubscriptionRequest = Subscribe | Unsubscribe | ShowSettings
@@ -83,6 +83,7 @@ def merged(req: Subscribe, kept: Subscription | None, defaults: Defaults) -> dic
         "top": pick(req.top, "top", defaults.top), "include": pick(req.include, "include", ()),
         "exclude": pick(req.exclude, "exclude", ()),
         "notify_no_listing": pick(req.notify, "notify_no_listing", False),
+        "reactions": pick(req.reactions, "reactions", True),
     }  # fmt: skip
 
 

@@ -12,13 +12,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import check_timezone
 from bot.store import Store
-from bot.tables import SubscriptionRow
+from bot.tables import ReactionRow, SubscriptionRow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class Subscription:
     exclude: tuple[str, ...] = ()
     active: bool = True
     notify_no_listing: bool = False
+    reactions: bool = True  # count reactions here and let them shape the digest (bot.reactions)
 
     @property
     def job_id(self) -> str:
@@ -86,6 +87,7 @@ def _convert(row: SubscriptionRow) -> Subscription:
         categories=tuple(row.categories.split()), top=row.top, time=parse_time(row.time),
         tz=row.tz, include=_words(row.include), exclude=_words(row.exclude),
         active=row.active, notify_no_listing=row.notify_no_listing,
+        reactions=row.reactions is not False,
     )  # fmt: skip
 
 
@@ -99,17 +101,18 @@ class SubscriptionStore:
     def upsert(
         self, platform: str, workspace: str, channel: str, *, categories: Sequence[str],
         time: dt.time, tz: str, top: int, include: Sequence[str] = (),
-        exclude: Sequence[str] = (), notify_no_listing: bool = False,
+        exclude: Sequence[str] = (), notify_no_listing: bool = False, reactions: bool = True,
     ) -> tuple[Subscription, bool]:  # fmt: skip
         """Create or update (and reactivate) the channel's subscription; ``True`` when the
-        channel had no active one (new, or reactivated after an unsubscribe)."""
+        channel had no active one (new, or reactivated after an unsubscribe). ``reactions``
+        off deletes the channel's reaction counts (``bot.reactions``)."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; choose {', '.join(PLATFORMS)}")
         check_timezone(tz)
         values = dict(
             categories=" ".join(dict.fromkeys(categories)), top=top, time=f"{time:%H:%M}", tz=tz,
             include="\n".join(w for w in include if w), exclude="\n".join(w for w in exclude if w),
-            active=True, notify_no_listing=notify_no_listing,
+            active=True, notify_no_listing=notify_no_listing, reactions=reactions,
         )  # fmt: skip
         with self.store.session() as s:
             row = _channel_row(s, platform, workspace, channel)
@@ -121,6 +124,9 @@ class SubscriptionStore:
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
+            if not reactions:  # opted out: nothing of the channel's reactions is kept
+                s.execute(delete(ReactionRow).filter_by(platform=platform, workspace=workspace,
+                                                        channel=channel))  # fmt: skip
             s.flush()
             return _to_subscription(row), created
 
@@ -193,4 +199,6 @@ def describe(sub: Subscription) -> str:
         text += f", without {' or '.join(sub.exclude)}"
     if sub.notify_no_listing:
         text += ", with a line on arXiv holidays"
+    if not sub.reactions:
+        text += ", reactions off"
     return text

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +58,8 @@ class MessageRow(Base):
     part: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The paper a reply shows (migration 0005): where a reaction to the message counts.
+    arxiv_id: Mapped[str | None] = mapped_column(String(40), nullable=True, default=None)
 
 
 class SubscriptionRow(Base):
@@ -74,7 +77,27 @@ class SubscriptionRow(Base):
     exclude: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Count this channel's reactions and let them shape its digests (migration 0005).
+    reactions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReactionRow(Base):
+    """How many people of a channel reacted to a paper the bot posted there (``bot.reactions``):
+    a count and the paper's features, never who reacted."""
+
+    __tablename__ = "hp_reactions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "arxiv_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    arxiv_id: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[str] = mapped_column(Text, default="")  # one name per line
+    categories: Mapped[str] = mapped_column(String(400), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SummaryRow(Base):

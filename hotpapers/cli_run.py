@@ -74,6 +74,14 @@ def subscribe(
             help="On an arXiv holiday, post one line saying there is no listing.",
         ),
     ] = False,
+    no_reactions: Annotated[
+        bool,
+        typer.Option(
+            "--no-reactions",
+            help="Do not count reactions to the bot's papers in this channel, nor let them shape "
+            "its digest (deletes the counts it has).",
+        ),
+    ] = False,
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time (creates or updates)."""
     chosen = check_platform(platform)
@@ -94,6 +102,7 @@ def subscribe(
         sub, created = subs.upsert(
             chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
             include=words["include"], exclude=words["exclude"], notify_no_listing=notify_no_listing,
+            reactions=not no_reactions,
         )  # fmt: skip
     finally:
         store.close()
@@ -144,7 +153,8 @@ def _as_json(sub: Subscription) -> dict[str, object]:
         "channel": sub.channel, "categories": list(sub.categories), "top": sub.top,
         "time": f"{sub.time:%H:%M}", "tz": sub.tz, "include": list(sub.include),
         "exclude": list(sub.exclude), "active": sub.active,
-        "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
+        "notify_no_listing": sub.notify_no_listing, "reactions": sub.reactions,
+        "next_post": _next_post(sub),
     }  # fmt: skip
 
 

@@ -25,6 +25,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "summary": entry.summary,
         "score": entry.score,
         "why": entry.why,
+        "reactions": entry.reactions,
         "breakdown": dict(entry.breakdown),
         "signals": entry.signals.model_dump(mode="json", exclude_none=True),
         "post_count": entry.post_count,

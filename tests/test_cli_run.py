@@ -64,6 +64,7 @@ def test_subscribe_list_update_unsubscribe(monkeypatch, capsys) -> None:
         "id": 1, "platform": "slack", "workspace": "T111", "channel": C,
         "categories": ["cs.CL", "cs.LG", "cs.AI"], "top": 10, "time": "07:15", "tz": "UTC",
         "include": [], "exclude": [], "active": False, "notify_no_listing": True,
+        "reactions": True,
         "next_post": None,
     }  # fmt: skip
     # What the text listing shows as "next:", in the subscription's own zone.

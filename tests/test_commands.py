@@ -143,7 +143,8 @@ def typed(example: str) -> Options:
     fields: dict[str, Any] = {}
     name = None
     for word in example.removeprefix("/hotpapers").split():
-        names = ("category", "date", "top", "action", "time", "include", "exclude", "notify")
+        names = ("category", "date", "top", "action", "time", "include", "exclude", "notify",
+                 "reactions")
         if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")
             fields[name] = word
@@ -247,7 +248,7 @@ def test_subscribe(text: str, expected: Subscribe) -> None:
         (
             "subscribe include",
             "`include` needs a value: `include=llm,agents` or "
-            "`exclude=survey` (`include=none` clears it), `notify=on`.",
+            "`exclude=survey` (`include=none` clears it), `notify=on`, `reactions=off`.",
         ),
         (
             "cs.CL include=llm",

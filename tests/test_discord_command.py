@@ -204,7 +204,7 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     assert command["name"] == "hotpapers"
     options = {o["name"]: o for o in command["options"]}
     assert list(options) == [
-        "category", "date", "top", "action", "time", "include", "exclude", "notify"
+        "category", "date", "top", "action", "time", "include", "exclude", "notify", "reactions"
     ]  # fmt: skip
     assert [c["value"] for c in options["notify"]["choices"]] == ["on", "off"]
     assert options["category"]["autocomplete"] is True

@@ -25,12 +25,13 @@ from bot.store_error import StoreError
 from bot.tables import Base
 
 ALL_TABLES = [
-    "alembic_version", "hp_deliveries", "hp_delivery_messages", "hp_snapshots",
+    "alembic_version", "hp_deliveries", "hp_delivery_messages", "hp_reactions",
+    "hp_snapshots",
     "hp_subscriptions", "hp_summaries", "slack_bots", "slack_installations",
     "slack_oauth_states",
 ]  # fmt: skip
 NEWER = (
-    "the database's schema (0099) is newer than this hotpapers knows (0002): upgrade hotpapers, "
+    "the database's schema (0099) is newer than this hotpapers knows (0005): upgrade hotpapers, "
     "or set HOTPAPERS_DATABASE_URL to another database"
 )
 
@@ -67,11 +68,11 @@ def tables(engine: Engine) -> list[str]:
 def test_a_new_database_is_created_at_head(db: str, engine: Engine) -> None:
     store = Store(db)
     try:
-        assert store.schema_status() == ("0002", None)
+        assert store.schema_status() == ("0005", None)
     finally:
         store.close()
     assert tables(engine) == ALL_TABLES
-    assert migrate.head() == "0002"
+    assert migrate.head() == "0005"
 
 
 def test_the_migrated_schema_is_the_models_and_slack_s_own_tables(db: str, engine: Engine) -> None:
@@ -106,7 +107,7 @@ def test_a_database_at_the_initial_revision_is_upgraded_on_open(db: str, engine:
         "hp_snapshots")]  # fmt: skip
     store = Store(db)
     try:
-        assert store.schema_status() == ("0002", None)
+        assert store.schema_status() == ("0005", None)
     finally:
         store.close()
     assert "ix_hp_snapshots_date" in [i["name"] for i in inspect(engine).get_indexes(
@@ -125,7 +126,7 @@ def test_a_database_made_by_0_1_0_create_all_is_adopted_with_its_rows(
     )
     store = Store(db)
     try:
-        assert store.schema_status() == ("0002", None)
+        assert store.schema_status() == ("0005", None)
         assert store.get_summary("2104.04015", "m") == "kept"
     finally:
         store.close()
@@ -141,7 +142,7 @@ def test_an_unknown_table_shape_is_refused_in_one_line_and_left_alone(
     with pytest.raises(StoreError) as caught:
         Store(db)
     assert str(caught.value) == (
-        "the database cannot be migrated to schema 0002: table hp_subscriptions has no column "
+        "the database cannot be migrated to schema 0005: table hp_subscriptions has no column "
         "notify_no_listing: it was not made by hotpapers 0.1.0, so it cannot be adopted"
     )
     assert "hp_summaries" in tables(engine)  # nothing dropped
@@ -162,7 +163,7 @@ def test_a_dropped_column_makes_the_schema_status_a_problem(db: str, engine: Eng
         revision, problem = store.schema_status()
     finally:
         store.close()
-    assert revision == "0002"
+    assert revision == "0005"
     assert problem is not None and problem.startswith("database error: ")
     assert "error" in problem
 
