@@ -2,8 +2,10 @@
 
 Never ``client.run()`` (it owns the event loop): ``start()`` logs in over REST and runs
 ``client.connect(reconnect=True)`` as a task next to Slack and the scheduler; ``close()`` ends it.
-Commands are synced from ``setup_hook``, which discord.py calls once per login, not on the
-gateway reconnects (``on_ready`` fires again on those); a flag guards it anyway.
+Reactions (``on_raw_reaction_add``/``_remove``, intent ``guild_reactions``) go to the core's
+``CommandHandler.reaction``. Commands are synced from ``setup_hook``, which discord.py calls
+once per login, not on the gateway reconnects (``on_ready`` fires again on those); a flag
+guards it anyway.
 """
 
 from __future__ import annotations
@@ -33,15 +35,27 @@ log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
 
 
-class _GatewayClient(discord.Client):
-    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands)."""
+Reaction = Callable[[discord.RawReactionActionEvent, int], None]
 
-    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
+
+class _GatewayClient(discord.Client):
+    """A ``discord.Client`` whose ``setup_hook`` is the bot's (sync the commands) and whose
+    raw reaction events go to the bot (``on_reaction(payload, +1 or -1)``)."""
+
+    def __init__(self, on_setup: Callable[[], Awaitable[None]], on_reaction: Reaction,
+                 **options: Any) -> None:  # fmt: skip
         super().__init__(**options)
         self._on_setup = on_setup
+        self._on_reaction = on_reaction
 
     async def setup_hook(self) -> None:
         await self._on_setup()
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self._on_reaction(payload, 1)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self._on_reaction(payload, -1)
 
 
 class DiscordBot:
@@ -62,9 +76,11 @@ class DiscordBot:
         self.handler = handler
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
+        intents.guild_reactions = True  # not privileged: reactions to the bot's paper messages
         self.client = _GatewayClient(
-            self._sync_commands, intents=intents, **{**client_defaults(), **(client_options or {})}
-        )
+            self._sync_commands, self._reaction, intents=intents,
+            **{**client_defaults(), **(client_options or {})},
+        )  # fmt: skip
         self.tree = app_commands.CommandTree(self.client)
         self.adapter = DiscordAdapter(
             self.client, timeout=settings.http_timeout + MAX_RATELIMIT_WAIT
@@ -117,6 +133,16 @@ class DiscordBot:
             return None
         exc = self.task.exception()
         return f"{type(exc).__name__}: {exc}" if exc is not None else None
+
+    def _reaction(self, payload: discord.RawReactionActionEvent, delta: int) -> None:
+        """A reaction added or removed, handed to the core (``CommandHandler.reaction``), which
+        counts it only on one of this bot's paper messages; who reacted is never passed on."""
+        me = self.client.user
+        if me is not None and payload.user_id == me.id:
+            return
+        workspace = str(payload.guild_id) if payload.guild_id else ""
+        self.handler.reaction("discord", workspace, str(payload.channel_id),
+                              str(payload.message_id), delta)  # fmt: skip
 
     async def _sync_commands(self) -> None:
         """Register ``/hotpapers`` with Discord once per process; a refusal is logged, not fatal."""

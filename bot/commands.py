@@ -2,8 +2,9 @@
 
 Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``help``,
 ``subscribe [category ...] [at HH:MM] [Area/City] [top=N] [include=w,w] [exclude=w]
-[notify=on|off] [reactions=on|off]`` (a change names only what it changes), ``unsubscribe`` and ``settings``; or the
-same as typed ``Options`` (``from_options``), checked by the same code with the same replies.
+[notify=on|off] [reactions=on|off]`` (a change names only what it changes), ``unsubscribe`` and
+``settings``; or the same as typed ``Options`` (``from_options``), checked by the same code with
+the same replies.
 Any input gives either a command or a ``CommandError`` whose text is the short reply to show the
 user, fix included; the user's words are echoed only cleaned of mention syntax and clamped.
 """

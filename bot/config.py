@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     min_score: float = Field(default=1.0, ge=0)
     broad_share: float = Field(default=0.2, gt=0, le=1)
     broad_min_papers: int = Field(default=5, ge=2)
+    # How much a channel's past reactions move matching papers up (bot/voice.py; 0: not at all).
+    channel_reaction_weight: float = Field(default=1.0, ge=0, le=4)
 
     @field_validator("default_categories", mode="before")
     @classmethod

@@ -64,6 +64,9 @@ DESCRIPTIONS: dict[str, str] = {
     "min_score": "Papers scoring below this are not hot.",
     "broad_share": "An account posting about this share of the papers is a feed, not a reader.",
     "broad_min_papers": "A feed also posts about at least this many papers.",
+    "channel_reaction_weight": "How much a channel's reactions to the bot's papers move "
+    "papers by the same authors, on the same title words or in the same category up in its "
+    "next digests: score · (1 + 0.5 · weight · affinity), affinity 0 to 1 (0: off; at most 4).",
 }
 
 

@@ -55,7 +55,11 @@ class Subscriptions(Protocol):
 
 
 class Voices(Protocol):
-    """``bot.reactions.Reactions``'s surface: what a channel's reactions say."""
+    """``bot.reactions.Reactions``'s surface: count a reaction, say what a channel's say."""
+
+    def record(
+        self, platform: str, workspace: str, channel: str, message_id: str, delta: int
+    ) -> int | None: ...
 
     def voice(self, platform: str, workspace: str, channel: str) -> Voice | None: ...
 
@@ -63,7 +67,7 @@ class Voices(Protocol):
 class CommandHandler:
     """``/hotpapers`` in the core: ``digests`` builds (``bot.service.DigestService``),
     ``subscriptions`` answers the subscription commands (``None``: the CLI manages them),
-    ``voices`` shapes a channel's digest by its reactions (``None``: never)."""
+    ``voices`` counts reactions and shapes a channel's digest by them (``None``: never)."""
 
     def __init__(
         self, settings: Settings, digests: DigestProvider, clock: Clock, *,
@@ -155,6 +159,20 @@ class CommandHandler:
             invite = conversation.how_to_invite
             return Reply(ReplyKind.NOT_IN_CHANNEL, NOT_IN_CHANNEL.format(invite=invite), delivery)
         return Reply(ReplyKind.NOT_POSTED, f"I couldn't post the digest: {failure}", delivery)
+
+    def reaction(
+        self, platform: str, workspace: str, channel: str, message_id: str, delta: int
+    ) -> int | None:
+        """A reaction added (``delta`` 1) or removed (-1) on a message in a channel, as every
+        platform's adapter reports it: counted by ``bot.reactions`` when it is on one of this
+        bot's paper messages (the paper's new count), else ignored (``None``). Never raises."""
+        if self.voices is None:
+            return None
+        try:
+            return self.voices.record(platform, workspace, channel, message_id, delta)
+        except Exception:  # a reaction is never worth a crash of the platform's event loop
+            log.exception("%s: could not count a reaction in %s", platform, channel)
+            return None
 
     def _voice(self, request: Request) -> Voice | None:
         """The channel's reactions for its digest; without them (or the store) everyone's."""

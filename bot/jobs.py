@@ -45,7 +45,8 @@ STALE_MARGIN = dt.timedelta(seconds=2)
 
 class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
-                    filters: Filters | None = None) -> Digest: ...  # fmt: skip
+                    filters: Filters | None = None,
+                    voice: Voice | None = None) -> Digest: ...  # fmt: skip
 
 
 class Voices(Protocol):
@@ -142,10 +143,7 @@ class DigestScheduler(JobTable):
                 self.voices and sub.reactions) else None  # fmt: skip
             key = (listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
                    voice)  # fmt: skip
-            voiced = {"voice": voice} if voice is not None else {}
-            digest = await self.cache.get(
-                key, lambda: self.service.build(listing, *what, filters, **voiced)
-            )
+            digest = await self.cache.get(key, lambda: self._build(listing, what, filters, voice))
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)
@@ -177,6 +175,13 @@ class DigestScheduler(JobTable):
             )
         self._succeeded(sub, plan.scheduled)
         return RunOutcome(_RUN_STATUS[outcome.status], outcome.message)
+
+    async def _build(self, listing: dt.date, what: tuple[tuple[str, ...], int],
+                     filters: Filters | None, voice: Voice | None) -> Digest:  # fmt: skip
+        """The subscription's digest; for a channel's ``voice``, built for its reactions."""
+        if voice is None:
+            return await self.service.build(listing, *what, filters)
+        return await self.service.build(listing, *what, filters, voice=voice)
 
     async def _notice(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.notice is not None and plan.holiday is not None

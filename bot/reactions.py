@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,22 +49,25 @@ class Reactions:
     ) -> int | None:
         """Count one reaction added (``delta`` 1) or removed (-1) on ``message_id``; the paper's
         new count here, or ``None`` when it does not count (not a paper message of this bot,
-        or the channel opted out). ``workspace`` is what the platform says; the ledger's own
-        delivery decides where the count is kept."""
+        or the channel opted out). ``channel`` is where the message is: the digest's channel,
+        or its thread (Discord's replies live in a thread channel of their own); the count is
+        kept for the channel (and workspace) the ledger delivered the digest to."""
         with self.store.session() as s:
             found = s.execute(
-                select(MessageRow.arxiv_id, DeliveryRow.workspace, DeliveryRow.date,
-                       DeliveryRow.categories)
+                select(MessageRow.arxiv_id, DeliveryRow.workspace, DeliveryRow.channel,
+                       DeliveryRow.date, DeliveryRow.categories)
                 .join(DeliveryRow, MessageRow.delivery_id == DeliveryRow.id)
-                .where(DeliveryRow.platform == platform, DeliveryRow.channel == channel,
+                .where(DeliveryRow.platform == platform,
+                       or_(DeliveryRow.channel == channel, DeliveryRow.thread_id == channel),
                        MessageRow.message_id == message_id, MessageRow.arxiv_id.is_not(None))
             ).first()  # fmt: skip
             if found is None:
                 return None
-            arxiv_id, kept_in, date, categories = found
-            if not _enabled(s, platform, kept_in, channel):
+            arxiv_id, kept_in, where, date, categories = found
+            assert arxiv_id is not None  # the query asked for replies only
+            if not _enabled(s, platform, kept_in, where):
                 return None
-        key = dict(platform=platform, workspace=kept_in, channel=channel, arxiv_id=arxiv_id)
+        key = dict(platform=platform, workspace=kept_in, channel=where, arxiv_id=arxiv_id)
         count = self._add(key, delta)
         if count is None:  # the channel's first reaction to this paper: a new row
             count = self._insert(key, delta, self._paper(date, categories, arxiv_id))
@@ -101,7 +104,7 @@ class Reactions:
     def _paper(self, date: object, categories: str, arxiv_id: str) -> Paper | None:
         """The paper as the delivery's arXiv snapshot has it (title, authors, category)."""
         snap = self.store.get_snapshot("arxiv", date, categories)  # type: ignore[arg-type]
-        for raw in (snap.payload.get("papers", []) if snap else []):
+        for raw in snap.payload.get("papers", []) if snap else []:
             if raw.get("arxiv_id") == arxiv_id:
                 return paper_text(Paper.model_validate(raw))
         return None

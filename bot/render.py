@@ -191,7 +191,7 @@ def why_sentence(entry: Entry) -> str:
 
 
 def reacted_text(people: int) -> str:
-    """"4 people here reacted." (empty for none): the channel's reactions, shown back to it."""
+    """ "4 people here reacted." (empty for none): the channel's reactions, shown back to it."""
     if people <= 0:
         return ""
     return f"{people} {'person' if people == 1 else 'people'} here reacted."

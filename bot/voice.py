@@ -41,14 +41,15 @@ KEYWORD_SHARE = 0.5
 CATEGORY_SHARE = 0.25
 _WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
 #: Title words that say nothing about a paper's topic.
-STOPWORDS = frozenset(
+_STOP = (
     "with from that this their these those into over under using towards toward via than "
     "when where which while what about more less very most much also only other such both "
     "each many paper study approach approaches method methods model models modeling learning "
     "based large language neural network networks deep data task tasks framework analysis "
     "efficient effective improving improved through across between without within beyond "
-    "does can your make makes made rethinking revisiting understanding benchmark".split()
+    "does can your make makes made rethinking revisiting understanding benchmark"
 )
+STOPWORDS = frozenset(_STOP.split())
 
 
 def title_keywords(title: str) -> tuple[str, ...]:
@@ -109,10 +110,12 @@ class Voice:
         return cls(
             weight=weight,
             people=tuple(sorted((r.arxiv_id, r.people) for r in rows)),
-            authors=_strengths((author_key(a), strength[r.arxiv_id]) for r in rows
-                               for a in r.authors),  # fmt: skip
-            keywords=_strengths((w, strength[r.arxiv_id]) for r in rows
-                                for w in title_keywords(r.title)),  # fmt: skip
+            authors=_strengths(
+                (author_key(a), strength[r.arxiv_id]) for r in rows for a in r.authors
+            ),  # fmt: skip
+            keywords=_strengths(
+                (w, strength[r.arxiv_id]) for r in rows for w in title_keywords(r.title)
+            ),  # fmt: skip
             categories=_strengths((r.category, strength[r.arxiv_id]) for r in rows if r.category),
             names=tuple(sorted(names.items())),
         )

@@ -32,6 +32,7 @@ from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
 from bot.ledger import Ledger
 from bot.logs import redact
 from bot.ports import Adapter
+from bot.reactions import Reactions
 from bot.service import DigestService
 from bot.store import Store
 from bot.subscription_commands import Defaults, SubscriptionHandler
@@ -73,17 +74,20 @@ class Runtime:
         self.service = DigestService(settings, self.store, clock=self.clock, offline=demo)
         self.leader = leader or make_leader(settings.database_url, self.clock)
         self.subscriptions = SubscriptionStore(self.store, self.clock)
+        self.reactions = Reactions(self.store, self.clock,
+                                   weight=settings.channel_reaction_weight)  # fmt: skip
         self.scheduler = (DemoScheduler if demo else DigestScheduler)(
             subscriptions=self.subscriptions, service=self.service, adapters=self,
             ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
-            clock=self.clock, holidays=settings.holidays,
+            clock=self.clock, holidays=settings.holidays, voices=self.reactions,
         )  # fmt: skip
         subscription_commands = SubscriptionHandler(
             self.subscriptions, self.clock, holidays=settings.holidays,
             on_change=self.scheduler.sync, defaults=Defaults.of(settings),
         )  # fmt: skip
         self.handler = CommandHandler(settings, self.service, self.clock,
-                                      subscriptions=subscription_commands)  # fmt: skip
+                                      subscriptions=subscription_commands,
+                                      voices=self.reactions)  # fmt: skip
         self.platforms = self._platforms(console_out)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None

@@ -143,8 +143,17 @@ def typed(example: str) -> Options:
     fields: dict[str, Any] = {}
     name = None
     for word in example.removeprefix("/hotpapers").split():
-        names = ("category", "date", "top", "action", "time", "include", "exclude", "notify",
-                 "reactions")
+        names = (
+            "category",
+            "date",
+            "top",
+            "action",
+            "time",
+            "include",
+            "exclude",
+            "notify",
+            "reactions",
+        )
         if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")
             fields[name] = word
