@@ -157,3 +157,17 @@ def test_valid_ids_and_any_console_name_are_accepted(monkeypatch, capsys) -> Non
                              "--channel", channel, "--time", "09:00")  # fmt: skip
         assert (code, err) == (0, ""), err
         assert out.startswith(f"Subscribed {platform}:default:{channel}: ")
+
+
+def test_subscribe_no_reactions_turns_the_channels_voice_off(monkeypatch, capsys) -> None:
+    args = ("subscribe", "--platform", "slack", "--channel", C, "--time", "09:00",
+            "--workspace", "T111")  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, *args, "--no-reactions")
+    assert (code, out.splitlines()[0]) == (
+        0, f"Subscribed slack:T111:{C}: cs.CL, cs.LG, cs.AI at 09:00 UTC, top 10, reactions off."
+    )  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, "subscriptions", "--json")
+    assert json.loads(out)["reactions"] is False
+    run(monkeypatch, capsys, *args)  # without the flag: on again
+    code, out, _ = run(monkeypatch, capsys, "subscriptions", "--json")
+    assert json.loads(out)["reactions"] is True

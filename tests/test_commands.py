@@ -518,3 +518,13 @@ def test_typed_options_mean_what_the_same_words_mean(options: Options) -> None:
         except CommandError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
+
+
+def test_subscribe_reactions_on_or_off() -> None:
+    assert parse("subscribe reactions=off") == Subscribe(reactions=False)
+    assert parse("subscribe Reactions:ON top=3") == Subscribe(top=3, reactions=True)
+    assert error("subscribe reactions=maybe") == (
+        "`reactions=` is `on` (reactions to my papers here are counted and shape this channel's "
+        "digest) or `off` (you wrote `maybe`)."
+    )
+    assert error("reactions=off").startswith("`reactions=off` is a subscription setting")

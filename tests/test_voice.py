@@ -100,3 +100,24 @@ def test_a_voice_with_no_people_is_empty_and_says_nothing() -> None:
     assert empty.people == () and empty.boost(QA) is None
     entries = rank_hot(PAPERS, [], SIGNALS, Weights(), top=10, voice=empty).entries
     assert shaped_note(empty, entries) is None
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "slack", "discord"])
+def test_every_format_shows_the_reactions_and_the_note(fmt: str) -> None:
+    from hotpapers.formats import format_digest
+    from tests.factories import make_digest, make_entry
+
+    note = "Your reactions shaped this digest: #1 moved up for work by Mark Riedl."
+    entry = make_entry(
+        1,
+        why="16 upvotes on Hugging Face; this channel reacted to work by Mark Riedl",
+        reactions=4,
+        breakdown={"huggingface": 8.0, "channel": 4.0},
+    )
+    out = format_digest(make_digest(0, entries=(entry,), notes=(note,)), fmt)
+    assert note in out
+    assert "this channel reacted to work by Mark Riedl" in out
+    if fmt == "json":
+        assert '"reactions": 4' in out and '"channel": 4.0' in out
+    else:
+        assert "4 people here reacted." in out
