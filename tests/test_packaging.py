@@ -62,7 +62,8 @@ def test_wheel_holds_package_data_and_no_tests(wheel: Path) -> None:
     # The schema migrations, which every start runs.
     assert {"bot/migrations/env.py", "bot/migrations/script.py.mako",
             "bot/migrations/versions/0001_initial.py",
-            "bot/migrations/versions/0002_snapshot_date_index.py"} <= set(names)  # fmt: skip
+            "bot/migrations/versions/0002_snapshot_date_index.py",
+            "bot/migrations/versions/0005_reactions.py"} <= set(names)  # fmt: skip
     assert "adapters/slack.py" in names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
@@ -100,7 +101,7 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
         in demo.stdout
     )
     current = run([str(target / "bin" / "hotpapers"), "db", "current"], cwd=tmp_path, env=env)
-    assert (current.returncode, current.stdout) == (0, "0002 (the latest)\n"), current.stderr
+    assert (current.returncode, current.stdout) == (0, "0005 (the latest)\n"), current.stderr
     # ``python -m bot`` finds the command through its entry point (the core imports nothing of
     # the composition root), and the templates come from inside the ``bot`` package.
     module = run(

@@ -33,11 +33,14 @@ class LosingLedger(Ledger):
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.lose: str | None = lose
 
-    def record(self, claim: Claim, part: str, message_id: str, thread_id: str | None) -> None:
+    def record(
+        self, claim: Claim, part: str, message_id: str, thread_id: str | None,
+        arxiv_id: str | None = None,
+    ) -> None:  # fmt: skip
         if part == self.lose:
             self.lose = None
             raise StoreError("the database is unavailable (connection refused)")
-        super().record(claim, part, message_id, thread_id)
+        super().record(claim, part, message_id, thread_id, arxiv_id)
 
 
 @pytest.fixture
