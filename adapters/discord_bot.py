@@ -7,6 +7,8 @@ shard setting it asks ``GET /gateway/bot`` how many and runs them all in this pr
 ``HOTPAPERS_DISCORD_SHARD_COUNT`` and ``HOTPAPERS_DISCORD_SHARD_IDS`` split them across processes
 (each id in exactly one). ``start(gateway=False)`` logs in over REST only: HTTP interactions mode
 (``adapters.discord_http``), where the same login registers the command and the client posts.
+Reactions (``on_raw_reaction_add``/``_remove``, intent ``guild_reactions``) go to the core's
+``CommandHandler.reaction`` (gateway mode only: HTTP interactions carry no reactions).
 Commands are synced from ``setup_hook``, which discord.py calls once per login, not on the
 gateway reconnects (``on_ready`` fires again on those); a flag guards it anyway.
 """
@@ -39,22 +41,34 @@ log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
 
 
+Reaction = Callable[[discord.RawReactionActionEvent, int], Awaitable[None]]
+
+
 class _GatewayClient(discord.AutoShardedClient):
-    """An ``AutoShardedClient`` whose ``setup_hook`` is the bot's (sync the commands) and whose
-    component interactions (the paper buttons) go to the core's one button handler."""
+    """An ``AutoShardedClient`` whose ``setup_hook`` is the bot's (sync the commands), whose
+    component interactions (the paper buttons) go to the core's one button handler and whose
+    raw reaction events go to the bot (``on_reaction(payload, +1 or -1)``)."""
 
     def __init__(
-        self, on_setup: Callable[[], Awaitable[None]], handler: CommandHandler, **options: Any
-    ) -> None:
+        self, on_setup: Callable[[], Awaitable[None]], handler: CommandHandler,
+        on_reaction: Reaction, **options: Any,
+    ) -> None:  # fmt: skip
         super().__init__(**options)
         self._on_setup = on_setup
         self._handler = handler
+        self._on_reaction = on_reaction
 
     async def setup_hook(self) -> None:
         await self._on_setup()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await on_interaction(interaction, self._handler)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._on_reaction(payload, 1)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._on_reaction(payload, -1)
 
 
 class DiscordBot:
@@ -75,13 +89,14 @@ class DiscordBot:
         self.handler = handler
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged; keeps channels cached so posting skips a GET
+        intents.guild_reactions = True  # not privileged: reactions to the bot's paper messages
         shards: dict[str, Any] = {}
         if settings.discord_shard_count is not None:
             shards["shard_count"] = settings.discord_shard_count
             if settings.discord_shard_ids:
                 shards["shard_ids"] = list(settings.discord_shard_ids)
         self.client = _GatewayClient(
-            self._sync_commands, handler, intents=intents,
+            self._sync_commands, handler, self._reaction, intents=intents,
             **{**client_defaults(), **shards, **(client_options or {})},
         )  # fmt: skip
         self.tree = app_commands.CommandTree(self.client)
@@ -147,6 +162,16 @@ class DiscordBot:
             return None
         exc = self.task.exception()
         return f"{type(exc).__name__}: {exc}" if exc is not None else None
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, delta: int) -> None:
+        """A reaction added or removed, handed to the core (``CommandHandler.reaction``), which
+        counts it only on one of this bot's paper messages; who reacted is never passed on."""
+        me = self.client.user
+        if me is not None and payload.user_id == me.id:
+            return
+        workspace = str(payload.guild_id) if payload.guild_id else ""
+        await self.handler.reaction("discord", workspace, str(payload.channel_id),
+                                    str(payload.message_id), delta)  # fmt: skip
 
     async def _sync_commands(self) -> None:
         """Register ``/hotpapers`` with Discord once per process; a refusal is logged, not fatal."""

@@ -5,10 +5,10 @@ by spaces, and the last one is completed), ``date`` (YYYY-MM-DD, today or yester
 (1..50, checked by Discord), ``action`` (digest, the default; week, the weekly roundup; help;
 paper and search, with ``query``: an arXiv id, or words; subscribe, unsubscribe, settings), and
 for subscribe ``time`` (``HH:MM [Area/City]``), ``include``/``exclude`` (keywords separated by
-commas), ``notify`` (on/off), ``catching`` (days back, on/off) and ``week_day`` (the weekly
-roundup's subscription; with unsubscribe, any day stops the weekly one). They reach the
-core as typed ``bot.ports.Options`` (no text round trip); the core's ``CommandHandler`` checks
-and answers them exactly as it does Slack's text.
+commas), ``notify`` (on/off), ``catching`` (days back, on/off), ``reactions`` (on/off) and
+``week_day`` (the weekly roundup's subscription; with unsubscribe, any day stops the weekly one).
+They reach the core as typed ``bot.ports.Options`` (no text round trip); the core's
+``CommandHandler`` checks and answers them exactly as it does Slack's text.
 
 The answer is deferred at once, ephemerally (``defer(ephemeral=True, thinking=True)``): Discord
 wants a reply within 3 s, and bad input, confirmations and errors are for the person who asked,
@@ -72,7 +72,7 @@ class DiscordConversation:
 OPTION_FIELDS = {
     "category": "categories", "date": "date", "top": "top", "action": "action", "time": "time",
     "include": "include", "exclude": "exclude", "notify": "notify", "catching": "catching",
-    "week_day": "week_day", "query": "query",
+    "week_day": "week_day", "query": "query", "reactions": "reactions",
 }  # fmt: skip
 
 
@@ -174,12 +174,14 @@ def build_app_command(
         catching="For subscribe: Catching fire, papers of earlier listing days hot since "
         "(days back, on or off)",
         week_day="For subscribe/unsubscribe: the weekly roundup's day, not the daily digest",
+        reactions="For subscribe: count reactions to my papers here and let them shape the digest",
     )
     @app_commands.choices(
         action=[app_commands.Choice(name=a, value=a) for a in ACTIONS],
         notify=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
         catching=[app_commands.Choice(name=v, value=v) for v in CATCHING_CHOICES],
         week_day=[app_commands.Choice(name=d, value=d) for d in WEEK_DAYS],
+        reactions=[app_commands.Choice(name=v, value=v) for v in ("on", "off")],
     )
     @app_commands.guild_only()
     async def hotpapers(
@@ -195,11 +197,12 @@ def build_app_command(
         catching: str | None = None,
         week_day: str | None = None,
         query: str | None = None,
+        reactions: str | None = None,
     ) -> None:
         options = options_of({
             "category": category, "date": date, "top": top, "action": action, "time": time,
             "include": include, "exclude": exclude, "notify": notify, "catching": catching,
-            "week_day": week_day, "query": query,
+            "week_day": week_day, "query": query, "reactions": reactions,
         })  # fmt: skip
         await answer(interaction, handler, adapter, options)
 

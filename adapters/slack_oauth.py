@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.config import ConfigError, Settings
 
 # Exactly what the bot calls: the /hotpapers command and chat.postMessage.
-SCOPES = ("commands", "chat:write", "users:read", "channels:history", "groups:history")
+SCOPES = ("commands", "chat:write", "users:read", "channels:history", "groups:history",
+          "reactions:read")  # fmt: skip
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_EXPIRATION_SECONDS = 600

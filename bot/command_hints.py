@@ -96,16 +96,17 @@ HELP_FORMS = (
     ("`/hotpapers paper 2104.04015`", "`/hotpapers action:paper query:2104.04015`",
      "one paper's attention and posts, for you only"),
     ("`/hotpapers search anomaly detection`", "`/hotpapers action:search query:anomaly detection`",
-     "search the digests I hold, for you only"),
-    ("`/hotpapers subscribe catching=3` or `catching=off`",
-     "`/hotpapers action:subscribe catching:3` or `catching:off`",
-     "Catching fire: papers of the last 3 listing days hot since"),
+     "search my digests, for you only"),
+    ("`/hotpapers subscribe catching=3 reactions=off`",
+     "`/hotpapers action:subscribe catching:3 reactions:off`",
+     "Catching fire: papers of the last 3 listing days hot since; reactions here not "
+     "counted (`on`: they lift similar papers)"),
     ("`/hotpapers subscribe week friday 16:00 Europe/Berlin cs.CL`",
      "`/hotpapers action:subscribe week_day:friday time:16:00 Europe/Berlin category:cs.CL`",
      "a weekly roundup in this channel"),
     ("`/hotpapers unsubscribe` stops it (`unsubscribe week`: the weekly one); "
      "`/hotpapers settings` shows them",
-     "`/hotpapers action:unsubscribe` stops it (with `week_day:`, the weekly one); "
+     "`/hotpapers action:unsubscribe` stops it (`week_day:`: the weekly one); "
      "`action:settings` shows them", ""),
     ("`/hotpapers help`", "`/hotpapers action:help`", "this text"),
 )  # fmt: skip

@@ -31,11 +31,16 @@ _DATE_LIKE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
 _TIME_LIKE = re.compile(r"[0-9]{1,2}[:.h][0-9]{1,2}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TOP = re.compile(r"top(?:[=:](.*))?", re.DOTALL)
-_SETTING = re.compile(r"(include|exclude|notify|catching)[=:](.*)", re.DOTALL | re.IGNORECASE)
+_SETTING = re.compile(
+    r"(include|exclude|notify|catching|reactions)[=:](.*)", re.DOTALL | re.IGNORECASE
+)
+_SWITCHES = ("notify", "reactions")
 #: ``catching=on``: the section looks back this many listing days.
 CATCHING_ON = 3
 MAX_CATCHING = MAX_CATCHING_FIRE_DAYS
 _ON_OFF = {"on": True, "yes": True, "off": False, "no": False}
+NOTIFY_MEANS = "a line in this channel on arXiv holidays"
+REACTIONS_MEANS = "reactions to my papers here are counted and shape this channel's digest"
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,9 @@ class Parser:
         return Subscribe(
             categories=self._chosen_categories() if self.categories else None, time=self.time,
             tz=self.tz, top=self._top() if self.top_token else None, include=include,
-            exclude=exclude, notify=self._notify(), catching_fire_days=self._catching(),
-            weekly=self.weekly, week_day=self.week_day,
+            exclude=exclude, notify=self._switch("notify", NOTIFY_MEANS),
+            catching_fire_days=self._catching(), weekly=self.weekly, week_day=self.week_day,
+            reactions=self._switch("reactions", REACTIONS_MEANS),
         )  # fmt: skip
 
     def read(self, token: str) -> None:
@@ -119,8 +125,10 @@ class Parser:
                 "`week` comes first: `/hotpapers week cs.CL` (the weekly roundup), or "
                 f"{WEEKLY_EXAMPLE}."
             )
-        elif lowered in ("include", "exclude", "notify"):
-            raise CommandError(f"`{lowered}` needs a value: {KEYWORDS_EXAMPLE}, `notify=on`.")
+        elif lowered in ("include", "exclude", *_SWITCHES):
+            raise CommandError(
+                f"`{lowered}` needs a value: {KEYWORDS_EXAMPLE}, `notify=on`, `reactions=off`."
+            )
         else:
             self.categories.extend(categories_of(token, self.subscribing))
 
@@ -183,14 +191,13 @@ class Parser:
         except ValueError as exc:
             raise CommandError(str(exc)) from None
 
-    def _notify(self) -> bool | None:
-        if "notify" not in self.settings:
+    def _switch(self, name: str, means: str) -> bool | None:
+        if name not in self.settings:
             return None
-        value = self.settings["notify"].strip().lower()
+        value = self.settings[name].strip().lower()
         if value not in _ON_OFF:
             raise CommandError(
-                f"`notify=` is `on` (a line in this channel on arXiv holidays) or `off` "
-                f"(you wrote {quote(self.settings['notify'])})."
+                f"`{name}=` is `on` ({means}) or `off` (you wrote {quote(self.settings[name])})."
             )
         return _ON_OFF[value]
 

@@ -62,6 +62,7 @@ class Subscribe:
     catching_fire_days: int | None = None
     weekly: bool = False  # the channel's weekly roundup (``subscribe week ...``), not its daily
     week_day: int | None = None  # 0 = Monday; a new weekly subscription needs one
+    reactions: bool | None = None  # count reactions here and let them shape the digest
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ Grammar: ``/hotpapers [category ...] [YYYY-MM-DD|today|yesterday] [top=N]``, ``w
 by the same (the weekly roundup of the arXiv week up to that listing), ``help``,
 ``paper <arXiv id>``, ``search <words>``,
 ``subscribe [category ...] [at HH:MM] [Area/City] [top=N] [include=w,w] [exclude=w]
-[notify=on|off] [catching=N|on|off]`` (a change names only what it changes), ``subscribe week
-[weekday] ...`` (the weekly roundup's subscription), ``unsubscribe [week]`` and ``settings``; or
-the same as typed ``Options`` (``from_options``), checked by the same code with the same replies.
+[notify=on|off] [catching=N|on|off] [reactions=on|off]`` (a change names only what it changes),
+``subscribe week [weekday] ...`` (the weekly roundup's subscription), ``unsubscribe [week]`` and
+``settings``; or the same as typed ``Options`` (``from_options``), checked by the same code with
+the same replies.
 Any input gives either a command or a ``CommandError`` whose text is the short reply to show the
 user, fix included; the user's words are echoed only cleaned of mention syntax and clamped.
 """
@@ -122,7 +123,7 @@ def from_options(options: Options, **defaults: Any) -> Command:
     if options.top is not None:
         parser.top_token = f"top={options.top}"
     if subscribing:
-        for name in ("include", "exclude", "notify", "catching"):
+        for name in ("include", "exclude", "notify", "catching", "reactions"):
             value = getattr(options, name)
             if value is not None:
                 parser.set_setting(name, value, f"{name}={value}")

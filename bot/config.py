@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     broad_min_papers: int = Field(default=5, ge=2)
     # "Catching fire" (bot.catching_fire): listing days looked back at; 0 turns it off.
     catching_fire_days: int = Field(default=3, ge=0, le=MAX_CATCHING_FIRE_DAYS)
+    # How much a channel's past reactions move matching papers up (bot/voice.py; 0: not at all).
+    channel_reaction_weight: float = Field(default=1.0, ge=0, le=4)
 
     @field_validator("default_categories", "discord_shard_ids", mode="before")
     @classmethod

@@ -74,6 +74,9 @@ DESCRIPTIONS: dict[str, str] = {
     "broad_min_papers": "A feed also posts about at least this many papers.",
     "catching_fire_days": "Catching fire: papers of this many earlier listing days that became "
     "hot since, after the day's papers (0 = off; a channel may set its own).",
+    "channel_reaction_weight": "How much a channel's reactions to the bot's papers move "
+    "papers by the same authors, on the same title words or in the same category up in its "
+    "next digests: score · (1 + 0.5 · weight · affinity), affinity 0 to 1 (0: off; at most 4).",
 }
 
 

@@ -38,6 +38,7 @@ from bot.sources.budget import bounded
 from bot.sources.http import SourceError, SourceSkipped
 from bot.trend_keeper import TrendKeeper
 from bot.trends import AttentionSeries
+from bot.voice import Voice, shaped_note
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,12 @@ class DigestBuilder:
 
     async def build(
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
-        *, catching_fire_days: int | None = None,
+        *, catching_fire_days: int | None = None, voice: Voice | None = None,
     ) -> Digest:  # fmt: skip
+        """The digest; ``voice``: the channel's reactions it is built for (``bot.voice``)."""
         day = await self.gather(date, categories)
         papers = day.papers if filters is None else [p for p in day.papers if filters.keep(p)]
-        ranking = rank_hot(papers, day.posts, day.signals, self.weights, top=top,
+        ranking = rank_hot(papers, day.posts, day.signals, self.weights, top=top, voice=voice,
                            use_citations=day.use_citations, window_papers=day.papers)  # fmt: skip
         days = self.catching_fire_days if catching_fire_days is None else catching_fire_days
         series = self.series()
@@ -124,11 +126,12 @@ class DigestBuilder:
         )
         shown = await self.summarize([*entries, *late])
         entries, late = shown[: len(entries)], shown[len(entries) :]
+        shaped = shaped_note(voice, entries) if voice is not None else None
         return Digest(
             date=date, categories=tuple(categories), generated_at=self.clock.now(),
             entries=tuple(entries), catching_fire=tuple(late), sources=day.sources,
             total_papers=len(papers), hot_count=ranking.hot_count,
-            notes=notes(date, entries, day.sources),
+            notes=notes(date, entries, day.sources) + ((shaped,) if shaped else ()),
         )  # fmt: skip
 
     async def gather(self, date: dt.date, categories: Sequence[str]) -> Day:

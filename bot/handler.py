@@ -18,6 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any, Protocol
 
+from bot.channel_voices import Voices, count, voice_for
 from bot.clock import Clock
 from bot.command_hints import help_text
 from bot.commands import (
@@ -75,17 +76,20 @@ class Talker(Protocol):
 class CommandHandler:
     """``/hotpapers`` in the core: ``digests`` builds (``bot.service.DigestService``),
     ``subscriptions`` answers the subscription commands (``None``: the CLI manages them),
-    ``talk`` answers ``paper``, ``search`` and the paper buttons (``bot.talk.Talk``)."""
+    ``talk`` answers ``paper``, ``search`` and the paper buttons (``bot.talk.Talk``),
+    ``voices`` counts reactions and shapes a channel's digest by them (``None``: never)."""
 
     def __init__(
         self, settings: Settings, digests: DigestProvider, clock: Clock, *,
         subscriptions: Subscriptions | None = None, talk: Talker | None = None,
+        voices: Voices | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.clock = clock
         self.digests = SharedDigests(digests, clock)
         self.subscriptions = subscriptions
         self.talk = talk
+        self.voices = voices
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     # -- answers in flight ---------------------------------------------------------------------
@@ -164,7 +168,8 @@ class CommandHandler:
     ) -> Reply:
         when = "the week up to" if isinstance(query, WeekQuery) else "on"
         what = f"{', '.join(query.categories)} {when} {query.date.isoformat()} (top {query.top})"
-        build = self.digests.start(query)  # under way (or joined) while the progress goes out
+        voice = await voice_for(self.voices, request.platform, request.workspace, request.channel)
+        build = self.digests.start(query, voice)  # under way (or joined) while progress goes out
         working = f"Looking up Hot Papers for {what}; the thread follows here."
         await conversation.progress(Reply(ReplyKind.WORKING, working))
         try:
@@ -187,6 +192,14 @@ class CommandHandler:
             invite = conversation.how_to_invite
             return Reply(ReplyKind.NOT_IN_CHANNEL, NOT_IN_CHANNEL.format(invite=invite), delivery)
         return Reply(ReplyKind.NOT_POSTED, f"I couldn't post the digest: {failure}", delivery)
+
+    async def reaction(
+        self, platform: str, workspace: str, channel: str, message_id: str, delta: int
+    ) -> int | None:
+        """A reaction added (``delta`` 1) or removed (-1) on a message, as every platform's
+        adapter reports it: counted by ``bot.reactions`` when it is on one of this bot's paper
+        messages (the paper's new count), else ignored (``None``). Never raises."""
+        return await count(self.voices, platform, workspace, channel, message_id, delta)
 
     async def _subscription(
         self, request: Request, command: SubscriptionRequest, conversation: Conversation

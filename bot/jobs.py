@@ -26,6 +26,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.channel_voices import Voices, voice_for
 from bot.clock import Clock
 from bot.digest import Filters
 from bot.digest_cache import DigestCache
@@ -40,6 +41,7 @@ from bot.run_outcome import RunOutcome, RunStatus
 from bot.scheduler import GRACE, RunPlan, last_run_at_or_before, plan_run
 from bot.store import StoreError
 from bot.subscriptions import Subscription, SubscriptionStore
+from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,12 @@ _QUEUED: ContextVar[Item | None] = ContextVar("queued_run", default=None)
 class DigestBuilder(Protocol):
     async def build(self, date: dt.date, categories: Sequence[str], top: int,
                     filters: Filters | None = None, *,
-                    catching_fire_days: int | None = None) -> Digest: ...  # fmt: skip
+                    catching_fire_days: int | None = None,
+                    voice: Voice | None = None) -> Digest: ...  # fmt: skip
 
     async def build_week(self, date: dt.date, categories: Sequence[str], top: int,
-                         filters: Filters | None = None) -> Digest: ...  # fmt: skip
+                         filters: Filters | None = None, *,
+                         voice: Voice | None = None) -> Digest: ...  # fmt: skip
 
 
 class AdapterProvider(Protocol):
@@ -81,11 +85,13 @@ class DigestScheduler(JobTable):
         adapters: AdapterProvider, ledger: Ledger, leader: Leadership, clock: Clock,
         holidays: Collection[dt.date] = (), grace: dt.timedelta = GRACE,
         scheduler: AsyncIOScheduler | None = None, queue: FanoutQueue | None = None,
+        voices: Voices | None = None,
     ) -> None:  # fmt: skip
         super().__init__(subscriptions=subscriptions, clock=clock, grace=grace,
                          scheduler=scheduler)  # fmt: skip
         self.queue = queue
         self.service = service
+        self.voices = voices  # a channel's reactions shape its digest (``bot.reactions``)
         self.adapters = adapters
         self.ledger = ledger
         self.leader = leader
@@ -170,18 +176,23 @@ class DigestScheduler(JobTable):
     async def _deliver(self, sub: Subscription, plan: RunPlan) -> RunOutcome:
         assert plan.listing is not None
         listing, what = plan.listing, (sub.categories, sub.top)
-        key = (plan.listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
-               sub.catching_fire_days, sub.weekly)  # fmt: skip
         filters = Filters(sub.include, sub.exclude) if sub.include or sub.exclude else None
         service = self.service
 
-        def build() -> Awaitable[Digest]:
+        def build(voice: Voice | None) -> Awaitable[Digest]:
+            voiced = {"voice": voice} if voice is not None else {}  # everyone's: no argument
             if sub.weekly:
-                return service.build_week(listing, *what, filters)
-            return service.build(listing, *what, filters, catching_fire_days=sub.catching_fire_days)
+                return service.build_week(listing, *what, filters, **voiced)
+            return service.build(listing, *what, filters, catching_fire_days=sub.catching_fire_days,
+                                 **voiced)  # fmt: skip
 
         try:
-            digest = await self.cache.get(key, build)
+            # The channel's reactions shape its digest (``bot.reactions``): part of the key.
+            voice = await voice_for(self.voices, sub.platform, sub.workspace, sub.channel) if (
+                sub.reactions) else None  # fmt: skip
+            key = (listing, categories_key(sub.categories), sub.top, sub.include, sub.exclude,
+                   sub.catching_fire_days, sub.weekly, voice)  # fmt: skip
+            digest = await self.cache.get(key, lambda: build(voice))
         except Exception as exc:  # a source down (spare it), or the database gone (resume soon)
             database = isinstance(exc, StoreError) or isinstance(exc.__cause__, StoreError)
             self._retry_later(sub, plan.scheduled, steps=BACKOFF if database else BUILD_BACKOFF)

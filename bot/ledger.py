@@ -135,7 +135,7 @@ class Ledger:
     ) -> None:  # fmt: skip
         """Record one posted message (and renew the lease) before the next one is sent; raises
         ``ClaimLost`` when another instance has taken the delivery over. ``arxiv_id``: the
-        paper a reply is about (what ``featured`` finds later)."""
+        paper a reply is about (``featured`` finds it; reactions to it count for it)."""
         stamp = _after(self.clock.now(), claim.token)
         with self.store.session() as s:
             if not self._record(claim.id, claim.token, stamp, part, message_id, thread_id,

@@ -70,7 +70,7 @@ def include_object(
 
 
 def head() -> str:
-    """The revision this code expects (``0006``)."""
+    """The revision this code expects (``0007``)."""
     found = _scripts().get_current_head()
     assert found is not None  # the package always ships at least the initial revision
     return found

@@ -155,6 +155,8 @@ class Entry(_Frozen):
     listed: dt.date | None = None
     #: Set when posting to a channel that featured the paper before (``bot.memory``).
     featured_on: dt.date | None = None
+    #: How many people of the channel it is shown to reacted to it before (``bot.reactions``).
+    reactions: int = 0
 
     @property
     def hf_url(self) -> str | None:

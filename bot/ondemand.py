@@ -9,12 +9,13 @@ is store work on the event loop the platform connections need too); of distinct 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from bot.clock import Clock
 from bot.commands import Query, WeekQuery
 from bot.digest_cache import DigestCache
 from bot.models import Digest
+from bot.voice import Voice
 
 #: On-demand builds running at once; the rest of a burst waits, already acknowledged.
 BUILD_CONCURRENCY = 4
@@ -39,6 +40,12 @@ class DigestProvider(Protocol):
     async def digest_for(self, query: Query | WeekQuery) -> Digest: ...
 
 
+class VoicedProvider(Protocol):
+    """A provider that builds for one channel's reactions (``bot.service.DigestService``)."""
+
+    async def digest_for(self, query: Query | WeekQuery, *, voice: Voice) -> Digest: ...
+
+
 class SharedDigests:
     """The commands' digests, through a short-lived ``DigestCache``: identical queries in flight
     (or answered in the last ``ttl`` seconds) share one build; ``limit`` builds run at once."""
@@ -51,14 +58,19 @@ class SharedDigests:
         self._turns = asyncio.Semaphore(limit)
         self._cache = DigestCache(clock, ttl)
 
-    def start(self, query: Query | WeekQuery) -> asyncio.Task[Digest]:
+    def start(self, query: Query | WeekQuery, voice: Voice | None = None) -> asyncio.Task[Digest]:
         """The digest of ``query`` under way (joined when already building), as a task."""
-        return asyncio.ensure_future(self.get(query))
+        return asyncio.ensure_future(self.get(query, voice))
 
-    async def get(self, query: Query | WeekQuery) -> Digest:
-        """The digest of ``query``; one asker going away does not cancel the others' build."""
-        return await self._cache.get(query, lambda: self._build(query))
+    async def get(self, query: Query | WeekQuery, voice: Voice | None = None) -> Digest:
+        """The digest of ``query`` (for a channel's ``voice``: its own build); one asker going
+        away does not cancel the others' build."""
+        key = query if voice is None else (query, voice)
+        return await self._cache.get(key, lambda: self._build(query, voice))
 
-    async def _build(self, query: Query | WeekQuery) -> Digest:
+    async def _build(self, query: Query | WeekQuery, voice: Voice | None) -> Digest:
         async with self._turns:
-            return await self._service.digest_for(query)
+            if voice is None:
+                return await self._service.digest_for(query)
+            voiced = cast(VoicedProvider, self._service)
+            return await voiced.digest_for(query, voice=voice)

@@ -138,7 +138,7 @@ class Options:
 
     ``categories`` holds codes separated by spaces (``cs.CL cs.LG``); ``time`` is ``HH:MM`` with
     an optional zone (``09:00 Europe/Berlin``), for ``subscribe``, like ``include``, ``exclude``
-    and ``notify``. ``None`` means not given.
+    ``notify`` and ``reactions``. ``None`` means not given.
     """
 
     action: str | None = None
@@ -154,6 +154,7 @@ class Options:
     #: ``unsubscribe`` (any day) stopping it.
     week_day: str | None = None
     query: str | None = None  # for paper: an arXiv id; for search: the words
+    reactions: str | None = None  # "on" or "off": count reactions here (``bot.reactions``)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.breadth import (
@@ -69,6 +69,7 @@ from bot.breadth import (
 )
 from bot.models import Entry, Paper, Post, Signals
 from bot.quotes import account, normalised_text, select_quotes
+from bot.voice import Voice, why_suffix
 from bot.weights import Weights
 from bot.why import why_line
 
@@ -108,6 +109,7 @@ class _Scored:
     people: int
     originals: int
     why: str
+    reacted: int = 0  # people of the channel who reacted to it (``bot.voice``)
 
 
 def _sqrt_count(count: int | None) -> float:
@@ -191,11 +193,13 @@ def rank_hot(
     use_citations: bool = False,
     max_quotes: int = 3,
     window_papers: Sequence[Paper] | None = None,
+    voice: Voice | None = None,
 ) -> Ranking:
     """The ``top`` hot papers ranked 1..N and how many were hot (see the module docstring).
 
     ``window_papers`` is the whole listing when ``papers`` is a filtered part of it: breadth is
-    a share of the window, not of one channel's keyword selection.
+    a share of the window, not of one channel's keyword selection. ``voice``: the channel's
+    reactions (``bot.voice``), which boost the hot papers it matches and are shown on them.
     """
     if top < 1:
         raise ValueError("top must be at least 1")
@@ -217,7 +221,7 @@ def rank_hot(
         if shown_score > 0:
             scores[key] = shown_score
         if shown_score > 0 and shown_score >= weights.min_score:
-            scored.append(item)
+            scored.append(_voiced(item, voice) if voice is not None else item)
     scored.sort(key=lambda s: (-round(s.score, 2), -s.people, s.paper.arxiv_id))
     entries = [_entry(n, item, max_quotes) for n, item in enumerate(scored[:top], start=1)]
     return Ranking(entries=entries, hot_count=len(scored), scores=scores)
@@ -234,8 +238,20 @@ def rank(
     return rank_hot(papers, posts, signals, weights, **options).entries
 
 
+def _voiced(item: _Scored, voice: Voice) -> _Scored:
+    """A hot paper with the channel's boost (``bot.voice``): the ``channel`` term, the why."""
+    reacted = voice.reacted(base_id(item.paper.arxiv_id))
+    boost = voice.boost(item.paper)
+    if boost is None:
+        return replace(item, reacted=reacted)
+    term = boost.term(item.score, voice.weight)
+    why = "; ".join(part for part in (item.why, why_suffix(boost)) if part)
+    terms = {**item.terms, "channel": term}
+    return replace(item, score=item.score + term, terms=terms, why=why, reacted=reacted)
+
+
 def _entry(rank_number: int, item: _Scored, max_quotes: int) -> Entry:
-    breakdown = {name: round(item.terms[name], 2) for name in TERMS}
+    breakdown = {name: round(item.terms.get(name, 0.0), 2) for name in (*TERMS, "channel")}
     return Entry(
         rank=rank_number,
         paper=item.paper,
@@ -246,4 +262,5 @@ def _entry(rank_number: int, item: _Scored, max_quotes: int) -> Entry:
         post_count=item.originals,
         summary="",
         why=item.why,
+        reactions=item.reacted,
     )

@@ -41,6 +41,7 @@ BREAKDOWN_LABELS = {
     "hackernews": "HN points",
     "citations": "citations",
     "reported": "reported reposts+likes",
+    "channel": "this channel's reactions",
 }
 
 
@@ -183,9 +184,18 @@ def headline(digest: Digest, where: str = "") -> str:
 
 
 def why_sentence(entry: Entry) -> str:
-    """``entry.why`` as a sentence for a message ("Discussed by 3 people on Bluesky.")."""
+    """``entry.why`` as a sentence for a message ("Discussed by 3 people on Bluesky."), then how
+    many people of the channel reacted to the paper ("4 people here reacted.")."""
     why = one_line(entry.why)
-    return why[:1].upper() + why[1:] + "." if why else ""
+    sentence = why[:1].upper() + why[1:] + "." if why else ""
+    return " ".join(part for part in (sentence, reacted_text(entry.reactions)) if part)
+
+
+def reacted_text(people: int) -> str:
+    """ "4 people here reacted." (empty for none): the channel's reactions, shown back to it."""
+    if people <= 0:
+        return ""
+    return f"{people} {'person' if people == 1 else 'people'} here reacted."
 
 
 def source_label(name: str) -> str:

@@ -31,6 +31,7 @@ from bot.sources.semantic_scholar import SemanticScholarSource
 from bot.sources.x import XSource
 from bot.store_error import StoreError
 from bot.summaries import Summarizer
+from bot.voice import Voice
 from bot.weekly import build_week
 
 if TYPE_CHECKING:  # SQLAlchemy: imported by what needs the database, not by digest --demo
@@ -148,26 +149,34 @@ class DigestService:
         if self._own_client:
             await self.client.aclose()
 
-    async def digest_for(self, query: Query | WeekQuery, filters: Filters | None = None) -> Digest:
+    async def digest_for(
+        self, query: Query | WeekQuery, filters: Filters | None = None, *,
+        voice: Voice | None = None,
+    ) -> Digest:  # fmt: skip
+        """``voice``: the reactions of the channel the digest is for (``bot.voice``)."""
+        what = (query.date, query.categories, query.top, filters)
         if isinstance(query, WeekQuery):
-            return await self.build_week(query.date, query.categories, query.top, filters)
-        return await self.build(query.date, query.categories, query.top, filters)
+            return await self.build_week(*what, voice=voice)
+        return await self.build(*what, voice=voice)
 
     async def build(
         self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
-        *, catching_fire_days: int | None = None,
+        *, catching_fire_days: int | None = None, voice: Voice | None = None,
     ) -> Digest:  # fmt: skip
         """``catching_fire_days``: ``None`` for the deployment's setting, 0 for off."""
         self._check_listing(date)
         return await self._guarded(self.builder.build(
-            date, categories, top, filters, catching_fire_days=catching_fire_days))  # fmt: skip
+            date, categories, top, filters, catching_fire_days=catching_fire_days,
+            voice=voice))  # fmt: skip
 
     async def build_week(
-        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None
-    ) -> Digest:
+        self, date: dt.date, categories: Sequence[str], top: int, filters: Filters | None = None,
+        *, voice: Voice | None = None,
+    ) -> Digest:  # fmt: skip
         """The weekly roundup of the arXiv week ending at the listing ``date`` (``bot.weekly``)."""
         self._check_listing(date)
-        return await self._guarded(build_week(self.builder, date, categories, top, filters))
+        return await self._guarded(build_week(self.builder, date, categories, top, filters,
+                                              voice=voice))  # fmt: skip
 
     def _check_listing(self, date: dt.date) -> None:
         holidays = self.settings.holidays

@@ -52,7 +52,7 @@ NEEDS_DAY = f"Which day and time should the weekly roundup come? E.g. {WEEKLY_EX
 NO_WEEKLY = "This channel has no weekly Hot Papers roundup. Start one with " + WEEKLY_EXAMPLE + "."
 NAME_IT = (
     "Name what to change, e.g. `/hotpapers subscribe top=5`, `at 07:30`, `include=llm,agents`, "
-    "`notify=on` or `catching=3`."
+    "`notify=on`, `catching=3` or `reactions=off`."
 )
 
 SubscriptionRequest = Subscribe | Unsubscribe | ShowSettings
@@ -89,6 +89,7 @@ def merged(req: Subscribe, kept: Subscription | None, defaults: Defaults) -> dic
         "notify_no_listing": pick(req.notify, "notify_no_listing", False),
         "catching_fire_days": pick(req.catching_fire_days, "catching_fire_days", None),
         "week_day": pick(req.week_day, "week_day", None) if req.weekly else None,
+        "reactions": req.reactions,  # the channel's, for both cadences (None: as it is)
     }  # fmt: skip
 
 

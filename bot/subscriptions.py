@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import check_timezone
 from bot.store import Store
-from bot.tables import SubscriptionRow
+from bot.tables import ReactionRow, SubscriptionRow
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class Subscription:
     #: "Catching fire" reach in listing days; ``None``: the deployment's setting, 0: off.
     catching_fire_days: int | None = None
     week_day: int | None = None
+    #: Count reactions in the channel and let them shape its digests (``bot.reactions``); one
+    #: setting per channel, shared by its daily and weekly subscriptions.
+    reactions: bool = True
 
     @property
     def weekly(self) -> bool:
@@ -98,7 +101,7 @@ def _convert(row: SubscriptionRow | Row[Any]) -> Subscription:
         categories=tuple(row.categories.split()), top=row.top, time=parse_time(row.time),
         tz=row.tz, include=_words(row.include), exclude=_words(row.exclude),
         active=row.active, notify_no_listing=row.notify_no_listing, week_day=_week_day(row),
-        catching_fire_days=row.catching_fire_days,
+        catching_fire_days=row.catching_fire_days, reactions=row.reactions is not False,
     )  # fmt: skip
 
 
@@ -121,12 +124,13 @@ class SubscriptionStore:
         self, platform: str, workspace: str, channel: str, *, categories: Sequence[str],
         time: dt.time, tz: str, top: int, include: Sequence[str] = (),
         exclude: Sequence[str] = (), notify_no_listing: bool = False,
-        catching_fire_days: int | None = None,
-        week_day: int | None = None,
+        catching_fire_days: int | None = None, week_day: int | None = None,
+        reactions: bool | None = None,
     ) -> tuple[Subscription, bool]:  # fmt: skip
         """Create or update (and reactivate) the channel's subscription (its weekly one when
         ``week_day`` is given); ``True`` when the channel had no active one of that cadence
-        (new, or reactivated after an unsubscribe)."""
+        (new, or reactivated after an unsubscribe). ``reactions`` is the channel's (both
+        cadences'; ``None`` keeps it); off deletes its reaction counts (``bot.reactions``)."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; choose {', '.join(PLATFORMS)}")
         check_timezone(tz)
@@ -149,6 +153,7 @@ class SubscriptionStore:
                 for key, value in values.items():
                     setattr(row, key, value)
             s.flush()
+            _channel_reactions(s, row, reactions)
             return _to_subscription(row), created
 
     def deactivate(
@@ -248,4 +253,20 @@ def describe(sub: Subscription) -> str:
     elif sub.catching_fire_days is not None:
         days = sub.catching_fire_days
         text += f", Catching fire from the last {days} listing day{'s' if days != 1 else ''}"
+    if not sub.reactions:
+        text += ", reactions off"
     return text
+
+
+def _channel_reactions(s: Session, row: SubscriptionRow, reactions: bool | None) -> None:
+    """The channel's reactions setting on ``row`` and its other cadence's: ``None`` takes the
+    channel's (on when it has none); off deletes the channel's counts (nothing of them is kept)."""
+    where = dict(platform=row.platform, workspace=row.workspace, channel=row.channel)
+    if reactions is None:
+        others = select(SubscriptionRow.reactions).filter_by(**where).where(
+            SubscriptionRow.id != row.id)  # fmt: skip
+        reactions = s.scalars(others).first() is not False
+    s.execute(update(SubscriptionRow).filter_by(**where).values(reactions=reactions))
+    s.refresh(row)
+    if not reactions:
+        s.execute(delete(ReactionRow).filter_by(**where))

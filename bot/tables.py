@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -110,6 +111,8 @@ class SubscriptionRow(Base):
     exclude: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_no_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Count this channel's reactions and let them shape its digests (migration 0007).
+    reactions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # "Catching fire" reach in listing days (migration 0003); None: the deployment's default.
     catching_fire_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -130,6 +133,24 @@ class AttentionRow(Base):
     observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     score: Mapped[float] = mapped_column(Float)
     hot: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReactionRow(Base):
+    """How many people of a channel reacted to a paper the bot posted there (``bot.reactions``):
+    a count and the paper's features, never who reacted."""
+
+    __tablename__ = "hp_reactions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "arxiv_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    arxiv_id: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[str] = mapped_column(Text, default="")  # one name per line
+    categories: Mapped[str] = mapped_column(String(400), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SummaryRow(Base):

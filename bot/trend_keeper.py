@@ -46,7 +46,8 @@ class TrendKeeper:
 
         def annotated(entry: Entry, rank: int) -> Entry:
             past = history.get(base_id(entry.paper.arxiv_id), [])
-            trend = trend_of(past, now, entry.score, self.holidays)
+            own = round(entry.score - entry.breakdown.get("channel", 0.0), 2)  # no channel boost
+            trend = trend_of(past, now, own, self.holidays)
             return entry.model_copy(
                 update={"trend": trend, "rank": rank, "listed": entry.listed or date}
             )

@@ -38,13 +38,14 @@ from collections.abc import Collection, Sequence
 
 from bot import calendar, demo
 from bot.breadth import base_id
+from bot.categories import categories_key
 from bot.digest import DigestBuilder, DigestError, Filters
 from bot.digest_notes import notes
 from bot.digest_snapshots import Day
-from bot.ledger import categories_key
 from bot.models import Digest, Paper, Post, Signals, SourceStatus, Week
 from bot.ranking import rank_hot
 from bot.trend_keeper import TrendKeeper
+from bot.voice import Voice, shaped_note
 
 _COUNTS = ("hf_upvotes", "hf_comments", "github_stars", "hn_points", "hn_comments", "citations",
            "influential_citations", "reported_reposts", "reported_likes")  # fmt: skip
@@ -63,8 +64,10 @@ async def build_week(
     categories: Sequence[str],
     top: int,
     filters: Filters | None = None,
+    voice: Voice | None = None,
 ) -> Digest:
-    """The roundup of the week ending at the listing ``end`` (see the module docstring)."""
+    """The roundup of the week ending at the listing ``end`` (see the module docstring);
+    ``voice``: the reactions of the channel it is for (``bot.voice``)."""
     days = week_days(end, builder.holidays)
     found: list[Day] = []
     missing: list[dt.date] = []
@@ -88,6 +91,7 @@ async def build_week(
     ranking = rank_hot(
         papers, _posts(found), _signals(found), builder.weights, top=top,
         use_citations=all(day.use_citations for day in found), window_papers=window_papers,
+        voice=voice,
     )  # fmt: skip
     keeper = TrendKeeper(builder.series(), builder.weights.min_score, builder.holidays)
     entries = await builder.summarize(keeper.past(builder.clock.now(), ranking.entries))
@@ -96,10 +100,12 @@ async def build_week(
         f"Nothing stored for {calendar.describe(day)}: the week is ranked without it."
         for day in missing
     )
+    shaped = shaped_note(voice, entries) if voice is not None else None
     return Digest(
         date=end, categories=tuple(categories), generated_at=builder.clock.now(),
         entries=tuple(entries), sources=sources, total_papers=len(papers),
-        hot_count=ranking.hot_count, notes=gaps + notes(end, entries, sources),
+        hot_count=ranking.hot_count,
+        notes=gaps + notes(end, entries, sources) + ((shaped,) if shaped else ()),
         week=Week(start=start, end=end, days=tuple(d.date for d in found), missing=tuple(missing)),
     )  # fmt: skip
 

@@ -91,6 +91,14 @@ def subscribe(
             "(mon ... sun): the arXiv week up to the latest listing.",
         ),
     ] = None,
+    no_reactions: Annotated[
+        bool,
+        typer.Option(
+            "--no-reactions",
+            help="Do not count reactions to the bot's papers in this channel, nor let them shape "
+            "its digest (deletes the counts it has).",
+        ),
+    ] = False,
 ) -> None:
     """Post a digest to a channel every arXiv listing day at a local time, or with --week-day
     the weekly roundup once a week (creates or updates; a channel may have both)."""
@@ -118,7 +126,7 @@ def subscribe(
             chosen, workspace, channel, categories=cats, time=at, tz=zone, top=check_top(top),
             include=words["include"], exclude=words["exclude"], notify_no_listing=notify_no_listing,
             catching_fire_days=catching_fire_days,
-            week_day=day,
+            week_day=day, reactions=not no_reactions,
         )  # fmt: skip
     finally:
         store.close()
@@ -176,6 +184,7 @@ def _as_json(sub: Subscription) -> dict[str, object]:
         "notify_no_listing": sub.notify_no_listing, "next_post": _next_post(sub),
         "catching_fire_days": sub.catching_fire_days,
         "week_day": None if sub.week_day is None else WEEKDAY_NAMES[sub.week_day],
+        "reactions": sub.reactions,
     }  # fmt: skip
 
 

@@ -33,6 +33,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         },
         "section": entry.section,
         "listing_date": entry.listed.isoformat() if entry.listed else None,
+        "reactions": entry.reactions,
         "breakdown": dict(entry.breakdown),
         "signals": entry.signals.model_dump(mode="json", exclude_none=True),
         "post_count": entry.post_count,

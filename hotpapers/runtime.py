@@ -36,6 +36,7 @@ from bot.leader import AlwaysLeader, Leader, LeadershipLoop, make_leader
 from bot.ledger import Ledger
 from bot.logs import redact
 from bot.ports import Adapter
+from bot.reactions import Reactions
 from bot.service import DigestService
 from bot.store import Store
 from bot.subscription_commands import Defaults, SubscriptionHandler
@@ -80,10 +81,13 @@ class Runtime:
         # Several instances (PostgreSQL): the leader queues due runs, every instance posts them.
         several = schedule and not demo and not isinstance(self.leader, AlwaysLeader)
         self.queue = FanoutQueue(self.store, self.owner, self.clock) if several else None
+        self.reactions = Reactions(self.store, self.clock,
+                                   weight=settings.channel_reaction_weight)  # fmt: skip
         self.scheduler = (DemoScheduler if demo else DigestScheduler)(
             subscriptions=self.subscriptions, service=self.service, adapters=self,
             ledger=Ledger(self.store, self.owner, self.clock), leader=self.leader,
             clock=self.clock, holidays=settings.holidays, queue=self.queue,
+            voices=self.reactions,
         )  # fmt: skip
         subscription_commands = SubscriptionHandler(
             self.subscriptions, self.clock, holidays=settings.holidays,
@@ -91,7 +95,8 @@ class Runtime:
         )  # fmt: skip
         self.handler = CommandHandler(settings, self.service, self.clock,
                                       subscriptions=subscription_commands,
-                                      talk=self.service.talk())  # fmt: skip
+                                      talk=self.service.talk(),
+                                      voices=self.reactions)  # fmt: skip
         self.platforms = self._platforms(console_out)
         self.worker = None if self.queue is None else FanoutWorker(
             self.scheduler, self.queue, self.clock, platforms=tuple(self.platforms),

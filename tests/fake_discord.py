@@ -464,6 +464,17 @@ class FakeDiscord:
         for ws in list(self._sockets):
             await self._dispatch(ws, "INTERACTION_CREATE", payload)
 
+    async def send_event(self, name: str, payload: dict[str, Any]) -> None:
+        """Deliver any gateway event (``MESSAGE_REACTION_ADD``...) to every session."""
+        for ws in list(self._sockets):
+            await self._dispatch(ws, name, payload)
+
+    def reaction(self, channel_id: str, message_id: str, user_id: str = "42") -> dict[str, Any]:
+        """A ``MESSAGE_REACTION_ADD``/``_REMOVE`` payload: 👍 by ``user_id`` on a message."""
+        return {"user_id": user_id, "channel_id": channel_id, "message_id": message_id,
+                "guild_id": self.guild_id, "emoji": {"id": None, "name": "\N{THUMBS UP SIGN}"},
+                "burst": False, "type": 0}  # fmt: skip
+
     def interaction(
         self,
         options: list[dict[str, Any]],

@@ -71,7 +71,7 @@ def test_check_with_a_copied_env_example(monkeypatch, capsys) -> None:
     assert lines[:2] == [
         "✓ configuration: valid",
         f"✓ database: sqlite:///{Path.cwd() / 'xdg' / 'hotpapers' / 'hotpapers.sqlite3'}"
-        ", schema 0006",
+        ", schema 0007",
     ]
     assert lines[2].startswith("✗ arXiv: HTTP 503 after 1 attempt")
     assert lines[-2:] == [

@@ -113,7 +113,7 @@ def test_check_everything_configured_and_reachable(
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
-        f"✓ database: {db_url}, schema 0006",
+        f"✓ database: {db_url}, schema 0007",
         "✓ arXiv: reachable (export.arxiv.org)",
         "✓ Hugging Face: reachable (huggingface.co)",
         "✓ Bluesky: logged in as hotpapers.bsky.social",
@@ -152,7 +152,7 @@ def test_check_slack_invalid_auth_fails_and_unconfigured_are_skipped(
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         "✓ configuration: valid",
-        f"✓ database: {db_url}, schema 0006",
+        f"✓ database: {db_url}, schema 0007",
         "✓ arXiv: reachable (export.arxiv.org)",
         "✓ Hugging Face: reachable (huggingface.co)",
         "– Bluesky: skipped: no credentials "

@@ -64,7 +64,7 @@ def test_subscribe_list_update_unsubscribe(monkeypatch, capsys) -> None:
         "id": 1, "platform": "slack", "workspace": "T111", "channel": C,
         "categories": ["cs.CL", "cs.LG", "cs.AI"], "top": 10, "time": "07:15", "tz": "UTC",
         "include": [], "exclude": [], "active": False, "notify_no_listing": True,
-        "next_post": None, "catching_fire_days": None, "week_day": None,
+        "next_post": None, "catching_fire_days": None, "week_day": None, "reactions": True,
     }  # fmt: skip
     # What the text listing shows as "next:", in the subscription's own zone.
     assert rows[0]["next_post"] == "2021-04-13T21:30:00-04:00"
@@ -156,3 +156,17 @@ def test_valid_ids_and_any_console_name_are_accepted(monkeypatch, capsys) -> Non
                              "--channel", channel, "--time", "09:00")  # fmt: skip
         assert (code, err) == (0, ""), err
         assert out.startswith(f"Subscribed {platform}:default:{channel}: ")
+
+
+def test_subscribe_no_reactions_turns_the_channels_voice_off(monkeypatch, capsys) -> None:
+    args = ("subscribe", "--platform", "slack", "--channel", C, "--time", "09:00",
+            "--workspace", "T111")  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, *args, "--no-reactions")
+    assert (code, out.splitlines()[0]) == (
+        0, f"Subscribed slack:T111:{C}: cs.CL, cs.LG, cs.AI at 09:00 UTC, top 10, reactions off."
+    )  # fmt: skip
+    code, out, _ = run(monkeypatch, capsys, "subscriptions", "--json")
+    assert json.loads(out)["reactions"] is False
+    run(monkeypatch, capsys, *args)  # without the flag: on again
+    code, out, _ = run(monkeypatch, capsys, "subscriptions", "--json")
+    assert json.loads(out)["reactions"] is True

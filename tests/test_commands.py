@@ -155,6 +155,7 @@ def typed(example: str) -> Options:
             "catching",
             "week_day",
             "query",
+            "reactions",
         )
         if ":" in word and word.split(":")[0] in names:
             name, _, word = word.partition(":")
@@ -259,7 +260,7 @@ def test_subscribe(text: str, expected: Subscribe) -> None:
         (
             "subscribe include",
             "`include` needs a value: `include=llm,agents` or "
-            "`exclude=survey` (`include=none` clears it), `notify=on`.",
+            "`exclude=survey` (`include=none` clears it), `notify=on`, `reactions=off`.",
         ),
         (
             "cs.CL include=llm",
@@ -532,3 +533,13 @@ def test_catching_fire_words_are_checked_like_every_setting() -> None:
     )
     assert error("subscribe catching") == "`catching` needs a value: `catching=3`, `catching=off`."
     assert error("cs.CL catching=2").startswith("`catching=2` is a subscription setting")
+
+
+def test_subscribe_reactions_on_or_off() -> None:
+    assert parse("subscribe reactions=off") == Subscribe(reactions=False)
+    assert parse("subscribe Reactions:ON top=3") == Subscribe(top=3, reactions=True)
+    assert error("subscribe reactions=maybe") == (
+        "`reactions=` is `on` (reactions to my papers here are counted and shape this channel's "
+        "digest) or `off` (you wrote `maybe`)."
+    )
+    assert error("reactions=off").startswith("`reactions=off` is a subscription setting")

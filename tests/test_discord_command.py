@@ -206,9 +206,10 @@ async def test_commands_are_synced_once_and_status_follows_the_connection(
     options = {o["name"]: o for o in command["options"]}
     assert list(options) == [
         "category", "date", "top", "action", "time", "include", "exclude", "notify",
-        "catching", "week_day", "query",
+        "catching", "week_day", "query", "reactions",
     ]  # fmt: skip
     assert [c["value"] for c in options["notify"]["choices"]] == ["on", "off"]
+    assert [c["value"] for c in options["reactions"]["choices"]] == ["on", "off"]
     assert options["category"]["autocomplete"] is True
     assert (options["top"]["type"], options["top"]["min_value"], options["top"]["max_value"]) == (
         4,

@@ -36,6 +36,9 @@ WEB_API_CALL = re.compile(
     r"\.((?:auth|chat|conversations|users|reactions|files|views|pins|team|usergroups)_\w+)\("
 )
 API_CALL = re.compile(r"api_call\(\s*[\"']([\w.]+)[\"']")
+APP_EVENT = re.compile(r"@app\.event\(\s*([\w\"']+)\s*\)")
+# Events API type -> the bot scope its delivery needs.
+EVENT_SCOPE = {"reaction_added": "reactions:read", "reaction_removed": "reactions:read"}
 
 
 def manifest() -> dict[str, Any]:
@@ -76,6 +79,7 @@ def test_manifest_scopes_are_exactly_what_the_calls_need() -> None:
         needed |= set(scope) if isinstance(scope, tuple) else {scope} if scope else set()
     if "@app.command(" in source:
         needed.add("commands")
+    needed |= {EVENT_SCOPE[event] for event in events_listened(source)}
     assert "chat_postMessage" in called
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
     assert "user" not in manifest()["oauth_config"]["scopes"]
@@ -98,6 +102,25 @@ def test_manifest_features_match_what_the_bot_uses() -> None:
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"] == "https://example.com" + EVENTS_PATH
     assert "@app.action(" in slack_sources()
-    assert "event_subscriptions" not in data["settings"]  # the bot listens to no events
+    # The bot listens to reactions (HTTP mode: at the same URL as the command).
+    events = data["settings"]["event_subscriptions"]
+    assert events["request_url"] == "https://example.com" + EVENTS_PATH
     assert data["features"]["bot_user"]["display_name"] == "Hot Papers"
     assert data["oauth_config"]["redirect_urls"] == ["https://example.com" + REDIRECT_PATH]
+
+
+def events_listened(source: str) -> set[str]:
+    """The Events API types the app's ``@app.event(...)`` listeners name (a literal, or a
+    constant of ``adapters.slack_app``)."""
+    import adapters.slack_app as slack_app
+
+    found = set()
+    for name in APP_EVENT.findall(source):
+        found.add(name.strip("\"'") if name[0] in "\"'" else getattr(slack_app, name))
+    return found
+
+
+def test_manifest_events_are_exactly_the_ones_the_app_listens_to() -> None:
+    listened = events_listened(slack_sources())
+    assert listened == {"reaction_added", "reaction_removed"}
+    assert set(manifest()["settings"]["event_subscriptions"]["bot_events"]) == listened

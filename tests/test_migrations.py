@@ -26,13 +26,13 @@ from bot.tables import Base
 
 ALL_TABLES = [
     "alembic_version", "hp_attention", "hp_deliveries", "hp_delivery_messages", "hp_fanout",
-    "hp_instances",
+    "hp_instances", "hp_reactions",
     "hp_snapshots",
     "hp_subscriptions", "hp_summaries", "slack_bots", "slack_installations",
     "slack_oauth_states",
 ]  # fmt: skip
 NEWER = (
-    "the database's schema (0099) is newer than this hotpapers knows (0006): upgrade hotpapers, "
+    "the database's schema (0099) is newer than this hotpapers knows (0007): upgrade hotpapers, "
     "or set HOTPAPERS_DATABASE_URL to another database"
 )
 
@@ -69,11 +69,11 @@ def tables(engine: Engine) -> list[str]:
 def test_a_new_database_is_created_at_head(db: str, engine: Engine) -> None:
     store = Store(db)
     try:
-        assert store.schema_status() == ("0006", None)
+        assert store.schema_status() == ("0007", None)
     finally:
         store.close()
     assert tables(engine) == ALL_TABLES
-    assert migrate.head() == "0006"
+    assert migrate.head() == "0007"
 
 
 def test_the_migrated_schema_is_the_models_and_slack_s_own_tables(db: str, engine: Engine) -> None:
@@ -108,7 +108,7 @@ def test_a_database_at_the_initial_revision_is_upgraded_on_open(db: str, engine:
         "hp_snapshots")]  # fmt: skip
     store = Store(db)
     try:
-        assert store.schema_status() == ("0006", None)
+        assert store.schema_status() == ("0007", None)
     finally:
         store.close()
     assert "ix_hp_snapshots_date" in [i["name"] for i in inspect(engine).get_indexes(
@@ -127,7 +127,7 @@ def test_a_database_made_by_0_1_0_create_all_is_adopted_with_its_rows(
     )
     store = Store(db)
     try:
-        assert store.schema_status() == ("0006", None)
+        assert store.schema_status() == ("0007", None)
         assert store.get_summary("2104.04015", "m") == "kept"
     finally:
         store.close()
@@ -143,7 +143,7 @@ def test_an_unknown_table_shape_is_refused_in_one_line_and_left_alone(
     with pytest.raises(StoreError) as caught:
         Store(db)
     assert str(caught.value) == (
-        "the database cannot be migrated to schema 0006: table hp_subscriptions has no column "
+        "the database cannot be migrated to schema 0007: table hp_subscriptions has no column "
         "notify_no_listing: it was not made by hotpapers 0.1.0, so it cannot be adopted"
     )
     assert "hp_summaries" in tables(engine)  # nothing dropped
@@ -164,7 +164,7 @@ def test_a_dropped_column_makes_the_schema_status_a_problem(db: str, engine: Eng
         revision, problem = store.schema_status()
     finally:
         store.close()
-    assert revision == "0006"
+    assert revision == "0007"
     assert problem is not None and problem.startswith("database error: ")
     assert "error" in problem
 

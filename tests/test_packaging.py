@@ -64,7 +64,8 @@ def test_wheel_holds_package_data_and_no_tests(wheel: Path) -> None:
             "bot/migrations/versions/0001_initial.py",
             "bot/migrations/versions/0002_snapshot_date_index.py",
             "bot/migrations/versions/0004_weekly.py",
-            "bot/migrations/versions/0006_fanout_queue.py"} <= set(names)  # fmt: skip
+            "bot/migrations/versions/0006_fanout_queue.py",
+            "bot/migrations/versions/0007_reactions.py"} <= set(names)  # fmt: skip
     assert "adapters/slack.py" in names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
@@ -105,7 +106,7 @@ def test_installed_wheel_runs_the_demo_from_another_folder(wheel: Path, tmp_path
     upgrade = run([str(target / "bin" / "hotpapers"), "db", "upgrade"], cwd=tmp_path, env=env)
     assert upgrade.returncode == 0, upgrade.stderr
     current = run([str(target / "bin" / "hotpapers"), "db", "current"], cwd=tmp_path, env=env)
-    assert (current.returncode, current.stdout) == (0, "0006 (the latest)\n"), current.stderr
+    assert (current.returncode, current.stdout) == (0, "0007 (the latest)\n"), current.stderr
     # ``python -m bot`` finds the command through its entry point (the core imports nothing of
     # the composition root), and the templates come from inside the ``bot`` package.
     module = run(

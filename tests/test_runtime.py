@@ -86,7 +86,7 @@ async def test_console_runtime_health_and_a_scheduled_post(database: str, clock:
             "status": "ok",
             "platforms": {"console": {"ok": True, "mode": "stdout", "error": None}},
             "scheduler": IDLE_SCHEDULER | {"jobs": 1, "next_run": "2021-04-12T07:00:00+00:00"},
-            "database": {"ok": True, "schema": "0006", "error": None},
+            "database": {"ok": True, "schema": "0007", "error": None},
             "version": "0.1.0",
         }
         result = await runtime.scheduler.run_job(sub_id)

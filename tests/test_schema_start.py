@@ -17,7 +17,7 @@ from tests.cli_runner import run_cli
 from tests.test_runtime import MONDAY_0900_30, get_health, started
 
 NEWER = (
-    "error: the database's schema (0099) is newer than this hotpapers knows (0006): upgrade "
+    "error: the database's schema (0099) is newer than this hotpapers knows (0007): upgrade "
     "hotpapers, or set HOTPAPERS_DATABASE_URL to another database\n"
 )
 
@@ -50,7 +50,7 @@ async def test_an_old_database_is_migrated_at_start_and_healthz_reports_it(datab
     finally:
         await runtime.stop()
     assert status == 200
-    assert body["database"] == {"ok": True, "schema": "0006", "error": None}
+    assert body["database"] == {"ok": True, "schema": "0007", "error": None}
 
 
 async def test_a_broken_database_makes_healthz_non_ok(database: str) -> None:
@@ -65,7 +65,7 @@ async def test_a_broken_database_makes_healthz_non_ok(database: str) -> None:
     assert body["status"] == "degraded"
     assert body["database"] == {
         "ok": False,
-        "schema": "0006",
+        "schema": "0007",
         "error": "database error: no such column: hp_subscriptions.notify_no_listing",
     }
 
@@ -80,7 +80,7 @@ def test_check_fails_on_a_broken_database(
 
     result = check_database(database)
     assert result.line == (
-        "✗ database: schema 0006: database error: no such column: hp_deliveries.thread_id"
+        "✗ database: schema 0007: database error: no such column: hp_deliveries.thread_id"
     )
 
 
@@ -110,18 +110,18 @@ def test_db_upgrade_and_current(
 ) -> None:
     monkeypatch.setenv("HOTPAPERS_DATABASE_URL", database)
     assert run_cli(monkeypatch, capsys, "db", "current") == (
-        0, "none (empty, or made before migrations): the next start upgrades it to 0006\n", "",
+        0, "none (empty, or made before migrations): the next start upgrades it to 0007\n", "",
     )  # fmt: skip
     at_revision(database, "0001")
     assert run_cli(monkeypatch, capsys, "db", "current") == (
-        0, "0001 (behind 0006): the next start, or hotpapers db upgrade, upgrades it\n", "",
+        0, "0001 (behind 0007): the next start, or hotpapers db upgrade, upgrades it\n", "",
     )  # fmt: skip
     code, out, _ = run_cli(monkeypatch, capsys, "db", "upgrade")
-    assert (code, out) == (0, "Upgraded the database schema from 0001 to 0006.\n")
+    assert (code, out) == (0, "Upgraded the database schema from 0001 to 0007.\n")
     assert run_cli(monkeypatch, capsys, "db", "upgrade") == (
-        0, "The database schema is already at 0006, the latest.\n", "",
+        0, "The database schema is already at 0007, the latest.\n", "",
     )  # fmt: skip
-    assert run_cli(monkeypatch, capsys, "db", "current") == (0, "0006 (the latest)\n", "")
+    assert run_cli(monkeypatch, capsys, "db", "current") == (0, "0007 (the latest)\n", "")
 
 
 async def test_healthz_is_non_ok_while_the_database_is_unreachable_and_ok_once_it_is_back(
@@ -145,4 +145,4 @@ async def test_healthz_is_non_ok_while_the_database_is_unreachable_and_ok_once_i
         await runtime.stop()
     assert (during, body["status"], body["database"]["ok"]) == (503, "degraded", False)
     assert "locked" in body["database"]["error"]
-    assert (after, again["database"]) == (200, {"ok": True, "schema": "0006", "error": None})
+    assert (after, again["database"]) == (200, {"ok": True, "schema": "0007", "error": None})

@@ -217,7 +217,9 @@ async def test_oauth_install_and_a_command_from_the_new_workspace(
             "https://slack.com/oauth/v2/authorize"
         )
         assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)]
-        assert query["scope"] == ["commands,chat:write,users:read,channels:history,groups:history"]
+        assert query["scope"] == [
+            "commands,chat:write,users:read,channels:history,groups:history,reactions:read"
+        ]
 
         fake_slack.grant_oauth("code-1", team_id="T999", bot_token="xoxb-installed-T999")
         cookie = install.cookies["slack-app-oauth-state"]  # Secure: the jar keeps it off http

@@ -108,7 +108,7 @@ def _paper(rank: int, arxiv_id: str, title: str, score: float, breakdown: dict[s
         "summary": f"We study {title.lower()}. It works.", "score": score, "why": why,
         # The week's stored days were never built as daily digests here: no trend recorded.
         "trend": {"first_seen": None, "days_hot": 0, "delta_24h": None},
-        "section": "day", "listing_date": None, "breakdown": breakdown,
+        "section": "day", "listing_date": None, "reactions": 0, "breakdown": breakdown,
         "signals": {"hf_upvotes": upvotes}, "post_count": len(posts),
         "posts": posts,
     }  # fmt: skip
