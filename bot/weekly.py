@@ -38,10 +38,10 @@ from collections.abc import Collection, Sequence
 
 from bot import calendar, demo
 from bot.breadth import base_id
+from bot.categories import categories_key
 from bot.digest import DigestBuilder, DigestError, Filters
 from bot.digest_notes import notes
 from bot.digest_snapshots import Day
-from bot.ledger import categories_key
 from bot.models import Digest, Paper, Post, Signals, SourceStatus, Week
 from bot.ranking import rank_hot
 from bot.trend_keeper import TrendKeeper
