@@ -28,7 +28,7 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.signing import VerifyKey
 
 from adapters.discord import DiscordAdapter
-from adapters.discord_commands import DiscordConversation, options_of, reply_text
+from adapters.discord_commands import LINK_LISTS, DiscordConversation, options_of, reply_text
 from adapters.discord_webhook import InteractionWebhook
 from bot.clock import Clock
 from bot.command_types import CommandError
@@ -118,6 +118,7 @@ class InteractionEndpoint:
             PING: self._pong,
             APPLICATION_COMMAND: self._command,
             AUTOCOMPLETE: self._autocomplete,
+            MESSAGE_COMPONENT: self._press,
         }
 
     def on(self, kind: int, answer: Answer) -> None:
@@ -184,6 +185,23 @@ class InteractionEndpoint:
         )
         return {"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}}
 
+    async def _press(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A paper button (``bot.buttons``): deferred at once, only the presser sees the
+        answer; the core's ONE button handler (``CommandHandler.press``) answers it."""
+        data = payload.get("data")
+        custom_id = data.get("custom_id") if isinstance(data, dict) else None
+        if not isinstance(custom_id, str):
+            raise BadInteraction("a component without a custom_id")
+        application, token = _text(payload, "application_id"), _text(payload, "token")
+
+        async def answer() -> None:
+            reply = await self.handler.press("discord", custom_id)
+            await self.webhook.edit_original(application, token, reply_text(reply),
+                                             link_list=reply.kind in LINK_LISTS)  # fmt: skip
+
+        self.handler.spawn(answer(), name="discord-press")
+        return {"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}}
+
     async def _answer(self, request: Request, manage: bool, application: str, token: str) -> None:
         """After the deferral: the core answers (posting the thread), the follow-up says so."""
         try:
@@ -194,4 +212,5 @@ class InteractionEndpoint:
         else:
             conversation = DiscordConversation(adapter, manage)
             reply = await self.handler.answer(request, conversation)
-        await self.webhook.edit_original(application, token, reply_text(reply))
+        await self.webhook.edit_original(application, token, reply_text(reply),
+                                         link_list=reply.kind in LINK_LISTS)  # fmt: skip

@@ -18,6 +18,8 @@ import aiohttp
 from bot.clock import Clock
 from bot.config import Settings
 
+#: Message flag: no link previews (embeds) for the links in the content.
+SUPPRESS_EMBEDS = 1 << 2
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({404, 429, 500, 502, 503, 504})
@@ -34,10 +36,15 @@ class InteractionWebhook:
         self.clock = clock
         self._session: aiohttp.ClientSession | None = None
 
-    async def edit_original(self, application_id: str, token: str, text: str) -> bool:
-        """Replace the interaction's deferred message with ``text`` (pinging no one)."""
+    async def edit_original(
+        self, application_id: str, token: str, text: str, *, link_list: bool = False
+    ) -> bool:
+        """Replace the interaction's deferred message with ``text`` (pinging no one);
+        ``link_list``: a list of papers' links, shown without a preview per link."""
         url = f"{self.base}/webhooks/{application_id}/{token}/messages/@original"
-        body = {"content": text, "allowed_mentions": {"parse": []}}
+        body: dict[str, Any] = {"content": text, "allowed_mentions": {"parse": []}}
+        if link_list:
+            body["flags"] = SUPPRESS_EMBEDS
         return await self._send("PATCH", url, body)
 
     async def _send(self, method: str, url: str, body: dict[str, Any]) -> bool:

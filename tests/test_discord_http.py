@@ -16,6 +16,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from adapters.discord_http import INTERACTIONS_PATH
+from bot.buttons import OLD_BUTTON
 from bot.clock import FakeClock
 from bot.config import Settings
 from hotpapers.checks import discord_mode
@@ -196,3 +197,26 @@ async def test_signed_garbage_is_a_400_never_a_traceback(endpoint: Endpoint, bod
 )  # fmt: skip
 def test_check_reports_the_discord_mode(settings: dict[str, Any], mode: str) -> None:
     assert discord_mode(Settings(_env_file=None, **settings)) == mode  # type: ignore[call-arg]
+
+
+async def test_a_paper_button_over_http_is_answered_to_the_presser_only(endpoint: Endpoint) -> None:
+    fake = endpoint.fake
+    press = fake.component_interaction("hp:abstract:2104.04015:v1")
+    assert await endpoint.post(press) == (200, {"type": 5, "data": {"flags": 64}})
+    edit = await endpoint.followup(press["token"])
+    assert edit.method == "PATCH" and "Authorization" not in edit.headers
+    text = edit.json["content"]
+    assert "We aim at constructing a high performance model" in text
+    assert text.endswith("https://arxiv.org/abs/2104.04015")
+    assert (edit.json["flags"], edit.json["allowed_mentions"]) == (4, {"parse": []})  # no preview
+    # A button of an older message version: one short line; nothing posted in the channel.
+    old = fake.component_interaction("hp:more:2104.04015:v0")
+    assert (await endpoint.post(old))[0] == 200
+    assert (await endpoint.followup(old["token"])).json["content"] == OLD_BUTTON
+    assert [r for r in fake.posts() if r.path.startswith("/channels/")] == []
+
+
+async def test_a_component_without_a_custom_id_is_refused(endpoint: Endpoint) -> None:
+    press = endpoint.fake.component_interaction("hp:abstract:2104.04015:v1")
+    press["data"] = {"component_type": 2}
+    assert await endpoint.post(press) == (400, {"error": "not an interaction"})

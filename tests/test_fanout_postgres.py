@@ -42,7 +42,9 @@ class Service:
     def __init__(self) -> None:
         self.builds = 0
 
-    async def build(self, date: dt.date, categories: Any, top: int, filters: Any = None) -> Digest:
+    async def build(
+        self, date: dt.date, categories: Any, top: int, filters: Any = None, **options: Any
+    ) -> Digest:
         self.builds += 1
         return make_digest(n=top, date=date, categories=tuple(categories))
 
