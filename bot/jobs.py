@@ -180,11 +180,10 @@ class DigestScheduler(JobTable):
         service = self.service
 
         def build(voice: Voice | None) -> Awaitable[Digest]:
-            voiced = {"voice": voice} if voice is not None else {}  # everyone's: no argument
             if sub.weekly:
-                return service.build_week(listing, *what, filters, **voiced)
+                return service.build_week(listing, *what, filters, voice=voice)
             return service.build(listing, *what, filters, catching_fire_days=sub.catching_fire_days,
-                                 **voiced)  # fmt: skip
+                                 voice=voice)  # fmt: skip
 
         try:
             # The channel's reactions shape its digest (``bot.reactions``): part of the key.

@@ -463,4 +463,5 @@ async def test_a_channel_s_catching_fire_setting_reaches_its_build(store, clock,
     await scheduler.run_job(own.id)
     await scheduler.run_job(default.id)
     # None: the deployment's HOTPAPERS_CATCHING_FIRE_DAYS; two settings, two builds.
-    assert service.options == [{"catching_fire_days": 0}, {"catching_fire_days": None}]
+    assert service.options == [{"catching_fire_days": 0, "voice": None},
+                               {"catching_fire_days": None, "voice": None}]  # fmt: skip

@@ -34,13 +34,13 @@ class WeekService:
         self.calls: list[tuple[str, dt.date, tuple[str, ...], int, Filters | None]] = []
 
     async def build(
-        self, date, categories, top, filters=None, *, catching_fire_days=None
+        self, date, categories, top, filters=None, *, catching_fire_days=None, voice=None
     ) -> Digest:
         self.calls.append(("day", date, tuple(categories), top, filters))
         await asyncio.sleep(0)
         return make_digest(n=top, date=date, categories=tuple(categories))
 
-    async def build_week(self, date, categories, top, filters=None) -> Digest:
+    async def build_week(self, date, categories, top, filters=None, *, voice=None) -> Digest:
         self.calls.append(("week", date, tuple(categories), top, filters))
         await asyncio.sleep(0)
         days = week_days(date)
