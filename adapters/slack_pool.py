@@ -41,6 +41,7 @@ class SlackAdapters:
         self.instances = 1
         self._session: aiohttp.ClientSession | None = None
         self._adapters: dict[str, tuple[str, SlackAdapter]] = {}
+        self._budgets: dict[str, WorkspaceBudget] = {}
 
     async def adapter(self, platform: str, workspace: str) -> SlackAdapter:
         return await self.for_workspace(workspace)
@@ -55,15 +56,22 @@ class SlackAdapters:
         known = self._adapters.get(workspace)
         if known is not None and known[0] == token:
             return known[1]
-        budget = known[1].budget if known is not None else None
-        share = max(1, self.per_minute // self.instances)
-        budget = budget or WorkspaceBudget(share, self.clock, workspace)
+        budget = self.budget(workspace)
         client = make_web_client(self.settings, token, self.clock, budget.rate_limited)
         client.session = self._shared_session(client.timeout)
         adapter = SlackAdapter(client, clock=self.clock, pacer=self.pacer, budget=budget,
                                workspace=workspace)  # fmt: skip
         self._adapters[workspace] = (token, adapter)
         return adapter
+
+    def budget(self, workspace: str) -> WorkspaceBudget:
+        """The workspace's one posting budget, shared by its scheduled posts and the threads
+        its slash commands post (``adapters.slack_app.SlashCommand``)."""
+        budget = self._budgets.get(workspace)
+        if budget is None:
+            share = max(1, self.per_minute // self.instances)
+            budget = self._budgets[workspace] = WorkspaceBudget(share, self.clock, workspace)
+        return budget
 
     def _shared_session(self, timeout: int) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -85,7 +93,7 @@ class SlackAdapters:
 
     def budgets(self) -> dict[str, WorkspaceBudget]:
         """Each known workspace's budget (for ``/healthz`` and tests)."""
-        return {ws: adapter.budget for ws, (_, adapter) in self._adapters.items() if adapter.budget}
+        return dict(self._budgets)
 
     async def close(self) -> None:
         if self._session is not None:

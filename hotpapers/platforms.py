@@ -78,20 +78,26 @@ class SlackPlatform:
         from adapters.slack_app import build_slack_app
         from adapters.slack_client import ChannelPacer
         from adapters.slack_oauth import build_slack_oauth, oauth_configured
+        from adapters.slack_pool import SlackAdapters
 
         self.settings = settings
         self.clock = clock
         self.oauth = build_slack_oauth(settings) if oauth_configured(settings) else None
         self.pacer = ChannelPacer(clock)  # one for slash answers and scheduled posts alike
         self.handler = handler
+        # One adapter per workspace token on one session, each with its workspace's budget
+        # (adapters.slack_pool), which the slash commands' threads share: closed by stop().
+        self._adapters = SlackAdapters(
+            settings, clock, token_of=self._token, pacer=self.pacer,
+            per_minute=settings.slack_workspace_per_minute,
+        )  # fmt: skip
         self.app = build_slack_app(settings, handler, clock=clock, oauth=self.oauth,
-                                   pacer=self.pacer)  # fmt: skip
+                                   pacer=self.pacer, budget_of=self._adapters.budget)  # fmt: skip
         self.app_token = settings.secret("slack_app_token")
         self.http = settings.slack_signing_secret is not None
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
         self.socket: Any = None
         self.error: str | None = None
-        self._adapters: Any = None  # adapters.slack_pool.SlackAdapters, made on first use
         self.instances = 1
 
     def routes(self) -> list[web.RouteDef]:
@@ -119,9 +125,7 @@ class SlackPlatform:
         await self.handler.drain(DRAIN_SECONDS)
         if self.oauth is not None:
             await self.oauth.close()
-        if self._adapters is not None:
-            await self._adapters.close()
-            self._adapters = None
+        await self._adapters.close()
 
     async def status(self) -> dict[str, Any]:
         ok = self.error is None
@@ -132,14 +136,6 @@ class SlackPlatform:
     async def adapter(self, workspace: str) -> Adapter:
         """The workspace's adapter: one per token, every one on one HTTP session, with its
         workspace's budget (``adapters.slack_pool``); closed by stop()."""
-        if self._adapters is None:
-            from adapters.slack_pool import SlackAdapters
-
-            self._adapters = SlackAdapters(
-                self.settings, self.clock, token_of=self._token, pacer=self.pacer,
-                per_minute=self.settings.slack_workspace_per_minute,
-            )  # fmt: skip
-            self._adapters.share(self.instances)
         adapter: Adapter = await self._adapters.for_workspace(workspace)
         return adapter
 
@@ -147,8 +143,7 @@ class SlackPlatform:
         """``instances`` of this app post at once: each keeps its share of every workspace's
         budget (``adapters.slack_pool.SlackAdapters.share``)."""
         self.instances = instances
-        if self._adapters is not None:
-            self._adapters.share(instances)
+        self._adapters.share(instances)
 
     async def _token(self, workspace: str) -> str | None:
         if self.oauth is not None:

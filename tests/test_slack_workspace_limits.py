@@ -104,3 +104,34 @@ async def test_instances_share_each_workspace_budget() -> None:
     pool.share(1)
     assert {b.calls for b in pool.budgets().values()} == {300}
     await pool.close()
+
+
+async def test_slash_command_threads_share_their_workspace_budget() -> None:
+    """A busy workspace's ``/hotpapers`` threads and its scheduled posts draw on one budget:
+    the slash answers no longer post past the workspace's limit (the bench drew 440 429s)."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack_app import SlashCommand
+    from adapters.slack_client import ChannelPacer
+    from bot.ports import Reply, ReplyKind
+
+    clock = FakeClock()
+    pool = SlackAdapters(Settings(_env_file=None), clock, token_of=lambda ws: "xoxb-" + ws,
+                         per_minute=300)  # fmt: skip
+    seen: list[object] = []
+
+    class Handler:
+        async def answer(self, request: object, conversation: object) -> Reply:
+            seen.append(getattr(conversation, "adapter").budget)  # noqa: B009
+            return Reply(ReplyKind.HELP, "help")
+
+    async def respond(**_: object) -> None:
+        return None
+
+    slash = SlashCommand(Handler(), clock, ChannelPacer(clock), pool.budget)  # type: ignore[arg-type]
+    command = {"team_id": "T1", "channel_id": "C0123456789", "user_id": "U1", "text": "help"}
+    client = AsyncWebClient(token="xoxb-T1")  # Bolt's per-request client; nothing is sent
+    await slash(command, respond, client)
+    scheduled = await pool.for_workspace("T1")
+    assert seen == [scheduled.budget] and scheduled.budget is pool.budget("T1")
+    await pool.close()
