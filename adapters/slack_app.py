@@ -36,7 +36,6 @@ from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_buttons import register_buttons
 from adapters.slack_client import ChannelPacer, SharedSession, make_web_client
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
-from adapters.slack_rate import WorkspaceBudget
 from adapters.slack_verify import FrontDoor, bolt_error
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -111,11 +110,11 @@ class SlackConversation:
 
     def __init__(self, client: AsyncWebClient, respond: Respond, user_id: str, *,
                  clock: Clock, pacer: ChannelPacer,
-                 budget: WorkspaceBudget | None = None) -> None:  # fmt: skip
+                 adapter: SlackAdapter | None = None) -> None:  # fmt: skip
         self.client = client
         self.respond = respond
         self.user_id = user_id
-        self._adapter = SlackAdapter(client, clock=clock, pacer=pacer, budget=budget)
+        self._adapter = adapter or SlackAdapter(client, clock=clock, pacer=pacer)
 
     @property
     def adapter(self) -> Adapter:
@@ -142,12 +141,12 @@ class SlashCommand:
 
     def __init__(
         self, handler: CommandHandler, clock: Clock, pacer: ChannelPacer,
-        budget_of: Callable[[str], WorkspaceBudget] | None = None,
+        adapter_of: Callable[[str], Awaitable[SlackAdapter]] | None = None,
     ) -> None:  # fmt: skip
         self.handler = handler
         self.clock = clock
         self.pacer = pacer
-        self.budget_of = budget_of
+        self.adapter_of = adapter_of
         self._connections = SharedSession()
 
     def start(self, command: Mapping[str, Any], respond: Respond, client: AsyncWebClient) -> None:
@@ -159,11 +158,21 @@ class SlashCommand:
     ) -> None:
         request = request_of(command)
         async with self._connections.use(client):
-            budget = self.budget_of(request.workspace) if self.budget_of else None
             conversation = SlackConversation(client, respond, request.user, clock=self.clock,
-                                             pacer=self.pacer, budget=budget)  # fmt: skip
+                                             pacer=self.pacer,
+                                             adapter=await self._adapter(request))  # fmt: skip
             reply = await self.handler.answer(request, conversation)
             await conversation.send(reply)
+
+    async def _adapter(self, request: Request) -> SlackAdapter | None:
+        """The workspace's posting adapter (``adapters.slack_pool``): the thread a command posts
+        shares the workspace's budget, session and 429 learning with its scheduled posts."""
+        if self.adapter_of is None:
+            return None
+        try:
+            return await self.adapter_of(request.workspace)
+        except LookupError:  # no token known for the workspace: Bolt's own client posts
+            return None
 
 
 def build_slack_app(
@@ -174,12 +183,12 @@ def build_slack_app(
     client: AsyncWebClient | None = None,
     oauth: SlackOAuth | None = None,
     pacer: ChannelPacer | None = None,
-    budget_of: Callable[[str], WorkspaceBudget] | None = None,
+    adapter_of: Callable[[str], Awaitable[SlackAdapter]] | None = None,
 ) -> AsyncApp:
     """The Bolt app answering ``/hotpapers``: single-workspace (bot token) unless ``oauth`` is set.
 
     ``pacer``: the process's per-channel pacer (shared with the scheduler's posting), or a new one;
-    ``budget_of``: a workspace's posting budget (``adapters.slack_pool``), shared likewise.
+    ``adapter_of``: a workspace's posting adapter (``adapters.slack_pool``), shared likewise.
 
     Without ``SLACK_SIGNING_SECRET`` (Socket Mode) the verifier gets an unguessable secret, so an
     HTTP endpoint mounted by mistake rejects everything instead of trusting it.
@@ -195,7 +204,7 @@ def build_slack_app(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    answer = SlashCommand(handler, clock, pacer or ChannelPacer(clock), budget_of)
+    answer = SlashCommand(handler, clock, pacer or ChannelPacer(clock), adapter_of)
 
     @app.command(COMMAND)
     async def hotpapers(ack, command, respond, client) -> None:  # Bolt injects by name

@@ -91,8 +91,10 @@ class SlackPlatform:
             settings, clock, token_of=self._token, pacer=self.pacer,
             per_minute=settings.slack_workspace_per_minute,
         )  # fmt: skip
-        self.app = build_slack_app(settings, handler, clock=clock, oauth=self.oauth,
-                                   pacer=self.pacer, budget_of=self._adapters.budget)  # fmt: skip
+        self.app = build_slack_app(
+            settings, handler, clock=clock, oauth=self.oauth, pacer=self.pacer,
+            adapter_of=self._adapters.for_workspace,
+        )  # fmt: skip
         self.app_token = settings.secret("slack_app_token")
         self.http = settings.slack_signing_secret is not None
         self.mode = "socket" if self.app_token else "http" if self.http else "post-only"
