@@ -7,7 +7,7 @@ is posted in the channel by a ``SlackAdapter`` on the request's client, which ca
 workspace's token when installed through OAuth.
 
 Reactions to the bot's paper messages (``reaction_added``/``reaction_removed``, in either mode)
-are handed to the core's ``CommandHandler.reaction``, which counts them (``bot.reactions``).
+are handed to the core's ``CommandHandler.reaction`` (``adapters.slack_reactions``).
 
 The command is acknowledged before anything else (Slack gives 3 s): the ack is the whole of the
 listener Bolt runs (``process_before_response``: no polling for it), and the answer is a task of
@@ -36,6 +36,7 @@ from adapters.slack_blocks import escape_mrkdwn
 from adapters.slack_buttons import register_buttons
 from adapters.slack_client import ChannelPacer, SharedSession, make_web_client
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, SlackOAuth
+from adapters.slack_reactions import register_reactions
 from adapters.slack_verify import FrontDoor, bolt_error
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -46,8 +47,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 COMMAND = "/hotpapers"
-#: The events the app subscribes to (the manifest's ``bot_events``; scope ``reactions:read``).
-REACTION_ADDED, REACTION_REMOVED = "reaction_added", "reaction_removed"
 MANAGERS = "workspace admins and owners"
 INVITE = "invite me with `/invite @Hot Papers`"
 #: What Slack replies show: the thread speaks for itself once posted.
@@ -212,33 +211,8 @@ def build_slack_app(
         answer.start(command, respond, client)
 
     register_buttons(app, handler)  # the paper buttons: acked at once, answered ephemerally
-
-    @app.event(REACTION_ADDED)
-    async def reaction_added(ack, body, event, context) -> None:
-        await ack()
-        await count_reaction(handler, body, event, context.get("bot_user_id"))
-
-    @app.event(REACTION_REMOVED)
-    async def reaction_removed(ack, body, event, context) -> None:
-        await ack()
-        await count_reaction(handler, body, event, context.get("bot_user_id"))
-
+    register_reactions(app, handler)  # reactions to the paper messages: acked, then counted
     return app
-
-
-async def count_reaction(
-    handler: CommandHandler, body: Mapping[str, Any], event: Mapping[str, Any],
-    bot_user: str | None = None,
-) -> int | None:  # fmt: skip
-    """A ``reaction_added``/``reaction_removed`` event (Socket Mode or HTTP alike) handed to the
-    core, which counts it only on one of this bot's paper messages. Only the message's
-    channel and ts go in; who reacted (``event["user"]``) is never passed on."""
-    item = event.get("item") or {}
-    if item.get("type") != "message" or (bot_user and event.get("user") == bot_user):
-        return None
-    delta = 1 if event.get("type") == REACTION_ADDED else -1
-    return await handler.reaction("slack", str(body.get("team_id") or ""),
-                                  str(item.get("channel")), str(item.get("ts")), delta)  # fmt: skip
 
 
 def signing_secret_of(settings: Settings) -> str:
