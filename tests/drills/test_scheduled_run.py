@@ -204,6 +204,23 @@ async def until_posted(world: World, channel: str) -> None:
     await slack.wait_for(lambda f: sum(p["channel"] == channel for p in f.posts) >= 1 + TOP, 60)
 
 
+async def until_runs_done(url: str, timeout: float) -> None:
+    """Every queued run of the fan-out queue (``hp_fanout``) marked done."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    query = text("SELECT count(*) FROM hp_fanout WHERE status <> 'done'")
+    try:
+        for _ in range(int(timeout * 10)):
+            with engine.connect() as conn:
+                if await asyncio.to_thread(lambda: conn.execute(query).scalar()) == 0:
+                    return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"queued runs not done within {timeout} s")
+    finally:
+        engine.dispose()
+
+
 async def test_subscribe_then_run_posts_once_at_that_minute_and_not_after_a_kill(
     world: World, tmp_path: Path
 ) -> None:
@@ -248,6 +265,9 @@ async def test_two_instances_on_postgresql_post_once_and_the_survivor_takes_over
         leader, follower = pair if leaders[0] else pair[::-1]
         await until_posted(world, "C0000000002")
         await leader.scheduler_state(lambda s: s.get("last_result") is not None, 30)
+        # The thread is at Slack; the run is over once its worker has recorded the last message
+        # and marked the queued run done (a moment later, longer on a loaded machine).
+        await until_runs_done(url, 60)
         await leader.kill()  # its connection dies with it, and the advisory lock with that
         # Either instance's worker may have posted the queued run; the new leader's catch-up
         # finds it done.
