@@ -233,17 +233,14 @@ class DiscordChat:
     async def ask(self, form: Form, *, manager: bool = True) -> list[str]:
         permissions = MANAGER_PERMISSIONS if manager else "0"
         payload = self.fake.interaction(form.discord_options(), permissions=permissions)
-        start = len(self.fake.requests)
-        await self.fake.send_interaction(payload)
-        done = f"/webhooks/{self.fake.app_id}/{payload['token']}"
-        await self.fake.wait_for(lambda f: any(r.path == done for r in f.requests[start:]))
-        requests = self.fake.requests[start:]
-        assert requests[0].json == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
-        return self._followups(requests, done)
+        return await self._exchange(payload)
 
     async def press(self, value: str) -> list[str]:
         """A component interaction (a button pressed on a paper message) over the gateway."""
-        payload = self.fake.component_interaction(value, channel_id=self.channel)
+        return await self._exchange(self.fake.component_interaction(value, channel_id=self.channel))
+
+    async def _exchange(self, payload: dict[str, Any]) -> list[str]:
+        """Send an interaction over the gateway; the follow-ups once its answer is complete."""
         start = len(self.fake.requests)
         await self.fake.send_interaction(payload)
         done = f"/webhooks/{self.fake.app_id}/{payload['token']}"
